@@ -1,0 +1,13 @@
+// Umbrella header: the whole public API.
+#ifndef FERRY_FERRY_HPP
+#define FERRY_FERRY_HPP
+
+#include "ferry/error.hpp"
+#include "ferry/matrix.hpp"
+#include "ferry/metadata.hpp"
+#include "ferry/model.hpp"
+#include "ferry/prediction.hpp"
+#include "ferry/schema.hpp"
+#include "ferry/version.hpp"
+
+#endif  // FERRY_FERRY_HPP

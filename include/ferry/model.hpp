@@ -1,0 +1,76 @@
+// ferry::Model: a loaded, immutable pipeline that preprocesses and predicts.
+#ifndef FERRY_MODEL_HPP
+#define FERRY_MODEL_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "ferry/detail/config.hpp"
+#include "ferry/matrix.hpp"
+#include "ferry/metadata.hpp"
+#include "ferry/prediction.hpp"
+#include "ferry/schema.hpp"
+
+FERRY_BEGIN_NAMESPACE
+
+enum class LogLevel { kDebug, kInfo, kWarning };
+
+struct LoadOptions {
+  // Re-run the test rows embedded by the exporter and throw Error(kVerification) when any
+  // output differs from scikit-learn's beyond the tolerance stored with them.
+  bool verify = false;
+  // Resource limits against hostile files.
+  std::size_t max_header_bytes = std::size_t{16} << 20;
+  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 30;
+  // Where the library reports things worth knowing (e.g. a newer format minor). By default
+  // it prints nothing.
+  std::function<void(LogLevel, const std::string&)> log;
+};
+
+// Always a valid loaded model: there is no default constructor. Copies share one immutable
+// state, so copying is cheap and every const method may be called from many threads at once.
+//
+// Dense input: one sample per row, columns in schema().inputs order. float input is widened
+// exactly to double and the pipeline computes in double, as scikit-learn does by default.
+class FERRY_API Model {
+ public:
+  // Throws Error: kIo, kFormat, kChecksum, kVersion, kUnsupported, kVerification.
+  static Model load(const std::string& path, const LoadOptions& options = {});
+  // For artifacts embedded in the host binary; the bytes are not referenced after return.
+  static Model from_bytes(const void* data, std::size_t size, const LoadOptions& options = {});
+
+  const Schema& schema() const noexcept;
+  const Metadata& metadata() const noexcept;
+
+  // Labels (classifiers) or values (regressors), with probabilities and raw scores.
+  // Throws Error: kShape (wrong column count), kValue (NaN or infinity where not allowed).
+  Prediction predict(const Eigen::Ref<const RowMatrixXd>& X) const;
+  Prediction predict(const Eigen::Ref<const RowMatrixXf>& X) const;
+
+  // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors.
+  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const;
+  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const;
+
+  // scikit-learn's decision_function as rows x k (k = 1 for a binary classifier, where
+  // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors.
+  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X) const;
+  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X) const;
+
+  // Re-runs the embedded test rows (see LoadOptions::verify) and returns how many passed.
+  // Throws Error(kVerification) naming the row, output and difference; Error(kUnsupported)
+  // when the artifact has no test rows.
+  std::size_t verify() const;
+
+  struct Impl;
+
+ private:
+  explicit Model(std::shared_ptr<const Impl> impl) noexcept;
+  std::shared_ptr<const Impl> impl_;
+};
+
+FERRY_END_NAMESPACE
+
+#endif  // FERRY_MODEL_HPP

@@ -1,0 +1,83 @@
+#include <zlib.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "artifact/artifact.hpp"
+#include "artifact/tensor_data.hpp"
+
+#include <cstring>
+
+namespace ferry::artifact {
+
+const char* dtype_name(DType dtype) noexcept {
+  switch (dtype) {
+    case DType::kFloat64: return "float64";
+    case DType::kFloat32: return "float32";
+    case DType::kInt64: return "int64";
+    case DType::kInt32: return "int32";
+    case DType::kUInt8: return "uint8";
+  }
+  return "?";
+}
+
+std::size_t dtype_size(DType dtype) noexcept {
+  switch (dtype) {
+    case DType::kFloat64:
+    case DType::kInt64: return 8;
+    case DType::kFloat32:
+    case DType::kInt32: return 4;
+    case DType::kUInt8: return 1;
+  }
+  return 1;
+}
+
+std::int64_t Tensor::count() const noexcept {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  return n;
+}
+
+std::uint32_t crc32(const std::uint8_t* data, std::size_t size) noexcept {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  // zlib takes uInt lengths; feed large buffers in pieces.
+  while (size > 0) {
+    const auto n = static_cast<uInt>(std::min<std::size_t>(size, std::numeric_limits<uInt>::max()));
+    crc = ::crc32(crc, data, n);
+    data += n;
+    size -= n;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+}  // namespace ferry::artifact
+
+namespace ferry::artifact {
+namespace {
+
+template <typename T>
+Tensor make_tensor(DType dtype, std::vector<std::int64_t> shape, const T* values) {
+  Tensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  const auto n = static_cast<std::size_t>(t.count());
+  t.bytes.reserve(n * sizeof(T));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, values + i, sizeof(T));
+    for (std::size_t b = 0; b < sizeof(T); ++b) t.bytes.push_back(static_cast<std::uint8_t>(bits >> (8 * b)));
+  }
+  return t;
+}
+
+}  // namespace
+
+Tensor make_float64(std::vector<std::int64_t> shape, const double* values) {
+  return make_tensor(DType::kFloat64, std::move(shape), values);
+}
+
+Tensor make_int64(std::vector<std::int64_t> shape, const std::int64_t* values) {
+  return make_tensor(DType::kInt64, std::move(shape), values);
+}
+
+}  // namespace ferry::artifact

@@ -1,0 +1,43 @@
+// Decoding tensor bytes (little-endian by the format) into host values, on any host.
+#ifndef FERRY_SRC_ARTIFACT_TENSOR_DATA_HPP
+#define FERRY_SRC_ARTIFACT_TENSOR_DATA_HPP
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "artifact/artifact.hpp"
+
+namespace ferry::artifact {
+
+// Assembling each element from its bytes is correct on big-endian hosts too; on
+// little-endian ones the compiler reduces it to a plain load.
+template <typename Bits>
+Bits load_le_bits(const std::uint8_t* p) noexcept {
+  Bits v = 0;
+  for (std::size_t i = 0; i < sizeof(Bits); ++i) v |= static_cast<Bits>(static_cast<Bits>(p[i]) << (8 * i));
+  return v;
+}
+
+// The caller has checked dtype and element count.
+inline void copy_float64(const Tensor& t, double* out) noexcept {
+  for (std::size_t i = 0; i * 8 < t.bytes.size(); ++i) {
+    const std::uint64_t bits = load_le_bits<std::uint64_t>(t.bytes.data() + 8 * i);
+    std::memcpy(out + i, &bits, 8);
+  }
+}
+
+inline void copy_int64(const Tensor& t, std::int64_t* out) noexcept {
+  for (std::size_t i = 0; i * 8 < t.bytes.size(); ++i) {
+    const std::uint64_t bits = load_le_bits<std::uint64_t>(t.bytes.data() + 8 * i);
+    std::memcpy(out + i, &bits, 8);
+  }
+}
+
+// Tensors built in memory (C++ writer, tests).
+Tensor make_float64(std::vector<std::int64_t> shape, const double* values);
+Tensor make_int64(std::vector<std::int64_t> shape, const std::int64_t* values);
+
+}  // namespace ferry::artifact
+
+#endif  // FERRY_SRC_ARTIFACT_TENSOR_DATA_HPP

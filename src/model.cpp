@@ -1,0 +1,134 @@
+// The public Model API: loading, and the float/double entry points, which are thin
+// forwards to one template instantiated twice.
+#include "ferry/model.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ferry/error.hpp"
+#include "model_impl.hpp"
+
+FERRY_BEGIN_NAMESPACE
+
+namespace {
+
+const char* describe_non_finite(double v) {
+  if (std::isnan(v)) return "a missing value (NaN)";
+  return v > 0 ? "+infinity" : "-infinity";
+}
+
+}  // namespace
+
+template <typename T>
+RowMatrixXd Model::Impl::preprocess(
+    const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const {
+  const auto n_inputs = static_cast<Index>(schema.inputs.size());
+  if (X.cols() != n_inputs)
+    throw Error(ErrorCode::kShape, fmt::format("input has {} columns but the model takes {}, in this order: \"{}\"{}",
+                                               X.cols(), n_inputs, schema.inputs.front().name,
+                                               n_inputs > 1 ? ", ..." : ""));
+  RowMatrixXd Z = X.template cast<double>();
+  for (Index i = 0; i < Z.rows(); ++i) {
+    const double* row = Z.row(i).data();
+    for (Index j = 0; j < n_inputs; ++j) {
+      if (std::isfinite(row[j]) || (std::isnan(row[j]) && schema.inputs[static_cast<std::size_t>(j)].nullable))
+        continue;
+      throw Error(ErrorCode::kValue,
+                  fmt::format("row {}, column \"{}\": {} is not allowed here; scikit-learn would refuse it too", i,
+                              schema.inputs[static_cast<std::size_t>(j)].name, describe_non_finite(row[j])));
+    }
+  }
+  for (const auto& step : steps) step->transform(Z);
+  return Z;
+}
+
+RowMatrixXd Model::Impl::scores(const RowMatrixXd& preprocessed) const {
+  RowMatrixXd s;
+  estimator->decision(preprocessed, s);
+  return s;
+}
+
+RowMatrixXd Model::Impl::probabilities(const RowMatrixXd& preprocessed) const {
+  require_classifier("predict_proba");
+  RowMatrixXd p;
+  apply_link(estimator->link(), scores(preprocessed), p);
+  return p;
+}
+
+Prediction Model::Impl::predict(RowMatrixXd preprocessed) const {
+  Prediction p;
+  p.task = schema.task;
+  p.model_name = metadata.name;
+  p.model_version = metadata.version;
+  p.scores = scores(preprocessed);
+  if (schema.task == Task::kRegression) {
+    p.values = p.scores;
+  } else {
+    p.classes = schema.classes;
+    apply_link(estimator->link(), p.scores, p.probabilities);
+    predict_classes(p.scores, p.class_index);
+  }
+  return p;
+}
+
+void Model::Impl::require_classifier(const char* method) const {
+  if (schema.task != Task::kClassification)
+    throw Error(ErrorCode::kUnsupported, fmt::format("{} needs a classifier; model \"{}\" is a regressor", method,
+                                                     metadata.name));
+}
+
+Model::Model(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
+
+Model Model::from_bytes(const void* data, std::size_t size, const LoadOptions& options) {
+  const artifact::Limits limits{options.max_header_bytes, options.max_tensor_bytes};
+  const artifact::Artifact a = artifact::read(static_cast<const std::uint8_t*>(data), size, limits);
+  Model model(build_model(a, options));
+  if (options.verify) model.verify();
+  return model;
+}
+
+Model Model::load(const std::string& path, const LoadOptions& options) {
+  const std::vector<std::uint8_t> bytes = artifact::read_file(path);
+  try {
+    return from_bytes(bytes.data(), bytes.size(), options);
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("{}: {}", path, e.message()));
+  }
+}
+
+const Schema& Model::schema() const noexcept { return impl_->schema; }
+const Metadata& Model::metadata() const noexcept { return impl_->metadata; }
+
+Prediction Model::predict(const Eigen::Ref<const RowMatrixXd>& X) const {
+  return impl_->predict(impl_->preprocess<double>(X));
+}
+Prediction Model::predict(const Eigen::Ref<const RowMatrixXf>& X) const {
+  return impl_->predict(impl_->preprocess<float>(X));
+}
+
+RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const {
+  return impl_->probabilities(impl_->preprocess<double>(X));
+}
+RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const {
+  return impl_->probabilities(impl_->preprocess<float>(X));
+}
+
+RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXd>& X) const {
+  impl_->require_classifier("decision_function");
+  return impl_->scores(impl_->preprocess<double>(X));
+}
+RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXf>& X) const {
+  impl_->require_classifier("decision_function");
+  return impl_->scores(impl_->preprocess<float>(X));
+}
+
+std::size_t Model::verify() const { return impl_->verify(); }
+
+FERRY_END_NAMESPACE
+
+FERRY_BEGIN_NAMESPACE
+// verify.cpp runs the double path too.
+template RowMatrixXd Model::Impl::preprocess<double>(const Eigen::Ref<const RowMatrixXd>&) const;
+template RowMatrixXd Model::Impl::preprocess<float>(const Eigen::Ref<const RowMatrixXf>&) const;
+FERRY_END_NAMESPACE

@@ -1,0 +1,50 @@
+// The loaded state behind ferry::Model, shared immutably by all its copies.
+#ifndef FERRY_SRC_MODEL_IMPL_HPP
+#define FERRY_SRC_MODEL_IMPL_HPP
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "artifact/artifact.hpp"
+#include "ferry/model.hpp"
+#include "models/estimator.hpp"
+#include "pipeline/step.hpp"
+
+FERRY_BEGIN_NAMESPACE
+
+// Test rows embedded by the exporter with scikit-learn's outputs (docs/format.md §3.4).
+struct Verification {
+  RowMatrixXd input;
+  std::optional<std::vector<std::int64_t>> predict_classes;  // classification
+  std::optional<RowMatrixXd> predict_values;                  // regression
+  std::optional<RowMatrixXd> predict_proba;
+  std::optional<RowMatrixXd> decision_function;
+  double rtol = 0.0;
+  double atol = 0.0;
+};
+
+struct Model::Impl {
+  Schema schema;
+  Metadata metadata;
+  std::vector<std::unique_ptr<Step>> steps;
+  std::unique_ptr<Estimator> estimator;
+  std::optional<Verification> verification;
+
+  // Checks the batch against the schema, widens it to double and runs the preprocessing.
+  template <typename T>
+  RowMatrixXd preprocess(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  Prediction predict(RowMatrixXd preprocessed) const;
+  RowMatrixXd scores(const RowMatrixXd& preprocessed) const;
+  RowMatrixXd probabilities(const RowMatrixXd& preprocessed) const;
+  void require_classifier(const char* method) const;
+  std::size_t verify() const;  // rows checked
+};
+
+// Builds the model state from a parsed artifact; Error(kFormat/kUnsupported) on any violation
+// of docs/format.md §3-4.
+std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& artifact, const LoadOptions& options);
+
+FERRY_END_NAMESPACE
+
+#endif  // FERRY_SRC_MODEL_IMPL_HPP

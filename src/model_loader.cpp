@@ -1,0 +1,229 @@
+// Gives an artifact's header its meaning (docs/format.md §3-4): metadata, schema, steps,
+// estimator, verification rows. Every cross-reference is checked here, once, so the
+// prediction path can trust the state it runs on.
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "artifact/json_fields.hpp"
+#include "artifact/tensor_data.hpp"
+#include "ferry/error.hpp"
+#include "ferry/version.hpp"
+#include "model_impl.hpp"
+#include "pipeline/step_inputs.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace {
+
+using artifact::Fields;
+using nlohmann::json;
+
+[[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::kFormat, message); }
+
+Metadata parse_metadata(const Fields& f, const artifact::Artifact& a) {
+  Metadata m;
+  m.name = f.string("name");
+  m.version = f.string("version");
+  m.description = f.string_or("description", "");
+  m.created = f.string_or("created", "");
+  if (f.has("producer")) {
+    const Fields producer = f.object("producer");
+    for (const auto& [tool, version] : f.any("producer").items()) {
+      if (!version.is_string()) invalid(fmt::format("header: {}.{} must be a string", producer.path(), tool));
+      m.producer.emplace(tool, version.get<std::string>());
+    }
+  }
+  if (f.has("training")) {
+    const Fields t = f.object("training");
+    if (t.has("n_rows")) m.training_rows = t.int64("n_rows");
+    if (t.has("sample_rows")) m.sample_rows = t.int64("sample_rows");
+    m.sample_sha256 = t.string_or("sample_sha256", "");
+  }
+  m.format_major = a.major;
+  m.format_minor = a.minor;
+  return m;
+}
+
+ClassLabels parse_classes(const Fields& f) {
+  const std::string dtype = f.string("dtype");
+  const json& values = f.array("values");
+  auto each = [&](auto check, const char* what) {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!check(values[i])) invalid(fmt::format("header: {}.values[{}] must be {}", f.path(), i, what));
+  };
+  ClassLabels labels;
+  if (dtype == "int64") {
+    each([](const json& v) { return v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX); },
+         "an integer");
+    labels = ClassLabels::from_int64(values.get<std::vector<std::int64_t>>());
+  } else if (dtype == "float64") {
+    each([](const json& v) { return v.is_number(); }, "a number");
+    labels = ClassLabels::from_float64(values.get<std::vector<double>>());
+  } else if (dtype == "str") {
+    each([](const json& v) { return v.is_string(); }, "a string");
+    labels = ClassLabels::from_string(values.get<std::vector<std::string>>());
+  } else if (dtype == "bool") {
+    each([](const json& v) { return v.is_boolean(); }, "true or false");
+    labels = ClassLabels::from_bool(values.get<std::vector<bool>>());
+  } else {
+    invalid(fmt::format("header: {}.dtype \"{}\" is not int64, float64, str or bool", f.path(), dtype));
+  }
+  const std::set<json> distinct(values.begin(), values.end());
+  if (distinct.size() != values.size()) invalid(fmt::format("header: {}.values has duplicate labels", f.path()));
+  return labels;
+}
+
+Schema parse_schema(const Fields& f) {
+  Schema s;
+  const json& inputs = f.array("inputs");
+  if (inputs.empty()) invalid("header: schema.inputs is empty");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Fields c(inputs[i], fmt::format("{}[{}]", f.child("inputs"), i));
+    InputColumn col;
+    col.name = c.string("name");
+    if (col.name.empty()) invalid(fmt::format("header: {}.name is empty", c.path()));
+    if (!names.insert(col.name).second) invalid(fmt::format("header: input column \"{}\" appears twice", col.name));
+    const std::string kind = c.string("kind");
+    if (kind != "numeric")
+      throw Error(ErrorCode::kUnsupported, fmt::format("{}: input kind \"{}\" is not supported", c.path(), kind));
+    col.nullable = c.boolean("nullable");
+    if (c.has("range")) {
+      const json& r = c.array("range");
+      if (r.size() != 2 || !r[0].is_number() || !r[1].is_number() || r[0].get<double>() > r[1].get<double>())
+        invalid(fmt::format("header: {}.range must be [min, max]", c.path()));
+      col.min = r[0].get<double>();
+      col.max = r[1].get<double>();
+    }
+    s.inputs.push_back(std::move(col));
+  }
+  const std::string task = f.string("task");
+  if (task == "regression")
+    s.task = Task::kRegression;
+  else if (task == "classification")
+    s.task = Task::kClassification;
+  else
+    invalid(fmt::format("header: schema.task \"{}\" is not regression or classification", task));
+  const std::int64_t n_outputs = f.int64("n_outputs");
+  if (n_outputs < 1 || n_outputs > (std::int64_t{1} << 24)) invalid("header: schema.n_outputs is out of range");
+  s.n_outputs = static_cast<Index>(n_outputs);
+  if (s.task == Task::kClassification) {
+    s.classes = parse_classes(f.object("classes"));
+    if (static_cast<Index>(s.classes.size()) != s.n_outputs || s.n_outputs < 2)
+      invalid("header: schema.classes must list n_outputs (at least 2) labels");
+  }
+  s.target = f.string_or("target", "");
+  return s;
+}
+
+// The estimator's link must produce what the task promises.
+void check_estimator_matches_schema(const Estimator& e, const Schema& s, const StepInputs& in) {
+  if (s.task == Task::kRegression) {
+    if (e.link() != Link::kIdentity) in.invalid("a regressor must use the identity link");
+    if (e.n_scores() != s.n_outputs) in.invalid("number of scores does not match schema.n_outputs");
+  } else {
+    if (e.link() == Link::kIdentity) in.invalid("a classifier cannot use the identity link");
+    if (n_probabilities(e.link(), e.n_scores()) != s.n_outputs)
+      in.invalid("number of scores does not match the number of classes");
+  }
+}
+
+const artifact::Tensor& verification_tensor(const artifact::Artifact& a, const std::string& name,
+                                            artifact::DType dtype, std::vector<std::int64_t> shape,
+                                            std::set<std::string>& used) {
+  auto it = a.tensors.find(name);
+  if (it == a.tensors.end()) invalid(fmt::format("verification refers to missing tensor \"{}\"", name));
+  if (it->second.dtype != dtype || it->second.shape != shape)
+    invalid(fmt::format("verification tensor \"{}\" is {} of rank {}, expected {} of shape [{}]", name,
+                        artifact::dtype_name(it->second.dtype), it->second.shape.size(), artifact::dtype_name(dtype),
+                        fmt::join(shape, ", ")));
+  used.insert(name);
+  return it->second;
+}
+
+RowMatrixXd float64_matrix(const artifact::Tensor& t, Index rows, Index cols) {
+  RowMatrixXd m(rows, cols);
+  artifact::copy_float64(t, m.data());
+  return m;
+}
+
+Verification parse_verification(const Fields& f, const artifact::Artifact& a, const Model::Impl& model,
+                                std::set<std::string>& used) {
+  Verification v;
+  const std::int64_t rows = f.int64("rows");
+  if (rows < 1 || rows > (std::int64_t{1} << 20)) invalid("header: verification.rows is out of range");
+  const auto n_in = static_cast<std::int64_t>(model.schema.inputs.size());
+  v.input = float64_matrix(verification_tensor(a, f.string("input"), artifact::DType::kFloat64, {rows, n_in}, used),
+                           rows, n_in);
+  v.rtol = f.number("rtol");
+  v.atol = f.number("atol");
+  if (!(v.rtol >= 0) || !(v.atol >= 0)) invalid("header: verification tolerances must be non-negative");
+  const Fields outputs = f.object("outputs");
+  const bool classifier = model.schema.task == Task::kClassification;
+  const Index k = model.estimator->n_scores();
+  for (const auto& [output, ref] : f.any("outputs").items()) {
+    if (!ref.is_string()) invalid(fmt::format("header: {}.{} must be a tensor name", outputs.path(), output));
+    const std::string name = ref.get<std::string>();
+    if (output == "predict" && classifier) {
+      const auto& t = verification_tensor(a, name, artifact::DType::kInt64, {rows}, used);
+      std::vector<std::int64_t> classes(static_cast<std::size_t>(rows));
+      artifact::copy_int64(t, classes.data());
+      for (std::int64_t c : classes)
+        if (c < 0 || c >= model.schema.n_outputs) invalid(fmt::format("verification class index {} is out of range", c));
+      v.predict_classes = std::move(classes);
+    } else if (output == "predict") {
+      v.predict_values = float64_matrix(
+          verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
+          model.schema.n_outputs);
+    } else if (output == "predict_proba" && classifier) {
+      v.predict_proba = float64_matrix(
+          verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
+          model.schema.n_outputs);
+    } else if (output == "decision_function" && classifier) {
+      v.decision_function =
+          float64_matrix(verification_tensor(a, name, artifact::DType::kFloat64, {rows, k}, used), rows, k);
+    } else {
+      invalid(fmt::format("header: {}.{} is not an output of this model", outputs.path(), output));
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, const LoadOptions& options) {
+  if (a.minor > FERRY_FORMAT_MINOR && options.log)
+    options.log(LogLevel::kWarning, fmt::format("artifact format {}.{} is newer than {}.{}: fields added since "
+                                                "are ignored",
+                                                a.major, a.minor, FERRY_FORMAT_MAJOR, FERRY_FORMAT_MINOR));
+  const Fields header(a.header, "");
+  auto model = std::make_shared<Model::Impl>();
+  model->metadata = parse_metadata(header.object("metadata"), a);
+  model->schema = parse_schema(header.object("schema"));
+
+  std::set<std::string> used;
+  auto width = static_cast<Index>(model->schema.inputs.size());
+  const json& pipeline = header.array("pipeline");
+  for (std::size_t i = 0; i < pipeline.size(); ++i) {
+    const StepInputs in(pipeline[i], fmt::format("pipeline[{}]", i), a, used);
+    if (in.n_features_in() != width)
+      in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
+    model->steps.push_back(make_step(in));
+    width = in.n_features_out();
+  }
+  const StepInputs in(header.any("estimator"), "estimator", a, used);
+  if (in.n_features_in() != width)
+    in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
+  model->estimator = make_estimator(in);
+  check_estimator_matches_schema(*model->estimator, model->schema, in);
+
+  if (header.has("verification"))
+    model->verification = parse_verification(header.object("verification"), a, *model, used);
+  for (const auto& [name, tensor] : a.tensors)
+    if (used.count(name) == 0) invalid(fmt::format("tensor \"{}\" is not referenced by any step", name));
+  return model;
+}
+
+FERRY_END_NAMESPACE

@@ -1,0 +1,32 @@
+// The final step of a pipeline: raw scores, then a link (models/link.hpp).
+#ifndef FERRY_SRC_MODELS_ESTIMATOR_HPP
+#define FERRY_SRC_MODELS_ESTIMATOR_HPP
+
+#include <memory>
+
+#include "ferry/matrix.hpp"
+#include "models/link.hpp"
+
+namespace ferry {
+
+class StepInputs;
+
+class Estimator {
+ public:
+  explicit Estimator(Link link) : link_(link) {}
+  virtual ~Estimator() = default;
+  Link link() const noexcept { return link_; }
+  // scores = raw outputs for X, rows x n_scores. Immutable and thread-safe.
+  virtual void decision(const RowMatrixXd& X, RowMatrixXd& scores) const = 0;
+  virtual Index n_scores() const noexcept = 0;
+
+ private:
+  Link link_;
+};
+
+// Builds the estimator of type inputs.type(); errors as make_step.
+std::unique_ptr<Estimator> make_estimator(const StepInputs& inputs);
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_MODELS_ESTIMATOR_HPP

@@ -1,0 +1,15 @@
+// Factories of the estimator types: one per file in models/.
+#ifndef FERRY_SRC_MODELS_REGISTRY_HPP
+#define FERRY_SRC_MODELS_REGISTRY_HPP
+
+#include <memory>
+
+#include "models/estimator.hpp"
+
+namespace ferry {
+
+std::unique_ptr<Estimator> make_linear(const StepInputs& inputs);
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_MODELS_REGISTRY_HPP

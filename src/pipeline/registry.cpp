@@ -1,0 +1,31 @@
+// The table of step types. An explicit table rather than self-registering statics: those
+// are silently dropped when ferry is linked as a static library.
+#include "pipeline/registry.hpp"
+
+#include <string_view>
+
+#include "ferry/error.hpp"
+#include "pipeline/step_inputs.hpp"
+
+namespace ferry {
+namespace {
+
+struct Entry {
+  std::string_view type;
+  std::unique_ptr<Step> (*make)(const StepInputs&);
+};
+
+constexpr Entry kSteps[] = {
+    {"standard_scaler", make_standard_scaler},
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_step(const StepInputs& inputs) {
+  for (const Entry& e : kSteps)
+    if (e.type == inputs.type()) return e.make(inputs);
+  throw Error(ErrorCode::kUnsupported, inputs.where() + ": unknown step type \"" + inputs.type() +
+                                           "\"; this ferry may be older than the exporter that wrote the file");
+}
+
+}  // namespace ferry

@@ -1,0 +1,15 @@
+// Factories of the preprocessing step types: one per file in pipeline/.
+#ifndef FERRY_SRC_PIPELINE_REGISTRY_HPP
+#define FERRY_SRC_PIPELINE_REGISTRY_HPP
+
+#include <memory>
+
+#include "pipeline/step.hpp"
+
+namespace ferry {
+
+std::unique_ptr<Step> make_standard_scaler(const StepInputs& inputs);
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_PIPELINE_REGISTRY_HPP

@@ -1,0 +1,45 @@
+// scikit-learn's StandardScaler: (x - mean_) / scale_, each part optional.
+#include <optional>
+
+#include "pipeline/registry.hpp"
+#include "pipeline/step_inputs.hpp"
+
+namespace ferry {
+namespace {
+
+class StandardScaler final : public Step {
+ public:
+  StandardScaler(std::optional<Eigen::RowVectorXd> mean, std::optional<Eigen::RowVectorXd> scale)
+      : mean_(std::move(mean)), scale_(std::move(scale)) {}
+
+  // Subtract, then divide, in that order and in double: the same roundings as scikit-learn.
+  void transform(RowMatrixXd& X) const override {
+    if (mean_) X.rowwise() -= *mean_;
+    if (scale_) X.array().rowwise() /= scale_->array();
+  }
+
+ private:
+  std::optional<Eigen::RowVectorXd> mean_;
+  std::optional<Eigen::RowVectorXd> scale_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_standard_scaler(const StepInputs& in) {
+  const Index n = in.n_features_in();
+  if (in.n_features_out() != n) in.invalid("n_features_out must equal n_features_in");
+  const bool with_mean = in.params().boolean("with_mean");
+  const bool with_std = in.params().boolean("with_std");
+  if (in.has_tensor("mean") != with_mean) in.invalid("tensor \"mean\" must be present exactly when with_mean");
+  if (in.has_tensor("scale") != with_std) in.invalid("tensor \"scale\" must be present exactly when with_std");
+  std::optional<Eigen::RowVectorXd> mean, scale;
+  if (with_mean) mean = in.vector("mean", n).transpose();
+  if (with_std) {
+    scale = in.vector("scale", n).transpose();
+    for (Index j = 0; j < n; ++j)
+      if ((*scale)[j] == 0.0) in.invalid("tensor role \"scale\" has a zero at [" + std::to_string(j) + "]");
+  }
+  return std::make_unique<StandardScaler>(std::move(mean), std::move(scale));
+}
+
+}  // namespace ferry

@@ -1,0 +1,27 @@
+// A preprocessing step: one scikit-learn transformer, frozen.
+#ifndef FERRY_SRC_PIPELINE_STEP_HPP
+#define FERRY_SRC_PIPELINE_STEP_HPP
+
+#include <memory>
+
+#include "ferry/matrix.hpp"
+
+namespace ferry {
+
+class StepInputs;
+
+class Step {
+ public:
+  virtual ~Step() = default;
+  // Replaces X (rows x n_features_in) by its transform (rows x n_features_out). Must be
+  // safe to call concurrently: a step is immutable after construction.
+  virtual void transform(RowMatrixXd& X) const = 0;
+};
+
+// Builds the step of type inputs.type(); Error(kUnsupported) naming an unknown type,
+// Error(kFormat) for parameters or tensors that break the step's rules (docs/format.md §4).
+std::unique_ptr<Step> make_step(const StepInputs& inputs);
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_PIPELINE_STEP_HPP

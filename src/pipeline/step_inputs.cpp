@@ -1,0 +1,86 @@
+#include "pipeline/step_inputs.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "artifact/tensor_data.hpp"
+#include "ferry/error.hpp"
+
+namespace ferry {
+namespace {
+
+// Widths are bounded so later products of widths and row counts stay far from overflow.
+constexpr std::int64_t kMaxWidth = std::int64_t{1} << 24;
+
+Index checked_width(const artifact::Fields& f, const char* key) {
+  const std::int64_t n = f.int64(key);
+  if (n < 0 || n > kMaxWidth)
+    throw Error(ErrorCode::kFormat, fmt::format("header: {} = {} is out of range [0, {}]", f.child(key), n, kMaxWidth));
+  return static_cast<Index>(n);
+}
+
+}  // namespace
+
+StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
+                       std::set<std::string>& used)
+    : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")) {
+  const artifact::Fields f(entry, path);
+  type_ = f.string("type");
+  const std::string name = f.string_or("name", "");
+  where_ = name.empty() ? fmt::format("{} ({})", path, type_) : fmt::format("{} ({}, {})", path, type_, name);
+  n_in_ = checked_width(f, "n_features_in");
+  n_out_ = checked_width(f, "n_features_out");
+  const artifact::Fields refs = f.object("tensors");
+  for (const auto& [role, value] : entry.at("tensors").items()) {
+    if (!value.is_string())
+      throw Error(ErrorCode::kFormat, fmt::format("header: {}.{} must be a tensor name", refs.path(), role));
+    const std::string tensor_name = value.get<std::string>();
+    if (artifact_.tensors.count(tensor_name) == 0)
+      throw Error(ErrorCode::kFormat, fmt::format("{}: tensor role \"{}\" refers to missing tensor \"{}\"", where_, role, tensor_name));
+    used.insert(tensor_name);
+    tensor_names_.emplace(role, tensor_name);
+  }
+}
+
+bool StepInputs::has_tensor(const char* role) const { return tensor_names_.count(role) != 0; }
+
+void StepInputs::invalid(const std::string& what) const {
+  throw Error(ErrorCode::kFormat, fmt::format("{}: {}", where_, what));
+}
+
+const artifact::Tensor& StepInputs::tensor(const char* role, artifact::DType dtype,
+                                           std::initializer_list<Index> shape) const {
+  auto ref = tensor_names_.find(role);
+  if (ref == tensor_names_.end()) invalid(fmt::format("tensor role \"{}\" is missing", role));
+  const artifact::Tensor& t = artifact_.tensors.at(ref->second);  // checked at construction
+  if (t.dtype != dtype)
+    invalid(fmt::format("tensor \"{}\" ({}) has dtype {}, expected {}", ref->second, role,
+                        artifact::dtype_name(t.dtype), artifact::dtype_name(dtype)));
+  const std::vector<std::int64_t> expected(shape.begin(), shape.end());
+  if (t.shape != expected)
+    invalid(fmt::format("tensor \"{}\" ({}) has shape [{}], expected [{}]", ref->second, role,
+                        fmt::join(t.shape, ", "), fmt::join(expected, ", ")));
+  return t;
+}
+
+Eigen::VectorXd StepInputs::vector(const char* role, Index n) const {
+  Eigen::VectorXd v(n);
+  artifact::copy_float64(tensor(role, artifact::DType::kFloat64, {n}), v.data());
+  for (Index i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) invalid(fmt::format("tensor role \"{}\" has a non-finite value at [{}]", role, i));
+  return v;
+}
+
+RowMatrixXd StepInputs::matrix(const char* role, Index rows, Index cols) const {
+  RowMatrixXd m(rows, cols);
+  artifact::copy_float64(tensor(role, artifact::DType::kFloat64, {rows, cols}), m.data());
+  for (Index i = 0; i < m.size(); ++i)
+    if (!std::isfinite(m.data()[i]))
+      invalid(fmt::format("tensor role \"{}\" has a non-finite value at [{}, {}]", role, i / cols, i % cols));
+  return m;
+}
+
+}  // namespace ferry

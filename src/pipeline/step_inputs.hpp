@@ -1,0 +1,55 @@
+// What a step factory gets: the step's header entry and checked access to its tensors.
+// Shared by preprocessing steps (pipeline/) and estimators (models/).
+#ifndef FERRY_SRC_PIPELINE_STEP_INPUTS_HPP
+#define FERRY_SRC_PIPELINE_STEP_INPUTS_HPP
+
+#include <map>
+#include <set>
+#include <string>
+
+#include <Eigen/Core>
+
+#include "artifact/artifact.hpp"
+#include "artifact/json_fields.hpp"
+#include "ferry/matrix.hpp"
+
+namespace ferry {
+
+class StepInputs {
+ public:
+  // `path` locates the step in the header ("pipeline[0]", "estimator"). Every tensor the
+  // step refers to must exist and is added to `used`, so the loader can reject the rest.
+  StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
+             std::set<std::string>& used);
+
+  const std::string& type() const noexcept { return type_; }
+  Index n_features_in() const noexcept { return n_in_; }
+  Index n_features_out() const noexcept { return n_out_; }
+  const artifact::Fields& params() const noexcept { return params_; }
+  // "pipeline[0] (standard_scaler, steps[0]: StandardScaler)": for error messages.
+  const std::string& where() const noexcept { return where_; }
+
+  bool has_tensor(const char* role) const;
+  // float64 tensors of exactly the given shape, every value finite.
+  Eigen::VectorXd vector(const char* role, Index n) const;
+  RowMatrixXd matrix(const char* role, Index rows, Index cols) const;
+
+  // Error(kFormat) about this step.
+  [[noreturn]] void invalid(const std::string& what) const;
+
+ private:
+  const artifact::Tensor& tensor(const char* role, artifact::DType dtype,
+                                 std::initializer_list<Index> shape) const;
+
+  const artifact::Artifact& artifact_;
+  std::string type_;
+  std::string where_;
+  Index n_in_ = 0;
+  Index n_out_ = 0;
+  artifact::Fields params_;
+  std::map<std::string, std::string> tensor_names_;
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_PIPELINE_STEP_INPUTS_HPP
