@@ -221,8 +221,10 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
 
   if (header.has("verification"))
     model->verification = parse_verification(header.object("verification"), a, *model, used);
-  for (const auto& [name, tensor] : a.tensors)
-    if (used.count(name) == 0) invalid(fmt::format("tensor \"{}\" is not referenced by any step", name));
+  // A newer minor may add sections that hold tensors this reader does not know.
+  if (a.minor <= FERRY_FORMAT_MINOR)
+    for (const auto& [name, tensor] : a.tensors)
+      if (used.count(name) == 0) invalid(fmt::format("tensor \"{}\" is not referenced by any step", name));
   return model;
 }
 

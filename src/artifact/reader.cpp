@@ -122,22 +122,21 @@ Tensor read_tensor(const std::string& name, const nlohmann::json& entry, const s
   const nlohmann::json& shape = f.array("shape");
   if (shape.size() > kMaxRank) fail(ErrorCode::kFormat, fmt::format("{}: rank {} exceeds {}", where, shape.size(), kMaxRank));
   const std::uint64_t elem = dtype_size(tensor.dtype);
-  bool empty = false;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (!shape[i].is_number_integer() || shape[i].get<std::int64_t>() < 0)
       fail(ErrorCode::kFormat, fmt::format("{}: shape[{}] must be a non-negative integer", where, i));
     tensor.shape.push_back(shape[i].get<std::int64_t>());
-    empty = empty || tensor.shape.back() == 0;
   }
-  // Multiply against the limit, dividing first, so the product can never overflow.
+  // The running product, left to right, may never exceed the limit (docs/format.md §2);
+  // dividing before multiplying keeps it from overflowing.
   const std::uint64_t max_count = limits.max_tensor_bytes / elem;
-  std::uint64_t count = empty ? 0 : 1;
+  std::uint64_t count = 1;
   for (std::int64_t dim : tensor.shape) {
-    if (empty) break;
-    if (count > max_count / static_cast<std::uint64_t>(dim))
+    const auto d = static_cast<std::uint64_t>(dim);
+    if (d != 0 && count > max_count / d)
       fail(ErrorCode::kFormat, fmt::format("{}: shape {} exceeds the tensor size limit of {} bytes", where,
                                            shape.dump(), limits.max_tensor_bytes));
-    count *= static_cast<std::uint64_t>(dim);
+    count *= d;
   }
   const std::uint64_t nbytes = count * elem;
 

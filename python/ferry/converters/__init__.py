@@ -1,0 +1,135 @@
+"""Converters from fitted scikit-learn objects to ``.ferry`` steps.
+
+One module per step family or estimator family, named like its C++ twin
+(``scalers.py`` ~ src/pipeline/standard_scaler.cpp, ``linear.py`` ~
+src/models/linear.cpp). Each module provides
+
+- ``convert_*(est, label)`` -> :class:`ConvertedStep` / :class:`ConvertedEstimator`:
+  the step's ``type``, ``params`` and tensors (role -> numpy array);
+- a numpy kernel keyed by step ``type`` in :data:`KERNELS`, the reference
+  semantics of docs/format.md section 4, used by the exporter to check that
+  the artifact reproduces scikit-learn before it is written.
+
+The tables below are keyed by **exact class**: a subclass may override
+``transform`` or ``predict``, so it is unsupported until it has a converter
+of its own. Adding a family = one new module + entries in these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+
+class ConversionError(ValueError):
+    """A supported class whose fitted state ferry cannot represent."""
+
+
+@dataclass
+class ConvertedStep:
+    type: str
+    params: Dict[str, Any]
+    tensors: Dict[str, np.ndarray]  # role -> array
+    n_features_in: int
+    n_features_out: int
+
+
+@dataclass
+class ConvertedEstimator(ConvertedStep):
+    task: str = "regression"  # "regression" | "classification"
+    n_outputs: int = 1
+    classes: Optional[np.ndarray] = None  # scikit-learn's classes_, classification only
+
+
+@dataclass(frozen=True)
+class Converter:
+    #: (fitted estimator, label such as "steps[0]: StandardScaler") -> converted step
+    convert: Callable[[Any, str], ConvertedStep]
+    #: fitted estimator -> reason it cannot be exported, or None (optional)
+    check: Optional[Callable[[Any], Optional[str]]] = None
+
+
+def class_labels(classes) -> Tuple[str, List[Any]]:
+    """(schema.classes.dtype, JSON-ready values) for scikit-learn's ``classes_``.
+
+    Raises :class:`ConversionError` for labels that mix types or have a type
+    the format cannot hold.
+    """
+    arr = np.asarray(classes)
+    if arr.ndim != 1:
+        raise ConversionError(f"classes_ has shape {arr.shape}; multi-output classifiers are not supported")
+    kind = arr.dtype.kind
+    if kind == "b":
+        return "bool", [bool(v) for v in arr]
+    if kind in "iu":
+        values = [int(v) for v in arr]
+        if any(not -(2**63) <= v < 2**63 for v in values):
+            raise ConversionError("integer class labels do not fit in int64")
+        return "int64", values
+    if kind == "f":
+        values = [float(v) for v in arr]
+        if not all(np.isfinite(values)):
+            raise ConversionError("float class labels must be finite")
+        return "float64", values
+    if kind == "U":
+        return "str", [str(v) for v in arr]
+    if kind == "O":
+        types = set()
+        for v in arr:
+            if isinstance(v, (bool, np.bool_)):
+                types.add("bool")
+            elif isinstance(v, (int, np.integer)):
+                types.add("int64")
+            elif isinstance(v, (float, np.floating)):
+                types.add("float64")
+            elif isinstance(v, str):
+                types.add("str")
+            else:
+                types.add(type(v).__name__)
+        if len(types) != 1:
+            raise ConversionError(f"class labels mix types ({', '.join(sorted(types))})")
+        (t,) = types
+        if t not in ("bool", "int64", "float64", "str"):
+            raise ConversionError(f"class labels of type {t} are not supported")
+        try:
+            plain = np.array(list(arr), dtype={"bool": bool, "int64": np.int64, "float64": np.float64, "str": str}[t])
+        except OverflowError:
+            raise ConversionError("integer class labels do not fit in int64") from None
+        return class_labels(plain)
+    raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
+
+
+from . import linear, scalers  # noqa: E402  (the modules use the definitions above)
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+#: preprocessing steps, keyed by exact class
+PREPROCESSORS: Dict[type, Converter] = {
+    StandardScaler: Converter(scalers.convert_standard_scaler),
+}
+
+#: final estimators, keyed by exact class
+ESTIMATORS: Dict[type, Converter] = {
+    LinearRegression: Converter(linear.convert_linear_regression),
+    Ridge: Converter(linear.convert_linear_regression),
+    LogisticRegression: Converter(linear.convert_logistic_regression, linear.check_logistic_regression),
+}
+
+#: step type -> numpy kernel (reference semantics of docs/format.md section 4)
+KERNELS: Dict[str, Callable] = {
+    "standard_scaler": scalers.standard_scaler,
+    "linear": linear.linear,
+}
+
+__all__ = [
+    "ConversionError",
+    "ConvertedStep",
+    "ConvertedEstimator",
+    "Converter",
+    "class_labels",
+    "PREPROCESSORS",
+    "ESTIMATORS",
+    "KERNELS",
+]

@@ -1,0 +1,845 @@
+"""The ``.ferry`` container, format 1: a writer and a defensive reader.
+
+This module follows docs/format.md to the byte. It is the Python twin of
+src/artifact/: it knows the frame, the tensor table and the header sections,
+and nothing about scikit-learn.
+
+Reading performs the checks of docs/format.md section 1 ("Reading order") in
+that order, so that a given damage always produces the same error code:
+
+1. the file is at least 28 bytes long                       -> ``format``
+2. the magic matches                                        -> ``format``
+3. ``major`` is 1 (greater -> ``version``, 0 -> ``format``)
+4. the trailer CRC-32 matches                               -> ``checksum``
+5. header length within limit, exact file size              -> ``format``
+6. zero header padding, UTF-8 JSON object, no duplicate key -> ``format``
+7. tensor table (section 2) and each tensor's CRC-32        -> ``format``, ``checksum``
+8. sections (section 3) and steps (section 4)               -> ``format``, ``unsupported``
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import struct
+import warnings
+import zlib
+from datetime import datetime
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+import numpy as np
+
+__all__ = [
+    "MAGIC",
+    "MAJOR",
+    "MINOR",
+    "DTYPES",
+    "DEFAULT_MAX_HEADER_BYTES",
+    "DEFAULT_MAX_TENSOR_BYTES",
+    "MAX_RANK",
+    "Artifact",
+    "ArtifactError",
+    "NewerMinorWarning",
+    "align64",
+    "dumps_header",
+    "dumps",
+    "write",
+    "loads",
+    "read",
+    "check_sections",
+]
+
+MAGIC = b"\x89FERRY\r\n"
+MAJOR = 1
+MINOR = 0
+
+_PREFIX = struct.Struct("<8sHHIQ")  # magic, major, minor, header_length, data_length
+PREFIX_SIZE = _PREFIX.size  # 24
+TRAILER_SIZE = 4
+MIN_FILE_SIZE = PREFIX_SIZE + TRAILER_SIZE  # 28
+ALIGN = 64
+
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024  # 16 MiB
+DEFAULT_MAX_TENSOR_BYTES = 1024 * 1024 * 1024  # 1 GiB after decompression
+MAX_RANK = 8
+MAX_NAME_BYTES = 128
+
+_U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+
+#: dtype name -> little-endian numpy dtype
+DTYPES: Dict[str, np.dtype] = {
+    "float64": np.dtype("<f8"),
+    "float32": np.dtype("<f4"),
+    "int64": np.dtype("<i8"),
+    "int32": np.dtype("<i4"),
+    "uint8": np.dtype("u1"),
+}
+_DTYPE_BY_KIND = {("f", 8): "float64", ("f", 4): "float32", ("i", 8): "int64", ("i", 4): "int32", ("u", 1): "uint8"}
+COMPRESSIONS = ("none", "zlib")
+
+_TENSOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+# Step types and their places.  Every step type has exactly one kernel in C++
+# and one converter in python/ferry/converters.
+PREPROCESSING_TYPES = ("standard_scaler",)
+ESTIMATOR_TYPES = ("linear",)
+LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
+TASKS = ("regression", "classification")
+CLASS_DTYPES = ("int64", "float64", "str", "bool")
+INPUT_KINDS = ("numeric",)
+VERIFICATION_OUTPUTS = ("predict", "predict_proba", "decision_function")
+
+
+class ArtifactError(ValueError):
+    """A file (or a header given to the writer) that docs/format.md forbids.
+
+    ``code`` is one of ``"format"``, ``"checksum"``, ``"version"`` and
+    ``"unsupported"``, the same codes as ``ferry::ErrorCode`` in C++.
+    """
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"[{code}] {message}")
+        self.code = code
+        self.message = message
+
+
+class NewerMinorWarning(UserWarning):
+    """The artifact has a newer minor version than this reader; it was read anyway."""
+
+
+def _fail(code: str, message: str) -> None:
+    raise ArtifactError(code, message)
+
+
+def align64(x: int) -> int:
+    """Smallest multiple of 64 that is >= x."""
+    return (x + ALIGN - 1) // ALIGN * ALIGN
+
+
+# --------------------------------------------------------------------------- types
+
+
+def _is_int(v: Any) -> bool:
+    return type(v) is int  # bool is excluded on purpose
+
+
+def _is_num(v: Any) -> bool:
+    return type(v) is int or type(v) is float
+
+
+def _is_str(v: Any) -> bool:
+    return type(v) is str
+
+
+def _is_bool(v: Any) -> bool:
+    return type(v) is bool
+
+
+def _is_obj(v: Any) -> bool:
+    return type(v) is dict
+
+
+def _is_arr(v: Any) -> bool:
+    return type(v) is list
+
+
+class Artifact:
+    """A parsed ``.ferry`` file.
+
+    - ``header``: the header JSON object *without* its ``tensors`` table, i.e.
+      what :func:`write` takes (``read(write(h, t)).header == h``);
+    - ``tensors``: tensor name -> numpy array (its dtype and shape, native byte order);
+    - ``tensor_table``: the header's ``tensors`` table as stored (offsets,
+      lengths, compression, CRC-32 of each tensor);
+    - ``major``, ``minor``: the format version of the file.
+    """
+
+    def __init__(
+        self,
+        header: dict,
+        tensors: Dict[str, np.ndarray],
+        major: int = MAJOR,
+        minor: int = MINOR,
+        tensor_table: Optional[Dict[str, dict]] = None,
+    ):
+        self.header = header
+        self.tensors = tensors
+        self.major = major
+        self.minor = minor
+        self.tensor_table = tensor_table if tensor_table is not None else {}
+
+    @property
+    def metadata(self) -> dict:
+        return self.header["metadata"]
+
+    @property
+    def schema(self) -> dict:
+        return self.header["schema"]
+
+    @property
+    def pipeline(self) -> list:
+        return self.header["pipeline"]
+
+    @property
+    def estimator(self) -> dict:
+        return self.header["estimator"]
+
+    @property
+    def verification(self) -> Optional[dict]:
+        return self.header.get("verification")
+
+    def __repr__(self) -> str:
+        name = self.header.get("metadata", {}).get("name") if isinstance(self.header.get("metadata"), dict) else None
+        return f"<ferry.Artifact {name!r} format {self.major}.{self.minor}, {len(self.tensors)} tensors>"
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def dumps_header(header: Mapping[str, Any]) -> bytes:
+    """The canonical header bytes: sorted keys, no whitespace, UTF-8, no NaN."""
+    try:
+        text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"header is not valid JSON for a .ferry file: {e}") from None
+    return text.encode("utf-8")
+
+
+class _JSONReject(Exception):
+    pass
+
+
+def _object_pairs(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise _JSONReject(f"duplicate key {k!r} in a JSON object")
+        obj[k] = v
+    return obj
+
+
+def _parse_constant(name):
+    raise _JSONReject(f"{name} is not JSON")
+
+
+def _parse_float(text):
+    v = float(text)
+    if not math.isfinite(v):
+        raise _JSONReject(f"number {text} is out of range")
+    return v
+
+
+def _check_unicode(v):
+    """Reject lone surrogates (written as \\ud800 escapes): not Unicode text."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if type(x) is str:
+            try:
+                x.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _JSONReject("string with an unpaired surrogate escape") from None
+        elif type(x) is dict:
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif type(x) is list:
+            stack.extend(x)
+
+
+def _parse_header(raw: bytes) -> dict:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        _fail("format", "header starts with a UTF-8 byte-order mark")
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        _fail("format", f"header is not valid UTF-8 (byte {PREFIX_SIZE + e.start})")
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_pairs,
+            parse_constant=_parse_constant,
+            parse_float=_parse_float,
+        )
+        _check_unicode(value)
+    except _JSONReject as e:
+        _fail("format", f"header is not valid JSON: {e}")
+    except json.JSONDecodeError as e:
+        _fail("format", f"header is not valid JSON: {e.msg} at character {e.pos}")
+    except (RecursionError, ValueError) as e:
+        _fail("format", f"header is not valid JSON: {e}")
+    if not _is_obj(value):
+        _fail("format", "header JSON top level is not an object")
+    return value
+
+
+# --------------------------------------------------------------------------- tensors
+
+
+def _dtype_name(arr: np.ndarray) -> str:
+    key = (arr.dtype.kind, arr.dtype.itemsize)
+    if key not in _DTYPE_BY_KIND:
+        raise ValueError(f"dtype {arr.dtype} cannot be stored; use one of {', '.join(DTYPES)}")
+    return _DTYPE_BY_KIND[key]
+
+
+def _check_tensor_name(name: Any) -> None:
+    if not _is_str(name) or not _TENSOR_NAME.fullmatch(name):
+        _fail("format", f"tensor name {name!r} is not 1-128 bytes of [A-Za-z0-9._-]")
+
+
+def _byte_size(shape, itemsize: int, limit: int, name: str) -> int:
+    """count x itemsize with the overflow checks a u64 reader performs."""
+    count = 1
+    for d in shape:
+        if d > _U64_MAX:
+            _fail("format", f"tensor '{name}': dimension {d} overflows")
+        count *= d
+        if count > _U64_MAX:
+            _fail("format", f"tensor '{name}': element count of shape {shape} overflows")
+    nbytes = count * itemsize
+    if nbytes > _U64_MAX:
+        _fail("format", f"tensor '{name}': byte size of shape {shape} overflows")
+    if nbytes > limit:
+        _fail("format", f"tensor '{name}': {nbytes} bytes exceed the tensor limit of {limit} bytes")
+    return nbytes
+
+
+def _inflate(stored: bytes, expected: int, name: str) -> bytes:
+    """Inflate one zlib stream, stopping at expected + 1 bytes (no zip bombs)."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(stored, expected + 1)
+    except zlib.error as e:
+        _fail("format", f"tensor '{name}': zlib stream is corrupt ({e})")
+    if len(out) > expected:
+        _fail("format", f"tensor '{name}': zlib stream inflates to more than {expected} bytes")
+    if not d.eof:
+        _fail("format", f"tensor '{name}': zlib stream is truncated ({len(out)} of {expected} bytes)")
+    if d.unused_data:
+        _fail("format", f"tensor '{name}': {len(d.unused_data)} bytes follow the zlib stream")
+    if len(out) != expected:
+        _fail("format", f"tensor '{name}': zlib stream inflates to {len(out)} bytes, expected {expected}")
+    return out
+
+
+def _read_tensors(header: dict, data: memoryview, data_start: int, data_length: int, max_tensor_bytes: int):
+    table = header.get("tensors")
+    if table is None:
+        _fail("format", "header has no 'tensors' object")
+    if not _is_obj(table):
+        _fail("format", "header 'tensors' is not an object")
+
+    names = sorted(table)  # code-point order == UTF-8 byte order
+    for name in names:
+        _check_tensor_name(name)
+    entries = []
+    expected_offset = 0
+    for name in names:
+        e = table[name]
+        if not _is_obj(e):
+            _fail("format", f"tensor '{name}': entry is not an object")
+        for key in ("dtype", "shape", "offset", "length", "compression", "crc32"):
+            if key not in e:
+                _fail("format", f"tensor '{name}': missing '{key}'")
+        dtype = e["dtype"]
+        if not _is_str(dtype) or dtype not in DTYPES:
+            _fail("format", f"tensor '{name}': unknown dtype {dtype!r}")
+        shape = e["shape"]
+        if not _is_arr(shape) or not all(_is_int(d) and d >= 0 for d in shape):
+            _fail("format", f"tensor '{name}': shape must be an array of integers >= 0")
+        if len(shape) > MAX_RANK:
+            _fail("format", f"tensor '{name}': rank {len(shape)} exceeds {MAX_RANK}")
+        nbytes = _byte_size(shape, DTYPES[dtype].itemsize, max_tensor_bytes, name)
+        offset, length, comp, crc = e["offset"], e["length"], e["compression"], e["crc32"]
+        if not _is_int(offset) or offset < 0:
+            _fail("format", f"tensor '{name}': offset must be an integer >= 0")
+        if not _is_int(length) or length < 0:
+            _fail("format", f"tensor '{name}': length must be an integer >= 0")
+        if not _is_str(comp) or comp not in COMPRESSIONS:
+            _fail("format", f"tensor '{name}': unknown compression {comp!r}")
+        if not _is_int(crc) or not 0 <= crc <= _U32_MAX:
+            _fail("format", f"tensor '{name}': crc32 must be an integer in [0, 2^32-1]")
+        if comp == "none" and length != nbytes:
+            _fail("format", f"tensor '{name}': length {length} != {nbytes} bytes for {dtype} {shape}")
+        if offset != expected_offset:
+            what = "overlaps the previous tensor" if offset < expected_offset else "leaves a hole"
+            _fail("format", f"tensor '{name}': offset {offset} {what} (expected {expected_offset})")
+        expected_offset = align64(offset + length)
+        entries.append((name, dtype, shape, offset, length, comp, crc, nbytes))
+
+    if data_length != expected_offset:
+        _fail("format", f"data_length {data_length} != {expected_offset} required by the tensor table")
+
+    # Padding between tensors (and after the last one) is zero.
+    for name, _, _, offset, length, _, _, _ in entries:
+        start, end = data_start + offset + length, data_start + align64(offset + length)
+        if any(data[start:end]):
+            _fail("format", f"non-zero padding after tensor '{name}'")
+
+    tensors: Dict[str, np.ndarray] = {}
+    for name, dtype, shape, offset, length, comp, crc, nbytes in entries:
+        stored = bytes(data[data_start + offset: data_start + offset + length])
+        actual = zlib.crc32(stored)
+        if actual != crc:
+            _fail("checksum", f"tensor '{name}': CRC-32 {actual:#010x} != {crc:#010x}")
+        raw = stored if comp == "none" else _inflate(stored, nbytes, name)
+        arr = np.frombuffer(raw, dtype=DTYPES[dtype]).reshape(shape).copy()
+        tensors[name] = arr
+    return tensors
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _step_label(where: str, step: dict) -> str:
+    name = step.get("name") if _is_obj(step) else None
+    return f"{where} ({name})" if _is_str(name) else where
+
+
+def _tensor_ref(where, step_tensors, role, tensors, table, referenced, dtype, shape, required):
+    if role not in step_tensors:
+        if required:
+            _fail("format", f"{where}: missing tensor '{role}'")
+        return None
+    ref = step_tensors[role]
+    if not _is_str(ref) or ref not in table:
+        _fail("format", f"{where}: tensor '{role}' names a tensor that does not exist ({ref!r})")
+    referenced.add(ref)
+    entry = table[ref]
+    if entry["dtype"] != dtype or list(entry["shape"]) != list(shape):
+        _fail(
+            "format",
+            f"{where}: tensor '{role}' ('{ref}') is {entry['dtype']} {entry['shape']}, expected {dtype} {list(shape)}",
+        )
+    return tensors[ref]
+
+
+def _check_metadata(md: Any) -> None:
+    if not _is_obj(md):
+        _fail("format", "'metadata' is missing or not an object")
+    for key in ("name", "version"):
+        if not _is_str(md.get(key)):
+            _fail("format", f"metadata.{key} is missing or not a string")
+    if "description" in md and not _is_str(md["description"]):
+        _fail("format", "metadata.description is not a string")
+    if "created" in md:
+        c = md["created"]
+        ok = _is_str(c) and _CREATED.fullmatch(c) is not None
+        if ok:
+            try:
+                datetime.strptime(c, "%Y-%m-%dT%H:%M:%SZ")
+            except ValueError:
+                ok = False
+        if not ok:
+            _fail("format", f"metadata.created {c!r} is not YYYY-MM-DDTHH:MM:SSZ")
+    if "producer" in md:
+        p = md["producer"]
+        if not _is_obj(p) or not all(_is_str(v) for v in p.values()):
+            _fail("format", "metadata.producer is not an object of strings")
+    if "training" in md:
+        t = md["training"]
+        if not _is_obj(t):
+            _fail("format", "metadata.training is not an object")
+        if "n_rows" in t and not (t["n_rows"] is None or (_is_int(t["n_rows"]) and t["n_rows"] >= 0)):
+            _fail("format", "metadata.training.n_rows is not an integer >= 0 or null")
+        if "sample_rows" in t and not (_is_int(t["sample_rows"]) and t["sample_rows"] >= 0):
+            _fail("format", "metadata.training.sample_rows is not an integer >= 0")
+        if "sample_sha256" in t and not (t["sample_sha256"] is None or _is_str(t["sample_sha256"])):
+            _fail("format", "metadata.training.sample_sha256 is not a string or null")
+
+
+def _check_class_values(dtype: str, values: list) -> None:
+    if dtype == "int64":
+        ok = all(_is_int(v) and _I64_MIN <= v <= _I64_MAX for v in values)
+        key = values
+    elif dtype == "float64":
+        ok = all(_is_num(v) for v in values)
+        key = [float(v) for v in values] if ok else []
+    elif dtype == "str":
+        ok = all(_is_str(v) for v in values)
+        key = values
+    else:  # bool
+        ok = all(_is_bool(v) for v in values)
+        key = values
+    if not ok:
+        _fail("format", f"schema.classes.values are not all {dtype} labels")
+    if len(set(key)) != len(key):
+        _fail("format", "schema.classes.values are not distinct")
+
+
+def _check_schema(schema: Any) -> Tuple[int, str, int]:
+    if not _is_obj(schema):
+        _fail("format", "'schema' is missing or not an object")
+    inputs = schema.get("inputs")
+    if not _is_arr(inputs) or not inputs:
+        _fail("format", "schema.inputs is missing, not an array or empty")
+    seen = set()
+    for i, inp in enumerate(inputs):
+        where = f"schema.inputs[{i}]"
+        if not _is_obj(inp):
+            _fail("format", f"{where} is not an object")
+        name = inp.get("name")
+        if not _is_str(name) or not name:
+            _fail("format", f"{where}.name is missing, empty or not a string")
+        if name in seen:
+            _fail("format", f"{where}.name {name!r} is not unique")
+        seen.add(name)
+        kind = inp.get("kind")
+        if not _is_str(kind):
+            _fail("format", f"{where}.kind is missing or not a string")
+        if kind not in INPUT_KINDS:
+            _fail("unsupported", f"{where} ({name!r}): input kind '{kind}' is not supported by this reader")
+        if not _is_bool(inp.get("nullable")):
+            _fail("format", f"{where}.nullable is missing or not a boolean")
+        rng = inp.get("range")
+        if rng is not None:
+            if not (_is_arr(rng) and len(rng) == 2 and all(_is_num(v) for v in rng) and rng[0] <= rng[1]):
+                _fail("format", f"{where}.range is not null or [min, max]")
+    task = schema.get("task")
+    if not _is_str(task) or task not in TASKS:
+        _fail("format", f"schema.task {task!r} is not 'regression' or 'classification'")
+    n_outputs = schema.get("n_outputs")
+    if not _is_int(n_outputs) or n_outputs < 1:
+        _fail("format", "schema.n_outputs is missing or not an integer >= 1")
+    classes = schema.get("classes")
+    if task == "classification":
+        if n_outputs < 2:
+            _fail("format", "schema.n_outputs of a classifier must be >= 2")
+        if not _is_obj(classes):
+            _fail("format", "schema.classes is required for classification")
+        dtype, values = classes.get("dtype"), classes.get("values")
+        if not _is_str(dtype) or dtype not in CLASS_DTYPES:
+            _fail("format", f"schema.classes.dtype {dtype!r} is not one of {', '.join(CLASS_DTYPES)}")
+        if not _is_arr(values) or len(values) != n_outputs:
+            _fail("format", "schema.classes.values is not an array of n_outputs labels")
+        _check_class_values(dtype, values)
+    elif classes is not None:
+        _fail("format", "schema.classes must be null for regression")
+    target = schema.get("target")
+    if target is not None and not _is_str(target):
+        _fail("format", "schema.target is not a string or null")
+    return len(inputs), task, n_outputs
+
+
+def _check_step_common(where: str, step: Any) -> str:
+    if not _is_obj(step):
+        _fail("format", f"{where} is not an object")
+    stype = step.get("type")
+    if not _is_str(stype):
+        _fail("format", f"{where}: 'type' is missing or not a string")
+    if "name" in step and not _is_str(step["name"]):
+        _fail("format", f"{where}: 'name' is not a string")
+    for key in ("n_features_in", "n_features_out"):
+        v = step.get(key)
+        if not _is_int(v) or v < 1:
+            _fail("format", f"{_step_label(where, step)}: '{key}' is missing or not an integer >= 1")
+    if not _is_obj(step.get("params")):
+        _fail("format", f"{_step_label(where, step)}: 'params' is missing or not an object")
+    st = step.get("tensors")
+    if not _is_obj(st):
+        _fail("format", f"{_step_label(where, step)}: 'tensors' is missing or not an object")
+    return stype
+
+
+def _check_unknown_refs(where, step_tensors, known_roles, table, referenced):
+    """Unknown roles are ignored (section 5) but still must name existing tensors."""
+    for role, ref in step_tensors.items():
+        if role in known_roles:
+            continue
+        if not _is_str(ref) or ref not in table:
+            _fail("format", f"{where}: tensor '{role}' names a tensor that does not exist ({ref!r})")
+        referenced.add(ref)
+
+
+def _check_standard_scaler(where, step, tensors, table, referenced):
+    n = step["n_features_in"]
+    if step["n_features_out"] != n:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {n}")
+    params, st = step["params"], step["tensors"]
+    for key in ("with_mean", "with_std"):
+        if not _is_bool(params.get(key)):
+            _fail("format", f"{where}: params.{key} is missing or not a boolean")
+    for role, flag in (("mean", params["with_mean"]), ("scale", params["with_std"])):
+        if not flag and role in st:
+            _fail("format", f"{where}: tensor '{role}' present although params.{'with_mean' if role == 'mean' else 'with_std'} is false")
+    _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], params["with_mean"])
+    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], params["with_std"])
+    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
+        _fail("format", f"{where}: tensor 'scale' has a zero or non-finite value")
+    _check_unknown_refs(where, st, ("mean", "scale"), table, referenced)
+
+
+def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    n = step["n_features_in"]
+    k = step["n_features_out"]
+    link = step["params"].get("link")
+    if not _is_str(link) or link not in LINEAR_LINKS:
+        _fail("format", f"{where}: params.link {link!r} is not one of {', '.join(LINEAR_LINKS)}")
+    st = step["tensors"]
+    _tensor_ref(where, st, "coef", tensors, table, referenced, "float64", [k, n], True)
+    _tensor_ref(where, st, "intercept", tensors, table, referenced, "float64", [k], True)
+    _check_unknown_refs(where, st, ("coef", "intercept"), table, referenced)
+    if task == "regression":
+        if link != "identity":
+            _fail("format", f"{where}: link '{link}' is not valid for regression")
+        if k != n_outputs:
+            _fail("format", f"{where}: k = {k} != schema.n_outputs {n_outputs}")
+    else:
+        c = n_outputs
+        ok = (
+            (link == "logistic" and k == 1 and c == 2)
+            or (link == "softmax" and ((k == 1 and c == 2) or (k == c and c > 2)))
+            or (link == "ovr" and k == c and c > 2)
+        )
+        if not ok:
+            _fail("format", f"{where}: link '{link}' with k = {k} is not valid for {c} classes")
+    return k
+
+
+def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k):
+    if not _is_obj(ver):
+        _fail("format", "'verification' is not an object")
+    rows = ver.get("rows")
+    if not _is_int(rows) or rows < 1:
+        _fail("format", "verification.rows is missing or not an integer >= 1")
+    for key in ("rtol", "atol"):
+        v = ver.get(key)
+        if not _is_num(v) or v < 0:
+            _fail("format", f"verification.{key} is missing or not a number >= 0")
+    _tensor_ref("verification", ver, "input", tensors, table, referenced, "float64", [rows, n_inputs], True)
+    outputs = ver.get("outputs")
+    if not _is_obj(outputs):
+        _fail("format", "verification.outputs is missing or not an object")
+    where = "verification.outputs"
+    if task == "regression":
+        _tensor_ref(where, outputs, "predict", tensors, table, referenced, "float64", [rows, n_outputs], False)
+        if "predict_proba" in outputs:
+            _fail("format", f"{where}: predict_proba given for a regressor")
+    else:
+        pred = _tensor_ref(where, outputs, "predict", tensors, table, referenced, "int64", [rows], False)
+        if pred is not None and not np.all((pred >= 0) & (pred < n_outputs)):
+            _fail("format", f"{where}: predict holds a class index outside [0, {n_outputs})")
+        _tensor_ref(where, outputs, "predict_proba", tensors, table, referenced, "float64", [rows, n_outputs], False)
+    _tensor_ref(where, outputs, "decision_function", tensors, table, referenced, "float64", [rows, k], False)
+    _check_unknown_refs(where, outputs, VERIFICATION_OUTPUTS, table, referenced)
+
+
+def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int = MINOR) -> None:
+    """Step 8 of the reading order: docs/format.md sections 3 and 4.
+
+    ``header`` includes its ``tensors`` table; ``tensors`` are the decoded arrays.
+    """
+    table = header["tensors"]
+    for key in ("metadata", "schema", "pipeline", "estimator"):
+        if key not in header:
+            _fail("format", f"header has no '{key}' section")
+    _check_metadata(header["metadata"])
+    n_inputs, task, n_outputs = _check_schema(header["schema"])
+
+    pipeline = header["pipeline"]
+    if not _is_arr(pipeline):
+        _fail("format", "'pipeline' is not an array")
+    referenced: set = set()
+    width = n_inputs
+    for i, step in enumerate(pipeline):
+        where = f"pipeline[{i}]"
+        stype = _check_step_common(where, step)
+        label = _step_label(where, step)
+        if stype in ESTIMATOR_TYPES:
+            _fail("format", f"{label}: estimator type '{stype}' in the preprocessing pipeline")
+        if stype not in PREPROCESSING_TYPES:
+            _fail("unsupported", f"{label}: unknown step type '{stype}'")
+        if step["n_features_in"] != width:
+            _fail("format", f"{label}: n_features_in {step['n_features_in']} != {width} columns coming in")
+        _check_standard_scaler(label, step, tensors, table, referenced)
+        width = step["n_features_out"]
+
+    est = header["estimator"]
+    stype = _check_step_common("estimator", est)
+    label = _step_label("estimator", est)
+    if stype in PREPROCESSING_TYPES:
+        _fail("format", f"{label}: preprocessing type '{stype}' used as the estimator")
+    if stype not in ESTIMATOR_TYPES:
+        _fail("unsupported", f"{label}: unknown step type '{stype}'")
+    if est["n_features_in"] != width:
+        _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
+    k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)
+
+    if "verification" in header:
+        _check_verification(header["verification"], tensors, table, referenced, n_inputs, task, n_outputs, k)
+
+    # A newer minor may add optional sections that reference tensors this
+    # reader does not know about, so the rule is enforced for known minors only.
+    if minor <= MINOR:
+        unused = sorted(set(table) - referenced)
+        if unused:
+            _fail("format", f"tensor '{unused[0]}' is not referenced by any step or by verification")
+
+
+# --------------------------------------------------------------------------- reader
+
+
+def loads(
+    data,
+    *,
+    validate: bool = True,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    max_tensor_bytes: int = DEFAULT_MAX_TENSOR_BYTES,
+) -> Artifact:
+    """Parse a ``.ferry`` file held in memory (bytes, bytearray or memoryview).
+
+    With ``validate=False`` only the container is checked (steps 1-7 of the
+    reading order); the header sections are returned as they are.
+    """
+    buf = memoryview(bytes(data))
+    size = len(buf)
+    # 1. length
+    if size < MIN_FILE_SIZE:
+        _fail("format", f"file is {size} bytes, shorter than the {MIN_FILE_SIZE}-byte minimum")
+    # 2. magic
+    magic, major, minor, header_length, data_length = _PREFIX.unpack_from(buf, 0)
+    if magic != MAGIC:
+        _fail("format", "not a ferry artifact (bad magic bytes)")
+    # 3. version
+    if major == 0:
+        _fail("format", "format major version 0 is invalid")
+    if major > MAJOR:
+        _fail(
+            "version",
+            f"artifact format version {major}.{minor} is newer than this reader's {MAJOR}.{MINOR}; "
+            "upgrade ferry to read it",
+        )
+    # 4. checksum
+    (stored_crc,) = struct.unpack_from("<I", buf, size - TRAILER_SIZE)
+    actual_crc = zlib.crc32(buf[: size - TRAILER_SIZE])
+    if actual_crc != stored_crc:
+        _fail("checksum", f"file CRC-32 {actual_crc:#010x} != trailer {stored_crc:#010x}")
+    # 5. frame sizes
+    if header_length < 2:
+        _fail("format", f"header_length {header_length} is below 2")
+    if header_length > max_header_bytes:
+        _fail("format", f"header_length {header_length} exceeds the limit of {max_header_bytes} bytes")
+    if data_length % ALIGN:
+        _fail("format", f"data_length {data_length} is not a multiple of {ALIGN}")
+    data_start = align64(PREFIX_SIZE + header_length)
+    if data_start + data_length + TRAILER_SIZE != size:
+        _fail(
+            "format",
+            f"file size {size} != {data_start + data_length + TRAILER_SIZE} "
+            f"(data_start {data_start} + data_length {data_length} + 4)",
+        )
+    # 6. header
+    if any(buf[PREFIX_SIZE + header_length: data_start]):
+        _fail("format", "non-zero header padding")
+    header = _parse_header(bytes(buf[PREFIX_SIZE: PREFIX_SIZE + header_length]))
+    # 7. tensors
+    tensors = _read_tensors(header, buf, data_start, data_length, max_tensor_bytes)
+    # 8. sections
+    if validate:
+        check_sections(header, tensors, minor)
+    if minor > MINOR:
+        warnings.warn(
+            f"artifact format version {major}.{minor} is newer than this reader's {MAJOR}.{MINOR}; "
+            "unknown fields were ignored",
+            NewerMinorWarning,
+            stacklevel=3,
+        )
+    table = header.pop("tensors")
+    return Artifact(header, tensors, major, minor, table)
+
+
+def read(source, **options) -> Artifact:
+    """Read a ``.ferry`` artifact from a path or from bytes; see :func:`loads`."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return loads(source, **options)
+    with open(os.fspath(source), "rb") as f:
+        data = f.read()
+    return loads(data, **options)
+
+
+# --------------------------------------------------------------------------- writer
+
+
+def dumps(
+    header: Mapping[str, Any],
+    tensors: Mapping[str, Any],
+    *,
+    compress: bool = False,
+    validate: bool = True,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    max_tensor_bytes: int = DEFAULT_MAX_TENSOR_BYTES,
+) -> bytes:
+    """Serialise ``header`` (without its ``tensors`` key) and ``tensors`` to bytes.
+
+    The tensor table is computed here: one valid placement, names in ascending
+    byte order, each tensor 64-byte aligned.  With ``compress=True`` every
+    tensor is stored as one zlib stream (level 9).  With ``validate=True`` (the
+    default) the written header must pass the same section checks as a reader's.
+    """
+    if not isinstance(header, Mapping):
+        raise TypeError("header must be a mapping")
+    if "tensors" in header:
+        raise ValueError("header must not contain 'tensors'; the writer computes the tensor table")
+
+    table: Dict[str, dict] = {}
+    arrays: Dict[str, np.ndarray] = {}
+    chunks = []
+    offset = 0
+    for name in sorted(tensors):
+        if not _is_str(name) or not _TENSOR_NAME.fullmatch(name):
+            raise ValueError(f"tensor name {name!r} is not 1-128 bytes of [A-Za-z0-9._-]")
+        arr = np.asarray(tensors[name])
+        dname = _dtype_name(arr)
+        if arr.ndim > MAX_RANK:
+            raise ValueError(f"tensor '{name}': rank {arr.ndim} exceeds {MAX_RANK}")
+        arr = np.array(arr, dtype=DTYPES[dname], order="C", copy=False)  # keeps 0-d arrays 0-d
+        raw = arr.tobytes(order="C")
+        if len(raw) > max_tensor_bytes:
+            raise ValueError(f"tensor '{name}': {len(raw)} bytes exceed the tensor limit of {max_tensor_bytes}")
+        stored = zlib.compress(raw, 9) if compress else raw
+        table[name] = {
+            "compression": "zlib" if compress else "none",
+            "crc32": zlib.crc32(stored),
+            "dtype": dname,
+            "length": len(stored),
+            "offset": offset,
+            "shape": [int(d) for d in arr.shape],
+        }
+        arrays[name] = arr
+        end = offset + len(stored)
+        chunks.append(stored)
+        chunks.append(b"\0" * (align64(end) - end))
+        offset = align64(end)
+    data = b"".join(chunks)
+    assert len(data) == offset
+
+    full = dict(header)
+    full["tensors"] = table
+    header_bytes = dumps_header(full)
+    if len(header_bytes) > max_header_bytes:
+        raise ValueError(f"header is {len(header_bytes)} bytes, above the limit of {max_header_bytes}")
+    if validate:
+        # Check what a reader will see, not the Python objects we were given.
+        check_sections(_parse_header(header_bytes), arrays, MINOR)
+
+    data_start = align64(PREFIX_SIZE + len(header_bytes))
+    out = bytearray()
+    out += _PREFIX.pack(MAGIC, MAJOR, MINOR, len(header_bytes), len(data))
+    out += header_bytes
+    out += b"\0" * (data_start - len(out))
+    out += data
+    out += struct.pack("<I", zlib.crc32(out))
+    return bytes(out)
+
+
+def write(path, header: Mapping[str, Any], tensors: Mapping[str, Any], **options) -> None:
+    """Write a ``.ferry`` file; see :func:`dumps` for the options."""
+    data = dumps(header, tensors, **options)
+    with open(os.fspath(path), "wb") as f:
+        f.write(data)

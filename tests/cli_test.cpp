@@ -1,0 +1,124 @@
+// The command-line tool's commands and its CSV reader.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/csv.hpp"
+#include "ferry/error.hpp"
+#include "support/test_support.hpp"
+
+namespace ferry::cli {
+namespace {
+
+#define EXPECT_FERRY_ERROR(statement, expected_code, substring)                      \
+  try {                                                                              \
+    statement;                                                                       \
+    ADD_FAILURE() << "no ferry::Error from " #statement;                             \
+  } catch (const Error& e) {                                                         \
+    EXPECT_EQ(e.code(), expected_code) << e.what();                                  \
+    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what(); \
+  }
+
+CsvTable parse(const std::string& text) {
+  std::istringstream in(text);
+  return read_csv(in);
+}
+
+std::string model_path(const std::string& name) { return test::source_path("artifacts/" + name + "/model.ferry"); }
+
+std::string run_predict(const std::string& name, const std::string& csv, bool proba) {
+  std::istringstream in(csv);
+  std::ostringstream out;
+  predict(model_path(name), in, out, proba);
+  return out.str();
+}
+
+TEST(Csv, QuotesCrlfAndByteOrderMark) {
+  const CsvTable t = parse("\xEF\xBB\xBF" "a,\"b, c\",\"say \"\"hi\"\"\"\r\n1,\"2\n3\",\r\n4,5,6");
+  EXPECT_EQ(t.header, (std::vector<std::string>{"a", "b, c", "say \"hi\""}));
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"1", "2\n3", ""}));
+  EXPECT_EQ(t.row_lines, (std::vector<std::size_t>{2, 4}));
+}
+
+TEST(Csv, MalformedInputNamesTheLine) {
+  EXPECT_FERRY_ERROR(parse("a,b\n1,2\n3\n"), ErrorCode::kValue, "CSV line 3: 1 fields, but the header has 2");
+  EXPECT_FERRY_ERROR(parse("a,b\n1,\"2\n"), ErrorCode::kValue, "line 2: a quoted field is never closed");
+  EXPECT_FERRY_ERROR(parse("a,b\n1,2\"x\n"), ErrorCode::kValue, "line 2: a quote inside an unquoted field");
+  EXPECT_FERRY_ERROR(parse(""), ErrorCode::kValue, "needs a header row");
+}
+
+TEST(Csv, QuotingForOutput) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+}
+
+TEST(CliPredict, ColumnsAreMatchedByNameInAnyOrder) {
+  // Iris columns reversed, plus an extra column the model ignores.
+  const std::string csv =
+      "extra,petal width (cm),petal length (cm),sepal width (cm),sepal length (cm)\n"
+      "zzz,0.2,1.4,3.5,5.1\n"
+      "zzz,2.3,5.4,3.0,6.2\n";
+  EXPECT_EQ(run_predict("iris", csv, false), "prediction\nsetosa\nvirginica\n");
+  const std::string with_proba = run_predict("iris", csv, true);
+  EXPECT_EQ(with_proba.substr(0, with_proba.find('\n')), "prediction,proba_setosa,proba_versicolor,proba_virginica");
+}
+
+TEST(CliPredict, ProbabilitiesMatchScikitLearnOnBreastCancer) {
+  const std::string dir = test::source_path("artifacts/breast_cancer/");
+  std::ifstream in(dir + "input.csv");
+  std::ostringstream out;
+  predict(dir + "model.ferry", in, out, true);
+  std::istringstream printed(out.str());
+  const CsvTable got = read_csv(printed);
+  const CsvTable expected = test::read_csv_file(dir + "expected.csv");
+  ASSERT_EQ(got.rows.size(), expected.rows.size());
+  double worst = 0;
+  for (const char* col : {"proba_0", "proba_1"}) {
+    const std::size_t g = test::column(got, col), e = test::column(expected, col);
+    for (std::size_t i = 0; i < got.rows.size(); ++i)
+      worst = std::max(worst, std::abs(std::stod(got.rows[i][g]) - std::stod(expected.rows[i][e])));
+  }
+  for (std::size_t i = 0; i < got.rows.size(); ++i)
+    EXPECT_EQ(got.rows[i][0], expected.rows[i][test::column(expected, "prediction")]);
+  EXPECT_LE(worst, 1e-12);
+}
+
+TEST(CliPredict, BadInputNamesRowAndColumn) {
+  EXPECT_FERRY_ERROR(run_predict("iris", "sepal length (cm),sepal width (cm)\n1,2\n", false), ErrorCode::kSchema,
+                     "lacks 2 of the model's columns: \"petal length (cm)\", \"petal width (cm)\"");
+  const std::string header = "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n";
+  EXPECT_FERRY_ERROR(run_predict("iris", header + "1,2,3,4\n1,two,3,4\n", false), ErrorCode::kValue,
+                     "row 1 (CSV line 3), column \"sepal width (cm)\": \"two\" is not a number");
+  EXPECT_FERRY_ERROR(run_predict("iris", header + "1,2,3,4\n1,2,3\n", false), ErrorCode::kValue,
+                     "CSV line 3: 3 fields, but the header has 4");
+  EXPECT_FERRY_ERROR(run_predict("iris", header + "1,2,,4\n", false), ErrorCode::kValue,
+                     "row 0, column \"petal length (cm)\": a missing value");
+}
+
+TEST(CliPredict, ProbaOnARegressorIsRefused) {
+  EXPECT_FERRY_ERROR(run_predict("diabetes", "x0\n1\n", true), ErrorCode::kUnsupported, "--proba needs a classifier");
+}
+
+TEST(CliInspect, PrintsHeaderAndTensorTable) {
+  std::ostringstream out;
+  inspect(model_path("diabetes"), out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("format 1.0"), std::string::npos);
+  EXPECT_NE(text.find("\"standard_scaler\""), std::string::npos);
+  EXPECT_NE(text.find("estimator.coef"), std::string::npos);
+  EXPECT_NE(text.find("float64  [1, 10]"), std::string::npos) << text;
+}
+
+TEST(CliVerify, ReportsTheRowsChecked) {
+  std::ostringstream out;
+  verify(model_path("iris"), out);
+  EXPECT_EQ(out.str(), "ok: iris 1.0.0 reproduces scikit-learn's outputs on its 16 embedded rows\n");
+}
+
+}  // namespace
+}  // namespace ferry::cli

@@ -1,0 +1,80 @@
+// Every shipped artifact against scikit-learn's own outputs, written beside it by
+// scripts/make_artifacts: labels identical, values within 1e-12.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ferry/model.hpp"
+#include "support/test_support.hpp"
+
+namespace ferry {
+namespace {
+
+constexpr double kTolerance = 1e-12;
+
+std::vector<std::string> input_names(const Schema& schema) {
+  std::vector<std::string> names;
+  for (const auto& c : schema.inputs) names.push_back(c.name);
+  return names;
+}
+
+double max_abs_diff(const cli::CsvTable& expected, const std::string& name, const RowMatrixXd& got, Index col) {
+  const std::size_t c = test::column(expected, name);
+  double worst = 0.0;
+  for (std::size_t i = 0; i < expected.rows.size(); ++i)
+    worst = std::max(worst, std::abs(std::stod(expected.rows[i][c]) - got(static_cast<Index>(i), col)));
+  return worst;
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, MatchesScikitLearn) {
+  const std::string dir = test::source_path(GetParam());
+  LoadOptions options;
+  options.verify = true;
+  const Model model = Model::load(dir + "/model.ferry", options);
+  const auto input = test::read_csv_file(dir + "/input.csv");
+  const auto expected = test::read_csv_file(dir + "/expected.csv");
+  ASSERT_EQ(input.rows.size(), expected.rows.size());
+  const RowMatrixXd X = test::numeric_columns(input, input_names(model.schema()));
+  const Prediction p = model.predict(X);
+  ASSERT_EQ(p.rows(), X.rows());
+
+  double worst = 0.0;
+  if (model.schema().task == Task::kClassification) {
+    const std::size_t c = test::column(expected, "prediction");
+    for (std::size_t i = 0; i < expected.rows.size(); ++i)
+      ASSERT_EQ(p.label_text(static_cast<Index>(i)), expected.rows[i][c]) << "row " << i;
+    for (std::size_t k = 0; k < model.schema().classes.size(); ++k)
+      worst = std::max(worst, max_abs_diff(expected, "proba_" + model.schema().classes.to_string(k), p.probabilities,
+                                           static_cast<Index>(k)));
+    for (Index j = 0; j < p.scores.cols(); ++j)
+      worst = std::max(worst, max_abs_diff(expected, "decision_" + std::to_string(j), p.scores, j));
+    EXPECT_EQ(model.predict_proba(X), p.probabilities);
+    EXPECT_EQ(model.decision_function(X), p.scores);
+  } else {
+    const Index m = model.schema().n_outputs;
+    for (Index j = 0; j < m; ++j)
+      worst = std::max(worst, max_abs_diff(expected, m == 1 ? "prediction" : "prediction_" + std::to_string(j),
+                                           p.values, j));
+  }
+  RecordProperty("max_abs_diff", std::to_string(worst));
+  EXPECT_LE(worst, kTolerance) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Artifacts, Golden, ::testing::ValuesIn(test::golden_cases()),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+TEST(GoldenCases, AllThreeSampleArtifactsAreShipped) {
+  const auto cases = test::golden_cases();
+  for (const char* name : {"artifacts/breast_cancer", "artifacts/diabetes", "artifacts/iris"})
+    EXPECT_NE(std::find(cases.begin(), cases.end(), name), cases.end()) << name;
+}
+
+}  // namespace
+}  // namespace ferry

@@ -1,0 +1,36 @@
+# Compiles each public header on its own (with only include/ and Eigen on the include path)
+# and fails if any of them reaches a header other than Eigen's, ferry's own or the system's:
+# json, fmt and zlib are private dependencies and must not leak to consumers.
+file(GLOB_RECURSE headers RELATIVE ${SOURCE_DIR}/include ${SOURCE_DIR}/include/ferry/*.hpp)
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(failures "")
+foreach(header IN LISTS headers)
+  string(MAKE_C_IDENTIFIER ${header} stem)
+  set(tu ${WORK_DIR}/${stem}.cpp)
+  file(WRITE ${tu} "#include \"${header}\"\n#include \"${header}\"  // include guard works\n")
+  execute_process(
+    COMMAND ${CXX} -std=c++17 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -H
+            -I${SOURCE_DIR}/include -isystem ${EIGEN_DIR} ${tu}
+    RESULT_VARIABLE rc ERROR_VARIABLE trace OUTPUT_QUIET)
+  if(NOT rc EQUAL 0)
+    list(APPEND failures "${header} does not compile alone:\n${trace}")
+    continue()
+  endif()
+  # -H lists every header opened, one per line, prefixed by dots.
+  string(REGEX MATCHALL "\n\\.+ [^\n]+" opened "\n${trace}")
+  foreach(line IN LISTS opened)
+    string(REGEX REPLACE "^\n\\.+ " "" path "${line}")
+    if(path MATCHES "nlohmann|/fmt/|zlib\\.h|zconf\\.h|/CLI/" OR path MATCHES "^${SOURCE_DIR}/src/")
+      list(APPEND failures "${header} includes ${path}")
+    endif()
+  endforeach()
+endforeach()
+list(LENGTH headers n)
+if(n LESS 8)
+  list(APPEND failures "only ${n} public headers found")
+endif()
+if(failures)
+  string(REPLACE ";" "\n" failures "${failures}")
+  message(FATAL_ERROR "${failures}")
+endif()
+message(STATUS "${n} public headers are self-contained")

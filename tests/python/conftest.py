@@ -1,0 +1,185 @@
+"""Shared helpers for the ferry Python tests.
+
+The helpers here are written from docs/format.md independently of
+python/ferry (a frame builder and a numpy evaluator), so the tests check the
+package against the spec rather than against itself.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import json
+import pathlib
+import struct
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+if str(ROOT / "python") not in sys.path:
+    sys.path.insert(0, str(ROOT / "python"))
+
+MAGIC = b"\x89FERRY\r\n"
+
+
+def align64(x: int) -> int:
+    return -(-x // 64) * 64
+
+
+def canonical_json(obj) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def frame(header, data: bytes = b"", *, major: int = 1, minor: int = 0, header_length=None,
+          data_length=None, pad_byte: int = 0, trailing: bytes = b"", fix_crc: bool = True) -> bytes:
+    """Build a .ferry file by hand (docs/format.md section 1).
+
+    ``header`` is a dict (canonical JSON) or raw bytes. The length fields can be
+    forced to wrong values; the CRC is computed over whatever was built, so the
+    damage reaches the check under test.
+    """
+    hb = header if isinstance(header, (bytes, bytearray)) else canonical_json(header)
+    hl = len(hb) if header_length is None else header_length
+    data_start = align64(24 + len(hb))
+    dl = len(data) if data_length is None else data_length
+    out = bytearray(MAGIC + struct.pack("<HHIQ", major, minor, hl, dl))
+    out += hb
+    out += bytes([pad_byte]) * (data_start - len(out))
+    out += data
+    out += trailing
+    crc = zlib.crc32(out) if fix_crc else 0
+    out += struct.pack("<I", crc)
+    return bytes(out)
+
+
+def tensor_region(named_arrays, *, compress=False):
+    """(table, data) with the unique valid placement for ``named_arrays``."""
+    table, data = {}, bytearray()
+    for name in sorted(named_arrays):
+        arr = np.array(named_arrays[name], order="C", copy=False)
+        raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+        stored = zlib.compress(raw) if compress else raw
+        table[name] = {
+            "dtype": {"f8": "float64", "f4": "float32", "i8": "int64", "i4": "int32", "u1": "uint8"}[
+                arr.dtype.kind + str(arr.dtype.itemsize)
+            ],
+            "shape": list(arr.shape),
+            "offset": len(data),
+            "length": len(stored),
+            "compression": "zlib" if compress else "none",
+            "crc32": zlib.crc32(stored),
+        }
+        data += stored
+        data += b"\0" * (align64(len(data)) - len(data))
+    return table, bytes(data)
+
+
+def minimal_header(n: int = 2, with_scaler: bool = True):
+    """A valid regression header + tensors: optional scaler, then a linear estimator."""
+    rng = np.random.default_rng(0)
+    tensors = {
+        "estimator.coef": rng.normal(size=(1, n)),
+        "estimator.intercept": np.array([0.5]),
+    }
+    pipeline = []
+    if with_scaler:
+        tensors["steps.0.mean"] = rng.normal(size=n)
+        tensors["steps.0.scale"] = rng.uniform(1, 2, size=n)
+        pipeline.append({
+            "type": "standard_scaler", "name": "steps[0]: StandardScaler", "n_features_in": n,
+            "n_features_out": n, "params": {"with_mean": True, "with_std": True},
+            "tensors": {"mean": "steps.0.mean", "scale": "steps.0.scale"},
+        })
+    header = {
+        "metadata": {"name": "m", "version": "1.0.0", "created": "2026-01-01T00:00:00Z"},
+        "schema": {
+            "inputs": [{"name": f"x{i}", "kind": "numeric", "nullable": False, "range": None} for i in range(n)],
+            "task": "regression", "n_outputs": 1, "classes": None, "target": None,
+        },
+        "pipeline": pipeline,
+        "estimator": {
+            "type": "linear", "name": "steps[1]: Ridge", "n_features_in": n, "n_features_out": 1,
+            "params": {"link": "identity"},
+            "tensors": {"coef": "estimator.coef", "intercept": "estimator.intercept"},
+        },
+    }
+    return header, tensors
+
+
+def build_file(header, tensors, **frame_kw) -> bytes:
+    table, data = tensor_region(tensors)
+    h = dict(header)
+    h["tensors"] = table
+    return frame(h, data, **frame_kw)
+
+
+# ----------------------------------------------------------------- numpy evaluator (from the spec)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def spec_evaluate(header, tensors, X):
+    """docs/format.md section 4, evaluated with numpy.
+
+    Returns dict with predict (values [rows, n_outputs] or class indices
+    [rows]), decision_function [rows, k] and predict_proba for classifiers.
+    """
+    Z = np.asarray(X, dtype=np.float64)
+    for step in header["pipeline"]:
+        assert step["type"] == "standard_scaler", step["type"]
+        if step["params"]["with_mean"]:
+            Z = Z - tensors[step["tensors"]["mean"]]
+        if step["params"]["with_std"]:
+            Z = Z / tensors[step["tensors"]["scale"]]
+    est = header["estimator"]
+    assert est["type"] == "linear"
+    coef = tensors[est["tensors"]["coef"]]
+    intercept = tensors[est["tensors"]["intercept"]]
+    s = Z @ coef.T + intercept
+    if header["schema"]["task"] == "regression":
+        return {"predict": s, "decision_function": s}
+    link, k = est["params"]["link"], s.shape[1]
+    if link == "logistic":
+        proba = np.column_stack([1 - _sigmoid(s[:, 0]), _sigmoid(s[:, 0])])
+    elif link == "softmax" and k == 1:
+        proba = _softmax(np.column_stack([-s[:, 0], s[:, 0]]))
+    elif link == "softmax":
+        proba = _softmax(s)
+    elif link == "ovr":
+        p = _sigmoid(s)
+        proba = p / p.sum(axis=1, keepdims=True)
+    else:
+        raise AssertionError(link)
+    predict = (s[:, 0] > 0).astype(np.int64) if k == 1 else s.argmax(axis=1)
+    return {"predict": predict, "predict_proba": proba, "decision_function": s}
+
+
+def load_script(name: str = "make_artifacts"):
+    path = ROOT / "scripts" / name
+    loader = importlib.machinery.SourceFileLoader(f"ferry_script_{name}", str(path))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[loader.name] = mod
+    loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def make_artifacts():
+    return load_script()
+
+
+@pytest.fixture
+def small_file():
+    header, tensors = minimal_header()
+    return build_file(header, tensors)

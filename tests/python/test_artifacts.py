@@ -1,0 +1,249 @@
+"""The shipped golden artifacts (artifacts/, tests/data/): re-export, compare, evaluate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+import ferry
+from ferry.exporter import producer_versions
+from conftest import ROOT, spec_evaluate
+
+ARTIFACT_CASES = ["breast_cancer", "iris", "diabetes"]
+TEST_DATA_CASES = [
+    "ovr_wine", "multinomial_binary", "int_labels_binary", "bool_labels",
+    "linear_multioutput", "ridge_no_intercept", "float_labels_ovr",
+]
+ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
+FILES = {"model.ferry", "input.csv", "expected.csv"}
+IDS = [c for _, c in ALL]
+
+
+@pytest.fixture(scope="session")
+def regenerated(tmp_path_factory, make_artifacts):
+    """Every case rebuilt from scratch into a temporary root."""
+    root = tmp_path_factory.mktemp("regen")
+    make_artifacts.generate(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fitted(make_artifacts):
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = make_artifacts.CASES[name].build()
+        return cache[name]
+
+    return get
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def same_producer(art) -> bool:
+    return art.header["metadata"]["producer"] == producer_versions()
+
+
+def test_layout(make_artifacts):
+    assert {(c.subdir, c.name) for c in make_artifacts.CASES.values()} == set(ALL)
+    assert sorted(p.name for p in (ROOT / "artifacts").iterdir()) == sorted(ARTIFACT_CASES + ["README.md"])
+    data_dirs = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.is_dir())
+    assert data_dirs == sorted(TEST_DATA_CASES)
+    for sub, case in ALL:
+        assert {p.name for p in (ROOT / sub / case).iterdir()} == FILES, case
+
+
+def test_total_size_is_small():
+    total = sum(p.stat().st_size for d in ("artifacts", "tests/data") for p in (ROOT / d).rglob("*") if p.is_file())
+    assert total < 1_000_000
+
+
+def test_script_is_executable_and_documented():
+    script = ROOT / "scripts" / "make_artifacts"
+    assert os.access(script, os.X_OK)
+    assert script.read_text().splitlines()[0] == "#!/usr/bin/python3"
+    readme = (ROOT / "artifacts" / "README.md").read_text()
+    assert "scripts/make_artifacts" in readme
+    for case in ARTIFACT_CASES:
+        assert case in readme
+
+
+def test_csv_quoting(make_artifacts):
+    f = make_artifacts.csv_field
+    assert f("mean radius") == "mean radius"
+    assert f("a,b") == '"a,b"'
+    assert f('say "hi"') == '"say ""hi"""'
+    assert f("two\nlines") == '"two\nlines"'
+    assert f("cr\r") == '"cr\r"'
+    text = make_artifacts.csv_text(["a,b", 'q"', "plain"], [["1.0", "2.0", "3.0"]])
+    assert list(csv.reader(io.StringIO(text))) == [["a,b", 'q"', "plain"], ["1.0", "2.0", "3.0"]]
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_reexport_matches_shipped_model(sub, case, regenerated):
+    shipped_bytes = (ROOT / sub / case / "model.ferry").read_bytes()
+    fresh_bytes = (regenerated / sub / case / "model.ferry").read_bytes()
+    shipped, fresh = ferry.read(shipped_bytes), ferry.read(fresh_bytes)
+    assert shipped.header["metadata"]["created"] == "2026-01-01T00:00:00Z"
+    if same_producer(shipped):
+        assert fresh_bytes == shipped_bytes
+        return
+    # Another environment: everything but the producer versions must agree.
+    def strip(art):
+        h = json.loads(json.dumps(art.header))
+        del h["metadata"]["producer"]
+        table = json.loads(json.dumps(art.tensor_table))
+        for e in table.values():
+            del e["crc32"]  # float bits may differ in the last place
+        return h, table
+
+    assert strip(fresh) == strip(shipped)
+    for name, arr in shipped.tensors.items():
+        if arr.dtype.kind == "f":
+            np.testing.assert_allclose(fresh.tensors[name], arr, rtol=1e-6, atol=1e-9, err_msg=name)
+        else:
+            np.testing.assert_array_equal(fresh.tensors[name], arr, err_msg=name)
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_input_csv(sub, case, regenerated, fitted):
+    path = ROOT / sub / case / "input.csv"
+    assert path.read_bytes() == (regenerated / sub / case / "input.csv").read_bytes()
+    header, rows = read_csv(path)
+    art = ferry.read(ROOT / sub / case / "model.ferry")
+    assert header == [i["name"] for i in art.header["schema"]["inputs"]]
+    X = np.array([[float(v) for v in row] for row in rows])
+    np.testing.assert_array_equal(X, np.asarray(fitted(case).X, dtype=np.float64))
+    assert art.header["metadata"]["training"]["sample_rows"] == len(rows)
+
+
+def _fresh_outputs(model, X):
+    """scikit-learn's outputs, computed here without the generator script."""
+    n = len(X)
+    pred = np.asarray(model.predict(X))
+    if hasattr(model, "predict_proba"):
+        labels = [str(v.item() if hasattr(v, "item") else v) for v in model.classes_]
+        header = ["prediction"] + [f"proba_{c}" for c in labels]
+        dec = np.asarray(model.decision_function(X)).reshape(n, -1)
+        header += [f"decision_{j}" for j in range(dec.shape[1])]
+        numbers = np.column_stack([model.predict_proba(X), dec])
+        text = [str(v.item() if hasattr(v, "item") else v) for v in pred]
+        return header, text, numbers
+    P = np.asarray(pred, dtype=np.float64).reshape(n, -1)
+    header = ["prediction"] if P.shape[1] == 1 else [f"prediction_{j}" for j in range(P.shape[1])]
+    return header, None, P
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_expected_csv_is_scikit_learns_output(sub, case, regenerated, fitted):
+    path = ROOT / sub / case / "expected.csv"
+    shipped = ferry.read(ROOT / sub / case / "model.ferry")
+    header, rows = read_csv(path)
+    f = fitted(case)
+    exp_header, exp_text, exp_numbers = _fresh_outputs(f.model, f.X)
+    assert header == exp_header
+    assert len(rows) == len(f.X)
+    if exp_text is not None:
+        got_text = [r[0] for r in rows]
+        got_numbers = np.array([[float(v) for v in r[1:]] for r in rows])
+    else:
+        got_text = None
+        got_numbers = np.array([[float(v) for v in r] for r in rows])
+    if same_producer(shipped):
+        assert path.read_bytes() == (regenerated / sub / case / "expected.csv").read_bytes()
+        assert got_text == exp_text
+        np.testing.assert_array_equal(got_numbers, exp_numbers)  # repr() round-trips exactly
+    else:
+        np.testing.assert_allclose(got_numbers, exp_numbers, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_artifact_reproduces_expected_csv(sub, case):
+    """What the C++ golden tests do: load model.ferry, run input.csv, compare to expected.csv."""
+    art = ferry.read(ROOT / sub / case / "model.ferry")
+    _, in_rows = read_csv(ROOT / sub / case / "input.csv")
+    header, rows = read_csv(ROOT / sub / case / "expected.csv")
+    X = np.array([[float(v) for v in r] for r in in_rows])
+    got = spec_evaluate(art.header, art.tensors, X)
+    rtol, atol = art.header["verification"]["rtol"], art.header["verification"]["atol"]
+    schema = art.header["schema"]
+    if schema["task"] == "classification":
+        labels = [str(v) for v in schema["classes"]["values"]]
+        assert [labels[i] for i in got["predict"]] == [r[0] for r in rows]
+        expected = np.array([[float(v) for v in r[1:]] for r in rows])
+        c = schema["n_outputs"]
+        np.testing.assert_allclose(got["predict_proba"], expected[:, :c], rtol=rtol, atol=atol)
+        np.testing.assert_allclose(got["decision_function"], expected[:, c:], rtol=rtol, atol=atol)
+        assert header[1:1 + c] == [f"proba_{v}" for v in labels]
+    else:
+        expected = np.array([[float(v) for v in r] for r in rows])
+        np.testing.assert_allclose(got["predict"], expected, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_verification_rows_agree_with_csv(sub, case):
+    art = ferry.read(ROOT / sub / case / "model.ferry")
+    _, in_rows = read_csv(ROOT / sub / case / "input.csv")
+    _, exp_rows = read_csv(ROOT / sub / case / "expected.csv")
+    n = len(in_rows)
+    idx = np.unique(np.linspace(0, n - 1, min(16, n)).round().astype(int))
+    ver = art.header["verification"]
+    assert ver["rows"] == len(idx)
+    X = np.array([[float(v) for v in in_rows[i]] for i in idx])
+    np.testing.assert_array_equal(art.tensors[ver["input"]], X)
+    schema = art.header["schema"]
+    outs = {k: art.tensors[v] for k, v in ver["outputs"].items()}
+    if schema["task"] == "classification":
+        labels = [str(v) for v in schema["classes"]["values"]]
+        assert [labels[i] for i in outs["predict"]] == [exp_rows[i][0] for i in idx]
+        c = schema["n_outputs"]
+        expected = np.array([[float(v) for v in exp_rows[i][1:]] for i in idx])
+        np.testing.assert_allclose(outs["predict_proba"], expected[:, :c], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(outs["decision_function"], expected[:, c:], rtol=1e-12, atol=1e-15)
+    else:
+        expected = np.array([[float(v) for v in exp_rows[i]] for i in idx])
+        np.testing.assert_allclose(outs["predict"], expected, rtol=1e-12, atol=1e-15)
+
+
+EXPECTED_SHAPES = {
+    # case: (task, link, n_inputs, n_outputs, k, pipeline step params, class dtype, first input name)
+    "breast_cancer": ("classification", "logistic", 30, 2, 1, [(True, True)], "int64", "mean radius"),
+    "iris": ("classification", "softmax", 4, 3, 3, [], "str", "sepal length (cm)"),
+    "diabetes": ("regression", "identity", 10, 1, 1, [(True, True)], None, "x0"),
+    "ovr_wine": ("classification", "ovr", 13, 3, 3, [(True, True)], "int64", "alcohol"),
+    "multinomial_binary": ("classification", "softmax", 5, 2, 1, [(True, True)], "int64", "x0"),
+    "int_labels_binary": ("classification", "logistic", 64, 2, 1, [(False, True)], "int64", "x0"),
+    "bool_labels": ("classification", "logistic", 10, 2, 1, [(True, True)], "bool", "age"),
+    "linear_multioutput": ("regression", "identity", 3, 2, 2, [], None, "Chins"),
+    "ridge_no_intercept": ("regression", "identity", 10, 1, 1, [(True, False)], None, "x0"),
+    "float_labels_ovr": ("classification", "ovr", 4, 3, 3, [], "float64", "x0"),
+}
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_each_case_covers_what_it_claims(sub, case):
+    art = ferry.read(ROOT / sub / case / "model.ferry")
+    h = art.header
+    task, link, n_in, n_out, k, steps, cdtype, first = EXPECTED_SHAPES[case]
+    assert h["schema"]["task"] == task
+    assert h["estimator"]["params"]["link"] == link
+    assert len(h["schema"]["inputs"]) == n_in and h["schema"]["inputs"][0]["name"] == first
+    assert h["schema"]["n_outputs"] == n_out and h["estimator"]["n_features_out"] == k
+    assert [(s["params"]["with_mean"], s["params"]["with_std"]) for s in h["pipeline"]] == steps
+    assert (h["schema"]["classes"] or {}).get("dtype") == cdtype
+    assert h["metadata"]["name"] == case and h["metadata"]["version"] == "1.0.0"
+    if case == "int_labels_binary":
+        assert h["schema"]["classes"]["values"] == [3, 7]
+        assert np.any(art.tensors["steps.0.scale"] == 1.0)  # constant pixels
+    if case == "ridge_no_intercept":
+        assert np.all(art.tensors["estimator.intercept"] == 0.0)

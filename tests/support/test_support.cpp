@@ -1,0 +1,52 @@
+#include "support/test_support.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "artifact/artifact.hpp"
+
+namespace ferry::test {
+
+std::string source_path(const std::string& relative) { return std::string(FERRY_SOURCE_DIR) + "/" + relative; }
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) { return artifact::read_file(path); }
+
+cli::CsvTable read_csv_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return cli::read_csv(in);
+}
+
+std::size_t column(const cli::CsvTable& csv, const std::string& name) {
+  auto it = std::find(csv.header.begin(), csv.header.end(), name);
+  if (it == csv.header.end()) throw std::runtime_error("no column " + name);
+  return static_cast<std::size_t>(it - csv.header.begin());
+}
+
+RowMatrixXd numeric_columns(const cli::CsvTable& csv, const std::vector<std::string>& names) {
+  RowMatrixXd X(static_cast<Index>(csv.rows.size()), static_cast<Index>(names.size()));
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    const std::size_t c = column(csv, names[j]);
+    for (std::size_t i = 0; i < csv.rows.size(); ++i)
+      X(static_cast<Index>(i), static_cast<Index>(j)) = std::stod(csv.rows[i][c]);
+  }
+  return X;
+}
+
+std::vector<std::string> golden_cases() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> cases;
+  for (const char* root : {"artifacts", "tests/data"}) {
+    const fs::path dir = source_path(root);
+    if (!fs::is_directory(dir)) continue;
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (fs::exists(entry.path() / "model.ferry") && fs::exists(entry.path() / "expected.csv"))
+        cases.push_back(std::string(root) + "/" + entry.path().filename().string());
+  }
+  std::sort(cases.begin(), cases.end());
+  return cases;
+}
+
+}  // namespace ferry::test

@@ -1,0 +1,28 @@
+// Shared by the C++ tests: paths into the repository and reading the golden CSV files.
+#ifndef FERRY_TESTS_SUPPORT_TEST_SUPPORT_HPP
+#define FERRY_TESTS_SUPPORT_TEST_SUPPORT_HPP
+
+#include <string>
+#include <vector>
+
+#include "cli/csv.hpp"
+#include "ferry/matrix.hpp"
+
+namespace ferry::test {
+
+std::string source_path(const std::string& relative);
+std::vector<std::uint8_t> read_bytes(const std::string& path);
+cli::CsvTable read_csv_file(const std::string& path);
+
+// Index of a header column; fails the test (throws) when absent.
+std::size_t column(const cli::CsvTable& csv, const std::string& name);
+// The named columns as numbers, in the given order.
+RowMatrixXd numeric_columns(const cli::CsvTable& csv, const std::vector<std::string>& names);
+
+// Every directory under artifacts/ and tests/data/ that holds model.ferry, input.csv and
+// expected.csv, relative to the repository.
+std::vector<std::string> golden_cases();
+
+}  // namespace ferry::test
+
+#endif  // FERRY_TESTS_SUPPORT_TEST_SUPPORT_HPP
