@@ -29,6 +29,15 @@ RowMatrixXd Model::Impl::preprocess(
                                                X.cols(), n_inputs, schema.inputs.front().name,
                                                n_inputs > 1 ? ", ..." : ""));
   RowMatrixXd Z = X.template cast<double>();
+  // Vectorised fast path (x * 0 is NaN exactly for NaN and infinities, and a NaN survives
+  // the sum); the scan that names the culprit runs only when something is off.
+  if (std::isnan((Z.array() * 0.0).sum())) check_finite(Z);
+  for (const auto& step : steps) step->transform(Z);
+  return Z;
+}
+
+void Model::Impl::check_finite(const RowMatrixXd& Z) const {
+  const auto n_inputs = static_cast<Index>(schema.inputs.size());
   for (Index i = 0; i < Z.rows(); ++i) {
     const double* row = Z.row(i).data();
     for (Index j = 0; j < n_inputs; ++j) {
@@ -39,8 +48,6 @@ RowMatrixXd Model::Impl::preprocess(
                               schema.inputs[static_cast<std::size_t>(j)].name, describe_non_finite(row[j])));
     }
   }
-  for (const auto& step : steps) step->transform(Z);
-  return Z;
 }
 
 RowMatrixXd Model::Impl::scores(const RowMatrixXd& preprocessed) const {

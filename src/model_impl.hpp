@@ -34,6 +34,8 @@ struct Model::Impl {
   // Checks the batch against the schema, widens it to double and runs the preprocessing.
   template <typename T>
   RowMatrixXd preprocess(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // Error(kValue) naming the first row and column holding a value the schema forbids.
+  void check_finite(const RowMatrixXd& X) const;
   Prediction predict(RowMatrixXd preprocessed) const;
   RowMatrixXd scores(const RowMatrixXd& preprocessed) const;
   RowMatrixXd probabilities(const RowMatrixXd& preprocessed) const;

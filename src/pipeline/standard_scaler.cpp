@@ -12,10 +12,21 @@ class StandardScaler final : public Step {
   StandardScaler(std::optional<Eigen::RowVectorXd> mean, std::optional<Eigen::RowVectorXd> scale)
       : mean_(std::move(mean)), scale_(std::move(scale)) {}
 
-  // Subtract, then divide, in that order and in double: the same roundings as scikit-learn.
+  // Subtract, then divide (never multiply by a reciprocal), in double: the same roundings
+  // as scikit-learn. One fused pass over each contiguous row.
   void transform(RowMatrixXd& X) const override {
-    if (mean_) X.rowwise() -= *mean_;
-    if (scale_) X.array().rowwise() /= scale_->array();
+    const Index n = X.cols();
+    const double* mean = mean_ ? mean_->data() : nullptr;
+    const double* scale = scale_ ? scale_->data() : nullptr;
+    for (Index i = 0; i < X.rows(); ++i) {
+      double* row = X.row(i).data();
+      if (mean && scale)
+        for (Index j = 0; j < n; ++j) row[j] = (row[j] - mean[j]) / scale[j];
+      else if (mean)
+        for (Index j = 0; j < n; ++j) row[j] -= mean[j];
+      else if (scale)
+        for (Index j = 0; j < n; ++j) row[j] /= scale[j];
+    }
   }
 
  private:
