@@ -28,7 +28,8 @@ run(${PKG_CONFIG} --cflags --libs --static ferry)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
 run(${CXX} -std=c++17 ${SOURCE_DIR}/examples/consumer/main.cpp -o ${WORK_DIR}/consumer_pc ${flags})
-run(${WORK_DIR}/consumer_pc ${SOURCE_DIR}/artifacts/diabetes/model.ferry)
+# pkg-config gives no run path; a shared libferry is found through the loader path.
+run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib ${WORK_DIR}/consumer_pc ${SOURCE_DIR}/artifacts/diabetes/model.ferry)
 
 run(${prefix}/bin/ferry verify ${SOURCE_DIR}/artifacts/breast_cancer/model.ferry)
 message(STATUS "installed package works through find_package, pkg-config and the ferry tool")
