@@ -184,8 +184,10 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
     } else if (output == "decision_function" && classifier) {
       v.decision_function =
           float64_matrix(verification_tensor(a, name, artifact::DType::kFloat64, {rows, k}, used), rows, k);
+    } else if (a.tensors.count(name) != 0) {
+      used.insert(name);  // an output this reader does not know (docs/format.md §5): ignored
     } else {
-      invalid(fmt::format("header: {}.{} is not an output of this model", outputs.path(), output));
+      invalid(fmt::format("verification output \"{}\" refers to missing tensor \"{}\"", output, name));
     }
   }
   return v;

@@ -88,26 +88,36 @@ bool valid_tensor_name(std::string_view name) {
   });
 }
 
+// Inflates into a buffer that grows only as output appears, so a small hostile stream that
+// declares a huge shape costs what it really inflates to, not what it claims.
 std::vector<std::uint8_t> inflate_exact(const std::uint8_t* data, std::uint64_t size,
                                         std::uint64_t expected, const std::string& where) {
   constexpr std::uint64_t kMaxZlib = std::numeric_limits<uInt>::max() - 1;
+  constexpr std::size_t kFirstChunk = std::size_t{1} << 16;
   if (size > kMaxZlib || expected > kMaxZlib)
     fail(ErrorCode::kFormat, where + ": zlib-compressed tensors are limited to 4 GiB");
-  // One spare byte of room lets a stream that inflates to more than `expected` show itself.
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(expected) + 1);
+  std::vector<std::uint8_t> out;
   z_stream stream{};
   if (inflateInit(&stream) != Z_OK) fail(ErrorCode::kFormat, where + ": zlib initialisation failed");
   stream.next_in = const_cast<Bytef*>(data);
   stream.avail_in = static_cast<uInt>(size);
-  stream.next_out = out.data();
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&stream, Z_FINISH);
-  const bool exact = rc == Z_STREAM_END && stream.total_out == expected && stream.avail_in == 0;
+  int rc = Z_OK;
+  // One byte of room beyond `expected` lets a stream that inflates to more show itself.
+  while (rc == Z_OK && out.size() <= expected) {
+    const std::size_t done = out.size();
+    const std::size_t grow = std::min<std::uint64_t>(std::max(done, kFirstChunk), expected + 1 - done);
+    out.resize(done + grow);
+    stream.next_out = out.data() + done;
+    stream.avail_out = static_cast<uInt>(grow);
+    rc = inflate(&stream, Z_NO_FLUSH);
+    out.resize(done + grow - stream.avail_out);
+    if (rc == Z_OK && stream.avail_out == grow && stream.avail_in == 0) rc = Z_BUF_ERROR;  // truncated
+  }
+  const bool exact = rc == Z_STREAM_END && out.size() == expected && stream.avail_in == 0;
   inflateEnd(&stream);
   if (!exact)
     fail(ErrorCode::kFormat,
          fmt::format("{}: zlib stream is corrupt or does not inflate to exactly {} bytes", where, expected));
-  out.pop_back();
   return out;
 }
 
@@ -218,6 +228,13 @@ Artifact read(const std::uint8_t* data, std::size_t size, const Limits& limits) 
   if (!all_zero(header_text + header_length, data + data_start))
     fail(ErrorCode::kFormat, fmt::format("non-zero header padding before offset {}", data_start));
 
+  // JSON parsers disagree on a byte-order mark and on text after a NUL byte; refuse both so
+  // that a header means the same to every reader.
+  if (header_length >= 3 && std::memcmp(header_text, "\xEF\xBB\xBF", 3) == 0)
+    fail(ErrorCode::kFormat, "header starts with a UTF-8 byte-order mark (offset 24)");
+  if (const void* nul = std::memchr(header_text, 0, static_cast<std::size_t>(header_length)))
+    fail(ErrorCode::kFormat, fmt::format("header contains a NUL byte at offset {}",
+                                         static_cast<const std::uint8_t*>(nul) - data));
   artifact.header = parse_header(header_text, static_cast<std::size_t>(header_length));
   auto table_it = artifact.header.find("tensors");
   if (table_it == artifact.header.end() || !table_it->is_object())

@@ -27,7 +27,7 @@ std::unique_ptr<Estimator> make_linear(const StepInputs& in) {
   const Link link = parse_link(in.params().string("link"), in.where());
   const Index k = in.n_features_out();
   if (k < 1) in.invalid("n_features_out must be at least 1");
-  if ((link == Link::kOvr && k < 3) || (link == Link::kLogistic && k != 1))
+  if ((link == Link::kOvr && k < 3) || (link == Link::kLogistic && k != 1) || (link == Link::kSoftmax && k == 2))
     in.invalid("link does not match the number of scores n_features_out");
   RowMatrixXd coef = in.matrix("coef", k, in.n_features_in());
   Eigen::RowVectorXd intercept = in.vector("intercept", k).transpose();

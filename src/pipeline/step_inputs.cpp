@@ -66,17 +66,21 @@ const artifact::Tensor& StepInputs::tensor(const char* role, artifact::DType dty
   return t;
 }
 
+// Shapes are checked against the stored tensor before allocating, so a header cannot make
+// the loader allocate more than the file really holds.
 Eigen::VectorXd StepInputs::vector(const char* role, Index n) const {
+  const artifact::Tensor& t = tensor(role, artifact::DType::kFloat64, {n});
   Eigen::VectorXd v(n);
-  artifact::copy_float64(tensor(role, artifact::DType::kFloat64, {n}), v.data());
+  artifact::copy_float64(t, v.data());
   for (Index i = 0; i < n; ++i)
     if (!std::isfinite(v[i])) invalid(fmt::format("tensor role \"{}\" has a non-finite value at [{}]", role, i));
   return v;
 }
 
 RowMatrixXd StepInputs::matrix(const char* role, Index rows, Index cols) const {
+  const artifact::Tensor& t = tensor(role, artifact::DType::kFloat64, {rows, cols});
   RowMatrixXd m(rows, cols);
-  artifact::copy_float64(tensor(role, artifact::DType::kFloat64, {rows, cols}), m.data());
+  artifact::copy_float64(t, m.data());
   for (Index i = 0; i < m.size(); ++i)
     if (!std::isfinite(m.data()[i]))
       invalid(fmt::format("tensor role \"{}\" has a non-finite value at [{}, {}]", role, i / cols, i % cols));
