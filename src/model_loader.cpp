@@ -90,6 +90,10 @@ Schema parse_schema(const Fields& f) {
     if (kind != "numeric")
       throw Error(ErrorCode::kUnsupported, fmt::format("{}: input kind \"{}\" is not supported", c.path(), kind));
     col.nullable = c.boolean("nullable");
+    // No step of format 1.0 handles a missing value: letting NaN through would give NaN scores.
+    if (col.nullable)
+      throw Error(ErrorCode::kUnsupported, fmt::format("{}: nullable inputs need a missing-value step, which this "
+                                                       "ferry does not have", c.path()));
     if (c.has("range")) {
       const json& r = c.array("range");
       if (r.size() != 2 || !r[0].is_number() || !r[1].is_number() || r[0].get<double>() > r[1].get<double>())
@@ -114,6 +118,8 @@ Schema parse_schema(const Fields& f) {
     if (static_cast<Index>(s.classes.size()) != s.n_outputs || s.n_outputs < 2)
       invalid("header: schema.classes must list n_outputs (at least 2) labels");
   }
+  else if (f.has("classes"))
+    invalid("header: schema.classes must be null for a regression task");
   s.target = f.string_or("target", "");
   return s;
 }
@@ -184,12 +190,16 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
     } else if (output == "decision_function" && classifier) {
       v.decision_function =
           float64_matrix(verification_tensor(a, name, artifact::DType::kFloat64, {rows, k}, used), rows, k);
+    } else if (output == "predict_proba" || output == "decision_function") {
+      invalid(fmt::format("header: {}.{} is not an output of a regressor", outputs.path(), output));
     } else if (a.tensors.count(name) != 0) {
       used.insert(name);  // an output this reader does not know (docs/format.md §5): ignored
     } else {
       invalid(fmt::format("verification output \"{}\" refers to missing tensor \"{}\"", output, name));
     }
   }
+  if (!v.predict_classes && !v.predict_values) invalid("header: verification.outputs has no \"predict\"");
+  if (classifier && !v.predict_proba) invalid("header: verification.outputs has no \"predict_proba\"");
   return v;
 }
 

@@ -60,25 +60,35 @@ std::size_t ClassLabels::size() const noexcept {
   }
 }
 
+namespace {
+[[noreturn]] void no_labels() {
+  throw Error(ErrorCode::kValue, "there are no class labels: the model is a regressor");
+}
+}  // namespace
+
 const std::vector<std::int64_t>& ClassLabels::int64() const {
-  if (!storage_ || (type_ != LabelType::kInt64 && type_ != LabelType::kBool))
+  if (!storage_) no_labels();
+  if (type_ != LabelType::kInt64 && type_ != LabelType::kBool)
     throw Error(ErrorCode::kValue, fmt::format("class labels are {}, not int64", type_name(type_)));
   return storage_->int64;
 }
 
 const std::vector<double>& ClassLabels::float64() const {
-  if (!storage_ || type_ != LabelType::kFloat64)
+  if (!storage_) no_labels();
+  if (type_ != LabelType::kFloat64)
     throw Error(ErrorCode::kValue, fmt::format("class labels are {}, not float64", type_name(type_)));
   return storage_->float64;
 }
 
 const std::vector<std::string>& ClassLabels::string() const {
-  if (!storage_ || type_ != LabelType::kString)
+  if (!storage_) no_labels();
+  if (type_ != LabelType::kString)
     throw Error(ErrorCode::kValue, fmt::format("class labels are {}, not string", type_name(type_)));
   return storage_->string;
 }
 
 std::string ClassLabels::to_string(std::size_t i) const {
+  if (!storage_) no_labels();
   if (i >= size()) throw Error(ErrorCode::kValue, fmt::format("class index {} is out of range", i));
   switch (type_) {
     case LabelType::kInt64: return std::to_string(storage_->int64[i]);

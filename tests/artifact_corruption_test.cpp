@@ -369,12 +369,16 @@ TEST(CorruptionControl, CraftedFramesPassTheContainerChecks) {
 // right magic and major, so it reaches step 4, where the last 4 bytes of the prefix are taken
 // as the trailer: [checksum], unless those 4 bytes happen to equal the CRC of the bytes
 // before them, in which case step 5 fails (the size disagrees with the lengths) [format].
-TEST(CorruptionTruncation, EveryPrefixOfIris) {
-  const Bytes& full = iris_bytes();
-  ASSERT_GT(full.size(), 3000u);
+// Every shipped artifact, at every length ("Done when": any byte of a shipped artifact).
+const char* const kShipped[] = {"iris", "breast_cancer", "diabetes"};
+
+TEST(CorruptionTruncation, EveryPrefixOfEveryShippedArtifact) {
   std::size_t chance_matches = 0;
+  for (const char* name : kShipped) {
+  const Bytes full = shipped(name);
+  ASSERT_GT(full.size(), 3000u);
   for (std::size_t n = 0; n < full.size(); ++n) {
-    SCOPED_TRACE("truncated to " + std::to_string(n) + " bytes");
+    SCOPED_TRACE(std::string(name) + " truncated to " + std::to_string(n) + " bytes");
     const Bytes cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
     if (n < kMinSize) {
       EXPECT_LOAD_ERROR(cut, ErrorCode::kFormat, "too small to be a ferry artifact");
@@ -385,7 +389,8 @@ TEST(CorruptionTruncation, EveryPrefixOfIris) {
       EXPECT_LOAD_ERROR(cut, ErrorCode::kFormat, "imply");
     }
   }
-  EXPECT_EQ(chance_matches, 0u) << "no prefix of iris happens to end in its own CRC";
+  }
+  EXPECT_EQ(chance_matches, 0u) << "no prefix of a shipped artifact happens to end in its own CRC";
 }
 
 TEST(CorruptionTruncation, EmptyAndNullInput) {
@@ -419,19 +424,23 @@ void check_flip(const Bytes& original, std::size_t offset, std::uint8_t mask) {
   }
 }
 
-TEST(CorruptionFlip, EveryByteXorFF) {
-  const Bytes& iris = iris_bytes();
-  for (std::size_t i = 0; i < iris.size(); ++i) {
-    SCOPED_TRACE("offset " + std::to_string(i));
-    check_flip(iris, i, 0xFF);
+TEST(CorruptionFlip, EveryByteOfEveryShippedArtifactXorFF) {
+  for (const char* name : kShipped) {
+    const Bytes bytes = shipped(name);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      SCOPED_TRACE(std::string(name) + " offset " + std::to_string(i));
+      check_flip(bytes, i, 0xFF);
+    }
   }
 }
 
-TEST(CorruptionFlip, EveryByteXor01) {
-  const Bytes& iris = iris_bytes();
-  for (std::size_t i = 0; i < iris.size(); ++i) {
-    SCOPED_TRACE("offset " + std::to_string(i));
-    check_flip(iris, i, 0x01);
+TEST(CorruptionFlip, EveryByteOfEveryShippedArtifactXor01) {
+  for (const char* name : kShipped) {
+    const Bytes bytes = shipped(name);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      SCOPED_TRACE(std::string(name) + " offset " + std::to_string(i));
+      check_flip(bytes, i, 0x01);
+    }
   }
 }
 
@@ -1091,6 +1100,35 @@ TEST(CorruptionSemantic, UnknownLink) {
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "unknown link \"probit\"");
   p.header["estimator"]["params"].erase("link");
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "estimator.params.link is missing");
+}
+
+// Without a missing-value step a NaN would flow into the scores: refused until one exists.
+TEST(CorruptionSemantic, NullableInputIsUnsupported) {
+  Parsed p = parsed("diabetes");
+  p.header["schema"]["inputs"][2]["nullable"] = true;
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "schema.inputs[2]: nullable inputs need a missing-value step");
+}
+
+TEST(CorruptionSemantic, RegressionWithClassesIsRefused) {
+  Parsed p = parsed("diabetes");
+  p.header["schema"]["classes"] = {{"dtype", "int64"}, {"values", {0, 1}}};
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "schema.classes must be null for a regression task");
+}
+
+// docs/format.md §3.4: predict is always there, predict_proba for classifiers, and a
+// regressor has neither probabilities nor a decision function.
+TEST(CorruptionSemantic, VerificationOutputsMustMatchTheTask) {
+  Parsed p = parsed("iris");
+  p.header["verification"]["outputs"].erase("predict_proba");
+  p.tensors.erase("verification.predict_proba");
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "verification.outputs has no \"predict_proba\"");
+  p = parsed("diabetes");
+  p.header["verification"]["outputs"].erase("predict");
+  p.tensors.erase("verification.predict");
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "verification.outputs has no \"predict\"");
+  p = parsed("diabetes");
+  p.header["verification"]["outputs"]["decision_function"] = "verification.predict";
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "decision_function is not an output of a regressor");
 }
 
 // docs/format.md §4.2: two classes take one score; softmax over two scores is ambiguous.

@@ -6,6 +6,7 @@
 #include <limits>
 #include <thread>
 
+#include "artifact/artifact.hpp"
 #include "ferry/ferry.hpp"
 #include "support/test_support.hpp"
 
@@ -159,8 +160,40 @@ TEST(Model, LoadErrorsNameTheFile) {
 }
 
 TEST(Model, VerifyNeedsEmbeddedRows) {
-  // Every shipped artifact carries them; the verify() path itself is exercised by Golden.
   EXPECT_EQ(load("diabetes").verify(), 16u);
+  // The same model exported without X_sample: no verification section, no test rows.
+  const auto bytes = test::read_bytes(test::source_path("artifacts/diabetes/model.ferry"));
+  artifact::Artifact a = artifact::read(bytes.data(), bytes.size());
+  a.header.erase("verification");
+  for (auto it = a.tensors.begin(); it != a.tensors.end();)
+    it = it->first.rfind("verification.", 0) == 0 ? a.tensors.erase(it) : std::next(it);
+  const auto stripped = artifact::write(a.header, a.tensors);
+  const Model model = Model::from_bytes(stripped.data(), stripped.size());
+  EXPECT_FERRY_ERROR(model.verify(), ErrorCode::kUnsupported, "has no embedded test rows");
+  LoadOptions options;
+  options.verify = true;
+  EXPECT_FERRY_ERROR(Model::from_bytes(stripped.data(), stripped.size(), options), ErrorCode::kUnsupported,
+                     "export it with X_sample");
+}
+
+TEST(Model, ADirectoryIsAnIoError) {
+  EXPECT_FERRY_ERROR(Model::load(test::source_path("artifacts")), ErrorCode::kIo, "is not a readable file");
+}
+
+TEST(Model, MovingLeavesAValidModel) {
+  Model a = load("iris");
+  const Model b = std::move(a);  // a copy: a Model is never empty
+  EXPECT_EQ(a.schema().inputs.size(), 4u);  // NOLINT(bugprone-use-after-move): the point of the test
+  EXPECT_EQ(b.schema().inputs.size(), 4u);
+}
+
+TEST(Model, RegressorPredictionsHaveNoLabels) {
+  const Model model = load("diabetes");
+  const Prediction p = model.predict(inputs("diabetes", model).topRows(2));
+  EXPECT_FERRY_ERROR(p.label_text(0), ErrorCode::kValue, "no class labels: the model is a regressor");
+  EXPECT_FERRY_ERROR(p.labels<std::string>(), ErrorCode::kValue, "no class labels");
+  const Prediction q = load("iris").predict(RowMatrixXd::Zero(1, 4));
+  EXPECT_FERRY_ERROR(q.label_text(1), ErrorCode::kValue, "row 1 is out of range");
 }
 
 TEST(Errors, CodesHaveStableNamesAndValues) {

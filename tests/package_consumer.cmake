@@ -17,7 +17,8 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${WORK_DIR}/consumer -DCMAKE_PREFIX_PATH=${prefix}
     -DCMAKE_CXX_COMPILER=${CXX})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
-run(${WORK_DIR}/consumer/consumer ${SOURCE_DIR}/artifacts/iris/model.ferry 5.1 3.5 1.4 0.2)
+run(${WORK_DIR}/consumer/consumer ${SOURCE_DIR}/artifacts/iris/model.ferry "sepal length (cm)=5.1"
+    "sepal width (cm)=3.5" "petal length (cm)=1.4" "petal width (cm)=0.2")
 if(NOT last_output MATCHES "^iris 0\\.1\\.0: setosa")
   message(FATAL_ERROR "find_package consumer printed: ${last_output}")
 endif()

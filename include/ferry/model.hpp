@@ -42,6 +42,12 @@ class FERRY_API Model {
   // For artifacts embedded in the host binary; the bytes are not referenced after return.
   static Model from_bytes(const void* data, std::size_t size, const LoadOptions& options = {});
 
+  // Copies share the loaded state. There is deliberately no move: a moved-from Model would be
+  // empty, and a Model is always valid; "moving" one copies a pointer.
+  Model(const Model&) = default;
+  Model& operator=(const Model&) = default;
+  ~Model() = default;
+
   const Schema& schema() const noexcept;
   const Metadata& metadata() const noexcept;
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ferry/detail/config.hpp"
+#include "ferry/error.hpp"
 #include "ferry/matrix.hpp"
 #include "ferry/schema.hpp"
 
@@ -42,8 +43,12 @@ struct Prediction {
   }
 
   // Predicted label of one row as text, whatever its type.
+  // Throws Error(ErrorCode::kValue) for a regressor or a row out of range.
   std::string label_text(Index row) const {
-    return classes.to_string(static_cast<std::size_t>(class_index.at(static_cast<std::size_t>(row))));
+    if (classes.empty()) return classes.to_string(0);  // throws: a regressor has no labels
+    if (row < 0 || static_cast<std::size_t>(row) >= class_index.size())
+      throw Error(ErrorCode::kValue, "row " + std::to_string(row) + " is out of range");
+    return classes.to_string(static_cast<std::size_t>(class_index[static_cast<std::size_t>(row)]));
   }
 
  private:

@@ -58,7 +58,7 @@ class FERRY_API ClassLabels {
   std::shared_ptr<const Storage> storage_;
 };
 
-struct Schema {
+struct FERRY_API Schema {
   std::vector<InputColumn> inputs;  // in the column order dense input uses
   Task task = Task::kRegression;
   // Regression: number of targets. Classification: number of classes.

@@ -67,7 +67,6 @@ MAX_RANK = 8
 MAX_NAME_BYTES = 128
 
 _U32_MAX = 2**32 - 1
-_U64_MAX = 2**64 - 1
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
 
@@ -295,19 +294,13 @@ def _check_tensor_name(name: Any) -> None:
 
 def _byte_size(shape, itemsize: int, limit: int, name: str) -> int:
     """count x itemsize with the overflow checks a u64 reader performs."""
+    # docs/format.md section 2: every running product, left to right, must stay within the limit.
     count = 1
     for d in shape:
-        if d > _U64_MAX:
-            _fail("format", f"tensor '{name}': dimension {d} overflows")
         count *= d
-        if count > _U64_MAX:
-            _fail("format", f"tensor '{name}': element count of shape {shape} overflows")
-    nbytes = count * itemsize
-    if nbytes > _U64_MAX:
-        _fail("format", f"tensor '{name}': byte size of shape {shape} overflows")
-    if nbytes > limit:
-        _fail("format", f"tensor '{name}': {nbytes} bytes exceed the tensor limit of {limit} bytes")
-    return nbytes
+        if count * itemsize > limit:
+            _fail("format", f"tensor '{name}': shape {shape} exceeds the tensor limit of {limit} bytes")
+    return count * itemsize
 
 
 def _inflate(stored: bytes, expected: int, name: str) -> bytes:
@@ -497,6 +490,8 @@ def _check_schema(schema: Any) -> Tuple[int, str, int]:
             _fail("unsupported", f"{where} ({name!r}): input kind '{kind}' is not supported by this reader")
         if not _is_bool(inp.get("nullable")):
             _fail("format", f"{where}.nullable is missing or not a boolean")
+        if inp["nullable"]:
+            _fail("unsupported", f"{where} ({name!r}): nullable inputs need a missing-value step, which format 1.0 lacks")
         rng = inp.get("range")
         if rng is not None:
             if not (_is_arr(rng) and len(rng) == 2 and all(_is_num(v) for v in rng) and rng[0] <= rng[1]):
@@ -557,6 +552,12 @@ def _check_unknown_refs(where, step_tensors, known_roles, table, referenced):
         referenced.add(ref)
 
 
+def _finite(where, role, values) -> None:
+    """docs/format.md section 4: every float64 step tensor holds finite values only."""
+    if values is not None and not np.all(np.isfinite(values)):
+        _fail("format", f"{where}: tensor '{role}' has a non-finite value")
+
+
 def _check_standard_scaler(where, step, tensors, table, referenced):
     n = step["n_features_in"]
     if step["n_features_out"] != n:
@@ -568,7 +569,7 @@ def _check_standard_scaler(where, step, tensors, table, referenced):
     for role, flag in (("mean", params["with_mean"]), ("scale", params["with_std"])):
         if not flag and role in st:
             _fail("format", f"{where}: tensor '{role}' present although params.{'with_mean' if role == 'mean' else 'with_std'} is false")
-    _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], params["with_mean"])
+    _finite(where, "mean", _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], params["with_mean"]))
     scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], params["with_std"])
     if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
         _fail("format", f"{where}: tensor 'scale' has a zero or non-finite value")
@@ -582,8 +583,8 @@ def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> i
     if not _is_str(link) or link not in LINEAR_LINKS:
         _fail("format", f"{where}: params.link {link!r} is not one of {', '.join(LINEAR_LINKS)}")
     st = step["tensors"]
-    _tensor_ref(where, st, "coef", tensors, table, referenced, "float64", [k, n], True)
-    _tensor_ref(where, st, "intercept", tensors, table, referenced, "float64", [k], True)
+    _finite(where, "coef", _tensor_ref(where, st, "coef", tensors, table, referenced, "float64", [k, n], True))
+    _finite(where, "intercept", _tensor_ref(where, st, "intercept", tensors, table, referenced, "float64", [k], True))
     _check_unknown_refs(where, st, ("coef", "intercept"), table, referenced)
     if task == "regression":
         if link != "identity":
@@ -618,15 +619,16 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
         _fail("format", "verification.outputs is missing or not an object")
     where = "verification.outputs"
     if task == "regression":
-        _tensor_ref(where, outputs, "predict", tensors, table, referenced, "float64", [rows, n_outputs], False)
-        if "predict_proba" in outputs:
-            _fail("format", f"{where}: predict_proba given for a regressor")
+        _tensor_ref(where, outputs, "predict", tensors, table, referenced, "float64", [rows, n_outputs], True)
+        for output in ("predict_proba", "decision_function"):
+            if output in outputs:
+                _fail("format", f"{where}: {output} given for a regressor")
     else:
-        pred = _tensor_ref(where, outputs, "predict", tensors, table, referenced, "int64", [rows], False)
+        pred = _tensor_ref(where, outputs, "predict", tensors, table, referenced, "int64", [rows], True)
         if pred is not None and not np.all((pred >= 0) & (pred < n_outputs)):
             _fail("format", f"{where}: predict holds a class index outside [0, {n_outputs})")
-        _tensor_ref(where, outputs, "predict_proba", tensors, table, referenced, "float64", [rows, n_outputs], False)
-    _tensor_ref(where, outputs, "decision_function", tensors, table, referenced, "float64", [rows, k], False)
+        _tensor_ref(where, outputs, "predict_proba", tensors, table, referenced, "float64", [rows, n_outputs], True)
+        _tensor_ref(where, outputs, "decision_function", tensors, table, referenced, "float64", [rows, k], False)
     _check_unknown_refs(where, outputs, VERIFICATION_OUTPUTS, table, referenced)
 
 

@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <unordered_set>
 #include <limits>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 
 #include "artifact/artifact.hpp"
 #include "artifact/json_fields.hpp"
+#include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
 
@@ -21,13 +23,6 @@ namespace ferry::artifact {
 namespace {
 
 constexpr int kMaxJsonDepth = 64;
-
-template <typename T>
-T load_le(const std::uint8_t* p) {
-  T value = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) value |= static_cast<T>(p[i]) << (8 * i);
-  return value;
-}
 
 [[noreturn]] void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
 
@@ -40,7 +35,7 @@ bool all_zero(const std::uint8_t* begin, const std::uint8_t* end) {
 // Parses the header, rejecting duplicate keys (which JSON parsers resolve differently, so a
 // file could mean two things) and nesting deeper than any valid header needs.
 nlohmann::json parse_header(const std::uint8_t* text, std::size_t size) {
-  std::vector<std::vector<std::string>> keys_per_object;
+  std::vector<std::unordered_set<std::string>> keys_per_object;
   std::string error;
   auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using Event = nlohmann::json::parse_event_t;
@@ -50,13 +45,9 @@ nlohmann::json parse_header(const std::uint8_t* text, std::size_t size) {
     } else if (event == Event::object_end) {
       keys_per_object.pop_back();
     } else if (event == Event::key && !keys_per_object.empty()) {
-      auto& keys = keys_per_object.back();
       const std::string& key = parsed.get_ref<const std::string&>();
-      if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-        if (error.empty()) error = fmt::format("duplicate key \"{}\"", key);
-      } else {
-        keys.push_back(key);
-      }
+      if (!keys_per_object.back().insert(key).second && error.empty())
+        error = fmt::format("duplicate key \"{}\"", key);
     }
     return error.empty();
   };
@@ -184,10 +175,16 @@ Tensor read_tensor(const std::string& name, const nlohmann::json& entry, const s
 }  // namespace
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    fail(ErrorCode::kIo, fmt::format("\"{}\" is not a readable file{}", path, ec ? ": " + ec.message() : ""));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
   std::ifstream file(path, std::ios::binary);
-  if (!file) fail(ErrorCode::kIo, fmt::format("cannot open \"{}\"", path));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) fail(ErrorCode::kIo, fmt::format("cannot read \"{}\"", path));
+  if (ec || !file) fail(ErrorCode::kIo, fmt::format("cannot open \"{}\"", path));
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(file.gcount()) != size || file.peek() != std::ifstream::traits_type::eof())
+    fail(ErrorCode::kIo, fmt::format("cannot read \"{}\" (it changed while being read?)", path));
   return bytes;
 }
 
@@ -198,21 +195,21 @@ Artifact read(const std::uint8_t* data, std::size_t size, const Limits& limits) 
   if (std::memcmp(data, kMagic, sizeof kMagic) != 0)
     fail(ErrorCode::kFormat, "not a ferry artifact: bad magic bytes at offset 0");
   Artifact artifact;
-  artifact.major = load_le<std::uint16_t>(data + 8);
-  artifact.minor = load_le<std::uint16_t>(data + 10);
+  artifact.major = load_le_bits<std::uint16_t>(data + 8);
+  artifact.minor = load_le_bits<std::uint16_t>(data + 10);
   if (artifact.major == 0) fail(ErrorCode::kFormat, "format major version 0 is invalid (offset 8)");
   if (artifact.major != FERRY_FORMAT_MAJOR)
     fail(ErrorCode::kVersion, fmt::format("artifact format {}.{} is not readable by this ferry, which reads format {}.x",
                                           artifact.major, artifact.minor, FERRY_FORMAT_MAJOR));
-  const std::uint32_t stored_crc = load_le<std::uint32_t>(data + size - kTrailerBytes);
+  const std::uint32_t stored_crc = load_le_bits<std::uint32_t>(data + size - kTrailerBytes);
   const std::uint32_t actual_crc = crc32(data, size - kTrailerBytes);
   if (stored_crc != actual_crc)
     fail(ErrorCode::kChecksum, fmt::format("file CRC-32 is {:#010x} but the trailer at offset {} says {:#010x}: "
                                            "the file is damaged or truncated",
                                            actual_crc, size - kTrailerBytes, stored_crc));
 
-  const std::uint64_t header_length = load_le<std::uint32_t>(data + 12);
-  const std::uint64_t data_length = load_le<std::uint64_t>(data + 16);
+  const std::uint64_t header_length = load_le_bits<std::uint32_t>(data + 12);
+  const std::uint64_t data_length = load_le_bits<std::uint64_t>(data + 16);
   if (header_length > limits.max_header_bytes)
     fail(ErrorCode::kFormat, fmt::format("header length {} (offset 12) exceeds the limit of {} bytes", header_length,
                                          limits.max_header_bytes));

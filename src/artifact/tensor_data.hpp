@@ -19,20 +19,17 @@ Bits load_le_bits(const std::uint8_t* p) noexcept {
   return v;
 }
 
-// The caller has checked dtype and element count.
-inline void copy_float64(const Tensor& t, double* out) noexcept {
+// Elements of an 8-byte dtype into `out`; the caller has checked dtype and element count.
+template <typename T>
+void copy_elements(const Tensor& t, T* out) noexcept {
+  static_assert(sizeof(T) == 8, "float64 and int64 tensors only");
   for (std::size_t i = 0; i * 8 < t.bytes.size(); ++i) {
     const std::uint64_t bits = load_le_bits<std::uint64_t>(t.bytes.data() + 8 * i);
     std::memcpy(out + i, &bits, 8);
   }
 }
-
-inline void copy_int64(const Tensor& t, std::int64_t* out) noexcept {
-  for (std::size_t i = 0; i * 8 < t.bytes.size(); ++i) {
-    const std::uint64_t bits = load_le_bits<std::uint64_t>(t.bytes.data() + 8 * i);
-    std::memcpy(out + i, &bits, 8);
-  }
-}
+inline void copy_float64(const Tensor& t, double* out) noexcept { copy_elements(t, out); }
+inline void copy_int64(const Tensor& t, std::int64_t* out) noexcept { copy_elements(t, out); }
 
 // Tensors built in memory (C++ writer, tests).
 Tensor make_float64(std::vector<std::int64_t> shape, const double* values);

@@ -28,7 +28,7 @@ double parse_cell(const std::string& cell, std::size_t row, std::size_t line, co
   double value = 0.0;
   const char* first = cell.data() + b;
   const char* last = cell.data() + e;
-  if (*first == '+') ++first;
+  if (*first == '+' && first + 1 < last && first[1] != '-') ++first;  // from_chars takes no '+'
   const auto [ptr, ec] = std::from_chars(first, last, value);
   if (ec == std::errc::result_out_of_range)
     throw Error(ErrorCode::kValue, fmt::format("row {} (CSV line {}), column \"{}\": \"{}\" is out of the range of "

@@ -1,4 +1,7 @@
-// The `ferry` command-line tool (docs/cli.md).
+// The `ferry` command-line tool (docs/cli.md). Exit codes: 0 success, 1 error, 2 usage.
+#include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 
@@ -7,6 +10,41 @@
 #include "cli/commands.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
+
+namespace {
+
+std::ifstream open_input(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw ferry::Error(ferry::ErrorCode::kIo, "\"" + path + "\" is not a readable file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ferry::Error(ferry::ErrorCode::kIo, "cannot open \"" + path + "\"");
+  return in;
+}
+
+// Output goes to a temporary file renamed over OUTPUT at the end, so a failure never leaves
+// a truncated or half-written file where the previous results were.
+void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
+  const std::string temporary = path + ".ferry-tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    if (!out) throw ferry::Error(ferry::ErrorCode::kIo, "cannot write \"" + temporary + "\"");
+    try {
+      produce(out);
+      out.flush();
+      if (!out) throw ferry::Error(ferry::ErrorCode::kIo, "writing \"" + temporary + "\" failed");
+    } catch (...) {
+      out.close();
+      std::remove(temporary.c_str());
+      throw;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) throw ferry::Error(ferry::ErrorCode::kIo, "cannot rename to \"" + path + "\": " + ec.message());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"ferry: run scikit-learn pipelines exported to .ferry artifacts"};
@@ -28,33 +66,34 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "Re-run the test rows embedded by the exporter");
   verify->add_option("MODEL", model, "Path to a .ferry file")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0
+  }
 
   try {
-    std::ofstream file;
-    std::ostream* out = &std::cout;
-    if (!output.empty()) {
-      file.open(output, std::ios::binary);
-      if (!file) throw ferry::Error(ferry::ErrorCode::kIo, "cannot write \"" + output + "\"");
-      out = &file;
-    }
-    if (inspect->parsed()) {
-      ferry::cli::inspect(model, *out);
-    } else if (predict->parsed()) {
-      if (input == "-") {
-        ferry::cli::predict(model, std::cin, *out, proba);
-      } else {
-        std::ifstream in(input, std::ios::binary);
-        if (!in) throw ferry::Error(ferry::ErrorCode::kIo, "cannot open \"" + input + "\"");
-        ferry::cli::predict(model, in, *out, proba);
+    auto run = [&](std::ostream& out) {
+      if (inspect->parsed()) {
+        ferry::cli::inspect(model, out);
+      } else if (predict->parsed() && input == "-") {
+        ferry::cli::predict(model, std::cin, out, proba);
+      } else if (predict->parsed()) {
+        std::ifstream in = open_input(input);
+        ferry::cli::predict(model, in, out, proba);
+      } else if (verify->parsed()) {
+        ferry::cli::verify(model, out);
       }
-    } else if (verify->parsed()) {
-      ferry::cli::verify(model, *out);
+    };
+    if (output.empty()) {
+      run(std::cout);
+      std::cout.flush();
+      if (!std::cout) throw ferry::Error(ferry::ErrorCode::kIo, "writing to standard output failed");
+    } else {
+      write_atomically(output, run);
     }
-    out->flush();
-    if (!*out) throw ferry::Error(ferry::ErrorCode::kIo, "writing the output failed");
-  } catch (const ferry::Error& e) {
-    std::cerr << e.what() << '\n';
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << '\n';  // ferry::Error, or bad_alloc on an input too large for memory
     return 1;
   }
   return 0;

@@ -27,7 +27,7 @@ Index checked_width(const artifact::Fields& f, const char* key) {
 StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
                        std::set<std::string>& used)
     : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")) {
-  const artifact::Fields f(entry, path);
+  const artifact::Fields f(entry, path);  // cheap: a reference and the path
   type_ = f.string("type");
   const std::string name = f.string_or("name", "");
   where_ = name.empty() ? fmt::format("{} ({})", path, type_) : fmt::format("{} ({}, {})", path, type_, name);

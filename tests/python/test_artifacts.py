@@ -175,7 +175,7 @@ def test_artifact_reproduces_expected_csv(sub, case):
     header, rows = read_csv(ROOT / sub / case / "expected.csv")
     X = np.array([[float(v) for v in r] for r in in_rows])
     got = spec_evaluate(art.header, art.tensors, X)
-    rtol, atol = art.header["verification"]["rtol"], art.header["verification"]["atol"]
+    rtol, atol = 0.0, 1e-12  # the parity bar of the golden tests, tighter than the embedded tolerance
     schema = art.header["schema"]
     if schema["task"] == "classification":
         labels = [str(v) for v in schema["classes"]["values"]]

@@ -607,6 +607,26 @@ def test_classifier_verification_indices_in_range():
     header, tensors = _classifier_header("logistic", 1, {"dtype": "int64", "values": [0, 1]})
     header, tensors = _with_verification(header, tensors, outputs={"predict": "verification.predict"})
     tensors["verification.predict"] = np.array([0, 1, 1], dtype=np.int64)
+    # A classifier's verification needs predict_proba too (docs/format.md 3.4).
+    assert code_of(build_file(header, tensors)) == "format"
+    header["verification"]["outputs"]["predict_proba"] = "verification.predict_proba"
+    tensors["verification.predict_proba"] = np.full((3, 2), 0.5)
     ferry.read(build_file(header, tensors))
     tensors["verification.predict"] = np.array([0, 2, 1], dtype=np.int64)
     assert code_of(build_file(header, tensors)) == "format"
+
+
+@pytest.mark.parametrize("name", ["steps.0.mean", "steps.0.scale", "estimator.coef", "estimator.intercept"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_step_tensors_must_be_finite(name, bad):
+    header, tensors = minimal_header()
+    tensors[name] = tensors[name].copy()
+    tensors[name].flat[0] = bad
+    assert code_of(build_file(header, tensors)) == "format"
+
+
+def test_nullable_inputs_are_unsupported_without_a_missing_value_step():
+    header, tensors = minimal_header()
+    ferry.read(build_file(header, tensors))
+    header["schema"]["inputs"][1]["nullable"] = True
+    assert code_of(build_file(header, tensors)) == "unsupported"

@@ -1,0 +1,47 @@
+# Runs the installed-to-be `ferry` binary as a user would and checks exit codes and output:
+# 0 on success, 1 on a ferry error (message on stderr), 2 on a usage error; -o is atomic.
+set(artifacts ${SOURCE_DIR}/artifacts)
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+function(expect code)
+  execute_process(COMMAND ${FERRY} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL code)
+    string(REPLACE ";" " " cmd "${ARGN}")
+    message(FATAL_ERROR "ferry ${cmd}: exit ${rc}, expected ${code}\nstdout: ${out}\nstderr: ${err}")
+  endif()
+  set(out "${out}" PARENT_SCOPE)
+  set(err "${err}" PARENT_SCOPE)
+endfunction()
+
+expect(0 predict ${artifacts}/breast_cancer/model.ferry ${artifacts}/breast_cancer/input.csv --proba)
+if(NOT out MATCHES "^prediction,proba_0,proba_1\n0,0\\.99999")
+  message(FATAL_ERROR "unexpected predict output: ${out}")
+endif()
+expect(0 verify ${artifacts}/iris/model.ferry)
+expect(0 --help)
+expect(2 predict ${artifacts}/iris/model.ferry)            # INPUT missing
+expect(2 frobnicate)
+expect(1 inspect ${artifacts})                              # a directory
+if(NOT err MATCHES "ferry io error: .* is not a readable file")
+  message(FATAL_ERROR "unexpected message: ${err}")
+endif()
+expect(1 predict ${artifacts}/iris/model.ferry ${artifacts})
+expect(1 verify ${artifacts}/iris/input.csv)
+if(NOT err MATCHES "ferry format error: .*not a ferry artifact")
+  message(FATAL_ERROR "unexpected message: ${err}")
+endif()
+
+# -o: results replace the file only on success; a failed run leaves the old file alone.
+set(result ${WORK_DIR}/out.csv)
+file(WRITE ${result} "previous results\n")
+expect(1 predict ${artifacts}/iris/model.ferry ${artifacts}/diabetes/input.csv -o ${result})
+file(READ ${result} kept)
+if(NOT kept STREQUAL "previous results\n" OR EXISTS ${result}.ferry-tmp)
+  message(FATAL_ERROR "a failed predict touched ${result}: ${kept}")
+endif()
+expect(0 predict ${artifacts}/diabetes/model.ferry ${artifacts}/diabetes/input.csv -o ${result})
+file(STRINGS ${result} lines)
+list(LENGTH lines n)
+if(NOT n EQUAL 443)
+  message(FATAL_ERROR "expected a header and 442 predictions in ${result}, got ${n} lines")
+endif()
