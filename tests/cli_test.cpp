@@ -13,15 +13,6 @@
 namespace ferry::cli {
 namespace {
 
-#define EXPECT_FERRY_ERROR(statement, expected_code, substring)                      \
-  try {                                                                              \
-    statement;                                                                       \
-    ADD_FAILURE() << "no ferry::Error from " #statement;                             \
-  } catch (const Error& e) {                                                         \
-    EXPECT_EQ(e.code(), expected_code) << e.what();                                  \
-    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what(); \
-  }
-
 CsvTable parse(const std::string& text) {
   std::istringstream in(text);
   return read_csv(in);

@@ -13,16 +13,6 @@
 namespace ferry {
 namespace {
 
-// Asserts the code and that the message names the thing at fault.
-#define EXPECT_FERRY_ERROR(statement, expected_code, substring)                                  \
-  try {                                                                                          \
-    statement;                                                                                   \
-    ADD_FAILURE() << "no ferry::Error from " #statement;                                         \
-  } catch (const Error& e) {                                                                     \
-    EXPECT_EQ(e.code(), expected_code) << e.what();                                              \
-    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what();             \
-  }
-
 Model load(const std::string& name) { return Model::load(test::source_path("artifacts/" + name + "/model.ferry")); }
 
 RowMatrixXd inputs(const std::string& name, const Model& model) {

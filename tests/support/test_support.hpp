@@ -6,7 +6,19 @@
 #include <vector>
 
 #include "cli/csv.hpp"
+#include "ferry/error.hpp"
 #include "ferry/matrix.hpp"
+
+// Asserts that `statement` throws ferry::Error with this code and a message containing
+// `substring` (the column, row, tensor or offset it must name).
+#define EXPECT_FERRY_ERROR(statement, expected_code, substring)                                \
+  try {                                                                                        \
+    statement;                                                                                 \
+    ADD_FAILURE() << "no ferry::Error from " #statement;                                       \
+  } catch (const ::ferry::Error& e) {                                                          \
+    EXPECT_EQ(e.code(), expected_code) << e.what();                                            \
+    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what();           \
+  }
 
 namespace ferry::test {
 
