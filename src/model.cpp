@@ -114,6 +114,10 @@ Prediction Model::predict(const Eigen::Ref<const RowMatrixXf>& X) const {
   return impl_->predict(impl_->preprocess<float>(X));
 }
 
+RowMatrixXd Model::transform(const Eigen::Ref<const RowMatrixXd>& X) const { return impl_->preprocess<double>(X); }
+RowMatrixXd Model::transform(const Eigen::Ref<const RowMatrixXf>& X) const { return impl_->preprocess<float>(X); }
+const std::vector<std::string>& Model::transformed_feature_names() const noexcept { return impl_->transformed_names; }
+
 RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const {
   return impl_->probabilities(impl_->preprocess<double>(X));
 }

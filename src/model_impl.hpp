@@ -30,6 +30,8 @@ struct Model::Impl {
   std::vector<std::unique_ptr<Step>> steps;
   std::unique_ptr<Estimator> estimator;
   std::optional<Verification> verification;
+  // Output column names of the preprocessing (the input names when there is none).
+  std::vector<std::string> transformed_names;
 
   // Checks the batch against the schema, widens it to double and runs the preprocessing.
   template <typename T>

@@ -1,6 +1,7 @@
 // Gives an artifact's header its meaning (docs/format.md §3-4): metadata, schema, steps,
 // estimator, verification rows. Every cross-reference is checked here, once, so the
 // prediction path can trust the state it runs on.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -124,6 +125,14 @@ Schema parse_schema(const Fields& f) {
   return s;
 }
 
+std::vector<std::string> parse_names_out(const json& entry, const StepInputs& in) {
+  const json& names = Fields(entry, "").any("feature_names_out");
+  if (!names.is_array() || static_cast<Index>(names.size()) != in.n_features_out() ||
+      !std::all_of(names.begin(), names.end(), [](const json& n) { return n.is_string(); }))
+    in.invalid("feature_names_out must be an array of n_features_out strings");
+  return names.get<std::vector<std::string>>();
+}
+
 // The estimator's link must produce what the task promises.
 void check_estimator_matches_schema(const Estimator& e, const Schema& s, const StepInputs& in) {
   if (s.task == Task::kRegression) {
@@ -217,6 +226,7 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
 
   std::set<std::string> used;
   auto width = static_cast<Index>(model->schema.inputs.size());
+  for (const InputColumn& c : model->schema.inputs) model->transformed_names.push_back(c.name);
   const json& pipeline = header.array("pipeline");
   for (std::size_t i = 0; i < pipeline.size(); ++i) {
     const StepInputs in(pipeline[i], fmt::format("pipeline[{}]", i), a, used);
@@ -224,6 +234,7 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
       in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
     model->steps.push_back(make_step(in));
     width = in.n_features_out();
+    model->transformed_names = parse_names_out(pipeline[i], in);
   }
   const StepInputs in(header.any("estimator"), "estimator", a, used);
   if (in.n_features_in() != width)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
@@ -59,6 +60,28 @@ TEST_P(Golden, MatchesScikitLearn) {
                                            p.values, j));
   }
   RecordProperty("max_abs_diff", std::to_string(worst));
+  EXPECT_LE(worst, kTolerance) << GetParam();
+}
+
+// Model::transform against scikit-learn's pipeline[:-1].transform, column names included:
+// within 1e-12 relative to each column's scale.
+TEST_P(Golden, TransformMatchesScikitLearn) {
+  const std::string dir = test::source_path(GetParam());
+  if (!std::filesystem::exists(dir + "/transformed.csv")) GTEST_SKIP() << "no preprocessing steps";
+  const Model model = Model::load(dir + "/model.ferry");
+  const auto input = test::read_csv_file(dir + "/input.csv");
+  const auto expected = test::read_csv_file(dir + "/transformed.csv");
+  EXPECT_EQ(model.transformed_feature_names(), expected.header);
+  const RowMatrixXd want = test::numeric_columns(expected, expected.header);
+  const RowMatrixXd got = model.transform(test::numeric_columns(input, input_names(model.schema())));
+  ASSERT_EQ(got.rows(), want.rows());
+  ASSERT_EQ(got.cols(), want.cols());
+  double worst = 0.0;
+  for (Index j = 0; j < want.cols(); ++j) {
+    const double scale = std::max(1.0, want.col(j).cwiseAbs().maxCoeff());
+    worst = std::max(worst, (got.col(j) - want.col(j)).cwiseAbs().maxCoeff() / scale);
+  }
+  RecordProperty("max_rel_diff", std::to_string(worst));
   EXPECT_LE(worst, kTolerance) << GetParam();
 }
 

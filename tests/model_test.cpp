@@ -45,6 +45,14 @@ TEST(Model, ReportsSchemaAndMetadata) {
   EXPECT_TRUE(diabetes.schema().classes.empty());
 }
 
+TEST(Model, TransformWithoutPreprocessingIsTheInput) {
+  const Model iris = load("iris");
+  const RowMatrixXd X = inputs("iris", iris);
+  EXPECT_EQ(iris.transform(X), X);
+  EXPECT_EQ(iris.transformed_feature_names().front(), "sepal length (cm)");
+  EXPECT_FERRY_ERROR(iris.transform(RowMatrixXd::Zero(1, 3)), ErrorCode::kShape, "3 columns but the model takes 4");
+}
+
 TEST(Model, LabelsComeBackInTheirOriginalType) {
   const Model iris = load("iris");
   const Prediction p = iris.predict(inputs("iris", iris));

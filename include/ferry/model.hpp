@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ferry/detail/config.hpp"
 #include "ferry/matrix.hpp"
@@ -55,6 +56,13 @@ class FERRY_API Model {
   // Throws Error: kShape (wrong column count), kValue (NaN or infinity where not allowed).
   Prediction predict(const Eigen::Ref<const RowMatrixXd>& X) const;
   Prediction predict(const Eigen::Ref<const RowMatrixXf>& X) const;
+
+  // The preprocessed matrix the estimator receives, as scikit-learn's pipeline[:-1].transform(X);
+  // rows x transformed_feature_names().size(). Throws as predict.
+  RowMatrixXd transform(const Eigen::Ref<const RowMatrixXd>& X) const;
+  RowMatrixXd transform(const Eigen::Ref<const RowMatrixXf>& X) const;
+  // Names of transform()'s columns, as scikit-learn's get_feature_names_out().
+  const std::vector<std::string>& transformed_feature_names() const noexcept;
 
   // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors.
   RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const;

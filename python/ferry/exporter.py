@@ -74,6 +74,17 @@ def _leaves(model: Any) -> List[Tuple[str, Any]]:
     return out
 
 
+def _names_out(obj: Any, names_in: List[str], n_out: int) -> List[str]:
+    """The step's output column names, as scikit-learn's get_feature_names_out() gives them."""
+    try:
+        out = [str(n) for n in obj.get_feature_names_out(np.asarray(names_in, dtype=object))]
+    except (AttributeError, ValueError, TypeError):
+        out = list(names_in) if n_out == len(names_in) else [f"{type(obj).__name__.lower()}{j}" for j in range(n_out)]
+    if len(out) != n_out:
+        raise ValueError(f"{type(obj).__name__}: get_feature_names_out() gave {len(out)} names for {n_out} columns")
+    return out
+
+
 def _label(path: str, obj: Any) -> str:
     cls = type(obj).__name__
     return f"{path}: {cls}" if path else cls
@@ -318,7 +329,13 @@ def export(
             "tensors": refs,
         }
 
-    pipeline = [step_header(s, f"steps.{i}", _label(*leaves[i])) for i, s in enumerate(converted[:-1])]
+    pipeline = []
+    width_names = list(names)
+    for i, s in enumerate(converted[:-1]):
+        entry = step_header(s, f"steps.{i}", _label(*leaves[i]))
+        width_names = _names_out(leaves[i][1], width_names, s.n_features_out)
+        entry["feature_names_out"] = width_names
+        pipeline.append(entry)
     estimator = step_header(est, "estimator", _label(*leaves[-1]))
 
     classes = None

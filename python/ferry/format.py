@@ -659,6 +659,9 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
             _fail("unsupported", f"{label}: unknown step type '{stype}'")
         if step["n_features_in"] != width:
             _fail("format", f"{label}: n_features_in {step['n_features_in']} != {width} columns coming in")
+        names_out = step.get("feature_names_out")
+        if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
+            _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
         _check_standard_scaler(label, step, tensors, table, referenced)
         width = step["n_features_out"]
 

@@ -92,6 +92,7 @@ def minimal_header(n: int = 2, with_scaler: bool = True):
             "type": "standard_scaler", "name": "steps[0]: StandardScaler", "n_features_in": n,
             "n_features_out": n, "params": {"with_mean": True, "with_std": True},
             "tensors": {"mean": "steps.0.mean", "scale": "steps.0.scale"},
+            "feature_names_out": [f"x{i}" for i in range(n)],
         })
     header = {
         "metadata": {"name": "m", "version": "1.0.0", "created": "2026-01-01T00:00:00Z"},

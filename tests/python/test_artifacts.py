@@ -60,12 +60,15 @@ def test_layout(make_artifacts):
     data_dirs = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.is_dir())
     assert data_dirs == sorted(TEST_DATA_CASES)
     for sub, case in ALL:
-        assert {p.name for p in (ROOT / sub / case).iterdir()} == FILES, case
+        files = {p.name for p in (ROOT / sub / case).iterdir()}
+        # transformed.csv exactly for pipelines with preprocessing steps
+        has_steps = bool(ferry.read(ROOT / sub / case / "model.ferry").header["pipeline"])
+        assert files == FILES | ({"transformed.csv"} if has_steps else set()), case
 
 
 def test_total_size_is_small():
     total = sum(p.stat().st_size for d in ("artifacts", "tests/data") for p in (ROOT / d).rglob("*") if p.is_file())
-    assert total < 1_000_000
+    assert total < 2_000_000
 
 
 def test_script_is_executable_and_documented():
@@ -247,3 +250,20 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert np.any(art.tensors["steps.0.scale"] == 1.0)  # constant pixels
     if case == "ridge_no_intercept":
         assert np.all(art.tensors["estimator.intercept"] == 0.0)
+
+
+@pytest.mark.parametrize("sub, case", ALL, ids=IDS)
+def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, fitted):
+    path = ROOT / sub / case / "transformed.csv"
+    if not path.exists():
+        pytest.skip("no preprocessing steps")
+    f = fitted(case)
+    header, rows = read_csv(path)
+    shipped = ferry.read(ROOT / sub / case / "model.ferry")
+    assert header == shipped.header["pipeline"][-1]["feature_names_out"]
+    assert header == [str(n) for n in f.model[:-1].get_feature_names_out()]
+    got = np.array([[float(v) for v in r] for r in rows])
+    want = np.asarray(f.model[:-1].transform(f.X), dtype=np.float64)
+    np.testing.assert_array_equal(got, want)  # repr() round-trips exactly
+    if same_producer(shipped):
+        assert path.read_bytes() == (regenerated / sub / case / "transformed.csv").read_bytes()
