@@ -17,6 +17,11 @@ struct Entry {
 
 constexpr Entry kSteps[] = {
     {"standard_scaler", make_standard_scaler},
+    {"min_max_scaler", make_min_max_scaler},
+    {"max_abs_scaler", make_max_abs_scaler},
+    {"robust_scaler", make_robust_scaler},
+    {"normalizer", make_normalizer},
+    {"binarizer", make_binarizer},
 };
 
 }  // namespace

@@ -9,6 +9,11 @@
 namespace ferry {
 
 std::unique_ptr<Step> make_standard_scaler(const StepInputs& inputs);
+std::unique_ptr<Step> make_min_max_scaler(const StepInputs& inputs);
+std::unique_ptr<Step> make_max_abs_scaler(const StepInputs& inputs);
+std::unique_ptr<Step> make_robust_scaler(const StepInputs& inputs);
+std::unique_ptr<Step> make_normalizer(const StepInputs& inputs);
+std::unique_ptr<Step> make_binarizer(const StepInputs& inputs);
 
 }  // namespace ferry
 

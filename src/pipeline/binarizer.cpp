@@ -1,0 +1,35 @@
+// scikit-learn's Binarizer: 1 where x > threshold, else 0 (NaN gives 0, as `X > threshold`).
+#include <cmath>
+
+#include "pipeline/registry.hpp"
+#include "pipeline/step_inputs.hpp"
+
+namespace ferry {
+namespace {
+
+class Binarizer final : public Step {
+ public:
+  explicit Binarizer(double threshold) : threshold_(threshold) {}
+
+  void transform(RowMatrixXd& X) const override {
+    const Index n = X.cols();
+    for (Index i = 0; i < X.rows(); ++i) {
+      double* row = X.row(i).data();
+      for (Index j = 0; j < n; ++j) row[j] = row[j] > threshold_ ? 1.0 : 0.0;
+    }
+  }
+
+ private:
+  double threshold_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_binarizer(const StepInputs& in) {
+  if (in.n_features_out() != in.n_features_in()) in.invalid("n_features_out must equal n_features_in");
+  const double threshold = in.params().number("threshold");
+  if (!std::isfinite(threshold)) in.invalid("params.threshold must be finite");
+  return std::make_unique<Binarizer>(threshold);
+}
+
+}  // namespace ferry
