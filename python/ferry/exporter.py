@@ -213,10 +213,10 @@ def _created(created: Any) -> str:
 
 
 def _training_rows(leaves: List[Tuple[str, Any]]) -> Optional[int]:
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 
     for _, obj in leaves:
-        if type(obj) is StandardScaler and hasattr(obj, "n_samples_seen_"):
+        if type(obj) in (StandardScaler, MinMaxScaler, MaxAbsScaler) and hasattr(obj, "n_samples_seen_"):
             seen = np.asarray(obj.n_samples_seen_)
             if seen.size >= 1 and np.all(seen == seen.flat[0]):
                 return int(seen.flat[0])

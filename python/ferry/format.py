@@ -86,9 +86,10 @@ _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 # Step types and their places.  Every step type has exactly one kernel in C++
 # and one converter in python/ferry/converters.
-PREPROCESSING_TYPES = ("standard_scaler",)
+PREPROCESSING_TYPES = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer")
 ESTIMATOR_TYPES = ("linear",)
 LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
+NORMS = ("l1", "l2", "max")
 TASKS = ("regression", "classification")
 CLASS_DTYPES = ("int64", "float64", "str", "bool")
 INPUT_KINDS = ("numeric",)
@@ -576,6 +577,98 @@ def _check_standard_scaler(where, step, tensors, table, referenced):
     _check_unknown_refs(where, st, ("mean", "scale"), table, referenced)
 
 
+def _check_same_width(where, step) -> int:
+    n = step["n_features_in"]
+    if step["n_features_out"] != n:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {n}")
+    return n
+
+
+def _finite_number(v: Any) -> Optional[float]:
+    """A JSON number (not a bool) as a finite float, else None."""
+    if not _is_num(v):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _nonzero_scale(where, role, scale) -> None:
+    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
+        _fail("format", f"{where}: tensor '{role}' has a zero or non-finite value")
+
+
+def _check_min_max_scaler(where, step, tensors, table, referenced):
+    n = _check_same_width(where, step)
+    params, st = step["params"], step["tensors"]
+    rng = params.get("feature_range")
+    if not (_is_arr(rng) and len(rng) == 2 and all(_is_num(v) for v in rng)):
+        _fail("format", f"{where}: params.feature_range is missing or not an array of two numbers [min, max]")
+    lo, hi = _finite_number(rng[0]), _finite_number(rng[1])
+    if lo is None or hi is None or not lo < hi:
+        _fail("format", f"{where}: params.feature_range must be finite with min < max")
+    if not _is_bool(params.get("clip")):
+        _fail("format", f"{where}: params.clip is missing or not a boolean")
+    for role in ("scale", "min"):
+        _finite(where, role, _tensor_ref(where, st, role, tensors, table, referenced, "float64", [n], True))
+    _check_unknown_refs(where, st, ("scale", "min"), table, referenced)
+
+
+def _check_max_abs_scaler(where, step, tensors, table, referenced):
+    n = _check_same_width(where, step)
+    st = step["tensors"]
+    _nonzero_scale(where, "scale", _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], True))
+    _check_unknown_refs(where, st, ("scale",), table, referenced)
+
+
+def _check_robust_scaler(where, step, tensors, table, referenced):
+    n = _check_same_width(where, step)
+    params, st = step["params"], step["tensors"]
+    for key in ("with_centering", "with_scaling"):
+        if not _is_bool(params.get(key)):
+            _fail("format", f"{where}: params.{key} is missing or not a boolean")
+    for role, key in (("center", "with_centering"), ("scale", "with_scaling")):
+        if not params[key] and role in st:
+            _fail("format", f"{where}: tensor '{role}' present although params.{key} is false")
+    center = _tensor_ref(where, st, "center", tensors, table, referenced, "float64", [n], params["with_centering"])
+    _finite(where, "center", center)
+    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], params["with_scaling"])
+    _nonzero_scale(where, "scale", scale)
+    _check_unknown_refs(where, st, ("center", "scale"), table, referenced)
+
+
+def _check_normalizer(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
+    norm = step["params"].get("norm")
+    if not _is_str(norm) or norm not in NORMS:
+        _fail("format", f"{where}: params.norm {norm!r} is not one of {', '.join(NORMS)}")
+    _check_unknown_refs(where, step["tensors"], (), table, referenced)
+
+
+def _check_binarizer(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
+    threshold = step["params"].get("threshold")
+    if not _is_num(threshold):
+        _fail("format", f"{where}: params.threshold is missing or not a number")
+    if _finite_number(threshold) is None:
+        _fail("format", f"{where}: params.threshold must be finite")
+    _check_unknown_refs(where, step["tensors"], (), table, referenced)
+
+
+#: preprocessing step type -> its checker (docs/format.md section 4)
+_PREPROCESSING_CHECKS = {
+    "standard_scaler": _check_standard_scaler,
+    "min_max_scaler": _check_min_max_scaler,
+    "max_abs_scaler": _check_max_abs_scaler,
+    "robust_scaler": _check_robust_scaler,
+    "normalizer": _check_normalizer,
+    "binarizer": _check_binarizer,
+}
+assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
+
+
 def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> int:
     n = step["n_features_in"]
     k = step["n_features_out"]
@@ -662,7 +755,7 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         names_out = step.get("feature_names_out")
         if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
             _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
-        _check_standard_scaler(label, step, tensors, table, referenced)
+        _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced)
         width = step["n_features_out"]
 
     est = header["estimator"]

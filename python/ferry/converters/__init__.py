@@ -1,8 +1,9 @@
 """Converters from fitted scikit-learn objects to ``.ferry`` steps.
 
 One module per step family or estimator family, named like its C++ twin
-(``scalers.py`` ~ src/pipeline/standard_scaler.cpp, ``linear.py`` ~
-src/models/linear.cpp). Each module provides
+(``scalers.py`` ~ src/pipeline/*_scaler.cpp, ``normalizer.py`` ~
+src/pipeline/normalizer.cpp, ``linear.py`` ~ src/models/linear.cpp). Each
+module provides
 
 - ``convert_*(est, label)`` -> :class:`ConvertedStep` / :class:`ConvertedEstimator`:
   the step's ``type``, ``params`` and tensors (role -> numpy array);
@@ -101,13 +102,25 @@ def class_labels(classes) -> Tuple[str, List[Any]]:
     raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
 
 
-from . import linear, scalers  # noqa: E402  (the modules use the definitions above)
+from . import binarizer, linear, normalizer, scalers  # noqa: E402  (the modules use the definitions above)
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import (  # noqa: E402
+    Binarizer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    RobustScaler,
+    StandardScaler,
+)
 
 #: preprocessing steps, keyed by exact class
 PREPROCESSORS: Dict[type, Converter] = {
     StandardScaler: Converter(scalers.convert_standard_scaler),
+    MinMaxScaler: Converter(scalers.convert_min_max_scaler),
+    MaxAbsScaler: Converter(scalers.convert_max_abs_scaler),
+    RobustScaler: Converter(scalers.convert_robust_scaler),
+    Normalizer: Converter(normalizer.convert_normalizer),
+    Binarizer: Converter(binarizer.convert_binarizer),
 }
 
 #: final estimators, keyed by exact class
@@ -120,6 +133,11 @@ ESTIMATORS: Dict[type, Converter] = {
 #: step type -> numpy kernel (reference semantics of docs/format.md section 4)
 KERNELS: Dict[str, Callable] = {
     "standard_scaler": scalers.standard_scaler,
+    "min_max_scaler": scalers.min_max_scaler,
+    "max_abs_scaler": scalers.max_abs_scaler,
+    "robust_scaler": scalers.robust_scaler,
+    "normalizer": normalizer.normalizer,
+    "binarizer": binarizer.binarizer,
     "linear": linear.linear,
 }
 
