@@ -121,12 +121,46 @@ def build_file(header, tensors, **frame_kw) -> bytes:
 
 
 def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):  # exp(-z) = inf for very negative scores: sigma = 0
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def _softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _spec_step(step, t, Z):
+    """One preprocessing step of docs/format.md section 4; ``t`` maps role -> array."""
+    kind, params = step["type"], step["params"]
+    if kind == "standard_scaler":
+        if params["with_mean"]:
+            Z = Z - t["mean"]
+        if params["with_std"]:
+            Z = Z / t["scale"]
+        return Z
+    if kind == "min_max_scaler":
+        Z = Z * t["scale"] + t["min"]
+        if params["clip"]:
+            lo, hi = params["feature_range"]
+            Z = np.minimum(np.maximum(Z, lo), hi)
+        return Z
+    if kind == "max_abs_scaler":
+        return Z / t["scale"]
+    if kind == "robust_scaler":
+        if params["with_centering"]:
+            Z = Z - t["center"]
+        if params["with_scaling"]:
+            Z = Z / t["scale"]
+        return Z
+    if kind == "normalizer":
+        order = {"l1": 1, "l2": 2, "max": np.inf}[params["norm"]]
+        norms = np.linalg.norm(Z, ord=order, axis=1)
+        norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
+        return Z / norms[:, None]
+    if kind == "binarizer":
+        return (Z > params["threshold"]).astype(np.float64)
+    raise AssertionError(kind)
 
 
 def spec_evaluate(header, tensors, X):
@@ -137,11 +171,7 @@ def spec_evaluate(header, tensors, X):
     """
     Z = np.asarray(X, dtype=np.float64)
     for step in header["pipeline"]:
-        assert step["type"] == "standard_scaler", step["type"]
-        if step["params"]["with_mean"]:
-            Z = Z - tensors[step["tensors"]["mean"]]
-        if step["params"]["with_std"]:
-            Z = Z / tensors[step["tensors"]["scale"]]
+        Z = _spec_step(step, {role: tensors[name] for role, name in step["tensors"].items()}, Z)
     est = header["estimator"]
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]

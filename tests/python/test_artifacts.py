@@ -18,6 +18,9 @@ ARTIFACT_CASES = ["breast_cancer", "iris", "diabetes"]
 TEST_DATA_CASES = [
     "ovr_wine", "multinomial_binary", "int_labels_binary", "bool_labels",
     "linear_multioutput", "ridge_no_intercept", "float_labels_ovr",
+    "scaler_minmax", "scaler_minmax_clip", "scaler_maxabs", "scaler_robust", "scaler_robust_no_centering",
+    "scaler_robust_no_scaling", "scaler_normalizer_l1", "scaler_normalizer_l2", "scaler_normalizer_max",
+    "scaler_normalizer_wide", "scaler_binarizer",
 ]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
@@ -230,7 +233,33 @@ EXPECTED_SHAPES = {
     "linear_multioutput": ("regression", "identity", 3, 2, 2, [], None, "Chins"),
     "ridge_no_intercept": ("regression", "identity", 10, 1, 1, [(True, False)], None, "x0"),
     "float_labels_ovr": ("classification", "ovr", 4, 3, 3, [], "float64", "x0"),
+    "scaler_minmax": ("regression", "identity", 10, 1, 1,
+                      [("min_max_scaler", {"feature_range": [0.0, 1.0], "clip": False})], None, "x0"),
+    "scaler_minmax_clip": ("classification", "softmax", 9, 3, 3,
+                           [("min_max_scaler", {"feature_range": [-2.0, 3.0], "clip": True})], "int64", "alcohol"),
+    "scaler_maxabs": ("classification", "logistic", 8, 2, 1, [("max_abs_scaler", {})], "int64", "x0"),
+    "scaler_robust": ("regression", "identity", 11, 1, 1,
+                      [("robust_scaler", {"with_centering": True, "with_scaling": True})], None, "age"),
+    "scaler_robust_no_centering": ("classification", "softmax", 4, 3, 3,
+                                   [("robust_scaler", {"with_centering": False, "with_scaling": True})], "int64",
+                                   "sepal length (cm)"),
+    "scaler_robust_no_scaling": ("regression", "identity", 3, 1, 1,
+                                 [("robust_scaler", {"with_centering": True, "with_scaling": False})], None, "x0"),
+    "scaler_normalizer_l1": ("classification", "logistic", 30, 2, 1, [("normalizer", {"norm": "l1"})], "int64", "x0"),
+    "scaler_normalizer_l2": ("classification", "logistic", 30, 2, 1, [("normalizer", {"norm": "l2"})], "int64", "x0"),
+    "scaler_normalizer_max": ("classification", "softmax", 13, 3, 3, [("normalizer", {"norm": "max"})], "int64",
+                              "alcohol"),
+    "scaler_normalizer_wide": ("regression", "identity", 150, 1, 1, [("normalizer", {"norm": "l1"})], None, "x0"),
+    "scaler_binarizer": ("classification", "softmax", 4, 3, 3, [("binarizer", {"threshold": 1.5})], "int64",
+                         "sepal length (cm)"),
 }
+
+
+def _step_summary(step):
+    """(with_mean, with_std) for a standard_scaler, else (type, params)."""
+    if step["type"] == "standard_scaler":
+        return (step["params"]["with_mean"], step["params"]["with_std"])
+    return (step["type"], step["params"])
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
@@ -242,7 +271,7 @@ def test_each_case_covers_what_it_claims(sub, case):
     assert h["estimator"]["params"]["link"] == link
     assert len(h["schema"]["inputs"]) == n_in and h["schema"]["inputs"][0]["name"] == first
     assert h["schema"]["n_outputs"] == n_out and h["estimator"]["n_features_out"] == k
-    assert [(s["params"]["with_mean"], s["params"]["with_std"]) for s in h["pipeline"]] == steps
+    assert [_step_summary(s) for s in h["pipeline"]] == steps
     assert (h["schema"]["classes"] or {}).get("dtype") == cdtype
     assert h["metadata"]["name"] == case and h["metadata"]["version"] == "1.0.0"
     if case == "int_labels_binary":
@@ -250,6 +279,12 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert np.any(art.tensors["steps.0.scale"] == 1.0)  # constant pixels
     if case == "ridge_no_intercept":
         assert np.all(art.tensors["estimator.intercept"] == 0.0)
+    if case == "scaler_minmax_clip":
+        assert art.tensors["steps.0.scale"][-1] == 5.0  # constant column: feature_range span / 1
+    if case == "scaler_maxabs":
+        assert art.tensors["steps.0.scale"][5] == 1.0  # all-zero column
+    if case == "scaler_robust":
+        assert 0 < art.tensors["steps.0.scale"][-1] < 1  # constant column: 1 / unit-variance factor
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
