@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "ferry/model.hpp"
@@ -12,6 +13,12 @@ namespace ferry {
 namespace {
 
 constexpr double kTolerance = 1e-12;
+
+std::string scientific(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", v);
+  return text;
+}
 
 std::vector<std::string> input_names(const Schema& schema) {
   std::vector<std::string> names;
@@ -59,7 +66,7 @@ TEST_P(Golden, MatchesScikitLearn) {
       worst = std::max(worst, max_abs_diff(expected, m == 1 ? "prediction" : "prediction_" + std::to_string(j),
                                            p.values, j));
   }
-  RecordProperty("max_abs_diff", std::to_string(worst));
+  RecordProperty("max_abs_diff", scientific(worst));
   EXPECT_LE(worst, kTolerance) << GetParam();
 }
 
@@ -81,7 +88,7 @@ TEST_P(Golden, TransformMatchesScikitLearn) {
     const double scale = std::max(1.0, want.col(j).cwiseAbs().maxCoeff());
     worst = std::max(worst, (got.col(j) - want.col(j)).cwiseAbs().maxCoeff() / scale);
   }
-  RecordProperty("max_rel_diff", std::to_string(worst));
+  RecordProperty("max_rel_diff", scientific(worst));
   EXPECT_LE(worst, kTolerance) << GetParam();
 }
 
