@@ -8,16 +8,19 @@ namespace {
 class Linear final : public Estimator {
  public:
   Linear(Link link, RowMatrixXd coef, Eigen::RowVectorXd intercept)
-      : Estimator(link), coef_t_(coef.transpose()), intercept_(std::move(intercept)) {}
+      : Estimator(link), coef_(std::move(coef)), intercept_(std::move(intercept)) {}
 
+  // One dot product per row and score, so a row's scores never depend on the batch it came in
+  // (a matrix product would pick different kernels, and summation orders, by batch size).
   void decision(const RowMatrixXd& X, RowMatrixXd& scores) const override {
-    scores.noalias() = X * coef_t_;
-    scores.rowwise() += intercept_;
+    scores.resize(X.rows(), coef_.rows());
+    for (Index i = 0; i < X.rows(); ++i)
+      for (Index j = 0; j < coef_.rows(); ++j) scores(i, j) = X.row(i).dot(coef_.row(j)) + intercept_[j];
   }
-  Index n_scores() const noexcept override { return coef_t_.cols(); }
+  Index n_scores() const noexcept override { return coef_.rows(); }
 
  private:
-  Eigen::MatrixXd coef_t_;  // n_features x k, so X * coef_t_ walks contiguous memory
+  RowMatrixXd coef_;  // k x n_features: each score's weights are contiguous, as each row of X
   Eigen::RowVectorXd intercept_;
 };
 
