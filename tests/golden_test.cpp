@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "ferry/model.hpp"
@@ -25,6 +26,13 @@ double max_abs_diff(const cli::CsvTable& expected, const std::string& name, cons
   for (std::size_t i = 0; i < expected.rows.size(); ++i)
     worst = std::max(worst, std::abs(std::stod(expected.rows[i][c]) - got(static_cast<Index>(i), col)));
   return worst;
+}
+
+// "1.2e-16": std::to_string's fixed six decimals would show every parity figure as 0.000000.
+std::string scientific(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
 }
 
 class Golden : public ::testing::TestWithParam<std::string> {};
@@ -59,7 +67,7 @@ TEST_P(Golden, MatchesScikitLearn) {
       worst = std::max(worst, max_abs_diff(expected, m == 1 ? "prediction" : "prediction_" + std::to_string(j),
                                            p.values, j));
   }
-  RecordProperty("max_abs_diff", std::to_string(worst));
+  RecordProperty("max_abs_diff", scientific(worst));
   EXPECT_LE(worst, kTolerance) << GetParam();
 }
 
@@ -81,7 +89,7 @@ TEST_P(Golden, TransformMatchesScikitLearn) {
     const double scale = std::max(1.0, want.col(j).cwiseAbs().maxCoeff());
     worst = std::max(worst, (got.col(j) - want.col(j)).cwiseAbs().maxCoeff() / scale);
   }
-  RecordProperty("max_rel_diff", std::to_string(worst));
+  RecordProperty("max_rel_diff", scientific(worst));
   EXPECT_LE(worst, kTolerance) << GetParam();
 }
 

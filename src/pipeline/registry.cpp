@@ -17,6 +17,9 @@ struct Entry {
 
 constexpr Entry kSteps[] = {
     {"standard_scaler", make_standard_scaler},
+    {"polynomial_features", make_polynomial_features},
+    {"linear_projection", make_linear_projection},
+    {"function_transformer", make_function_transformer},
 };
 
 }  // namespace

@@ -9,6 +9,9 @@
 namespace ferry {
 
 std::unique_ptr<Step> make_standard_scaler(const StepInputs& inputs);
+std::unique_ptr<Step> make_polynomial_features(const StepInputs& inputs);
+std::unique_ptr<Step> make_linear_projection(const StepInputs& inputs);
+std::unique_ptr<Step> make_function_transformer(const StepInputs& inputs);
 
 }  // namespace ferry
 

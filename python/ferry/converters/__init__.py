@@ -101,13 +101,18 @@ def class_labels(classes) -> Tuple[str, List[Any]]:
     raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
 
 
-from . import linear, scalers  # noqa: E402  (the modules use the definitions above)
+from . import decomposition, function, linear, polynomial, scalers  # noqa: E402  (they use the definitions above)
+from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer, PolynomialFeatures, StandardScaler  # noqa: E402
 
 #: preprocessing steps, keyed by exact class
 PREPROCESSORS: Dict[type, Converter] = {
     StandardScaler: Converter(scalers.convert_standard_scaler),
+    PolynomialFeatures: Converter(polynomial.convert_polynomial_features),
+    PCA: Converter(decomposition.convert_pca),
+    TruncatedSVD: Converter(decomposition.convert_truncated_svd),
+    FunctionTransformer: Converter(function.convert_function_transformer, function.check_function_transformer),
 }
 
 #: final estimators, keyed by exact class
@@ -120,6 +125,9 @@ ESTIMATORS: Dict[type, Converter] = {
 #: step type -> numpy kernel (reference semantics of docs/format.md section 4)
 KERNELS: Dict[str, Callable] = {
     "standard_scaler": scalers.standard_scaler,
+    "polynomial_features": polynomial.polynomial_features,
+    "linear_projection": decomposition.linear_projection,
+    "function_transformer": function.function_transformer,
     "linear": linear.linear,
 }
 
