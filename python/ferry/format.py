@@ -579,7 +579,7 @@ def _check_standard_scaler(where, step, tensors, table, referenced):
 
 
 def _polynomial_terms(n, min_degree, max_degree, interaction_only, include_bias):
-    """scikit-learn's order of terms (docs/format.md section 4.3), as ascending column tuples."""
+    """scikit-learn's order of terms (docs/format.md section 4, polynomial_features), as ascending column tuples."""
     from itertools import chain, combinations, combinations_with_replacement
 
     comb = combinations if interaction_only else combinations_with_replacement

@@ -1,5 +1,5 @@
 // scikit-learn's FunctionTransformer restricted to a few numpy ufuncs, applied element by
-// element (docs/format.md §4.5).
+// element (docs/format.md §4, `function_transformer`).
 #include <cmath>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 // An affine projection y = ((x - mean) . components^T) / scale, mean and scale optional
-// (docs/format.md §4.4): scikit-learn's PCA (whiten or not) and TruncatedSVD.
+// (docs/format.md §4, `linear_projection`): scikit-learn's PCA (whiten or not) and TruncatedSVD.
 #include <optional>
 #include <utility>
 

@@ -1,5 +1,5 @@
 // scikit-learn's PolynomialFeatures: products of input columns, one output column per row of
-// `powers` (docs/format.md §4.3).
+// `powers` (docs/format.md §4, `polynomial_features`).
 #include <algorithm>
 #include <cstdint>
 #include <utility>

@@ -129,6 +129,56 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _spec_standard_scaler(params, t, Z):
+    if params["with_mean"]:
+        Z = Z - t["mean"]
+    if params["with_std"]:
+        Z = Z / t["scale"]
+    return Z
+
+
+def _spec_polynomial_features(params, t, Z):
+    """docs/format.md polynomial_features: per row of powers, multiply the columns from the highest down, from 1.0."""
+    out = np.ones((Z.shape[0], t["powers"].shape[0]))
+    for r, row in enumerate(t["powers"]):
+        for j in reversed(range(Z.shape[1])):
+            for _ in range(int(row[j])):
+                out[:, r] *= Z[:, j]
+    return out
+
+
+def _spec_linear_projection(params, t, Z):
+    """docs/format.md linear_projection: ((x - mean) . components^T) / scale, dot products summed left to right."""
+    if params["with_mean"]:
+        Z = Z - t["mean"]
+    C = t["components"]
+    Y = np.zeros((Z.shape[0], C.shape[0]))
+    for j in range(Z.shape[1]):
+        Y = Y + Z[:, j:j + 1] * C[:, j]
+    if params["with_scale"]:
+        Y = Y / t["scale"]
+    return Y
+
+
+_SPEC_FUNCTIONS = {"identity": lambda z: z, "log": np.log, "log1p": np.log1p, "exp": np.exp, "expm1": np.expm1,
+                   "sqrt": np.sqrt, "abs": np.fabs, "square": lambda z: z * z}
+
+
+def _spec_function_transformer(params, t, Z):
+    Y = _SPEC_FUNCTIONS[params["func"]](Z)
+    assert np.all(np.isfinite(Y) | ~np.isfinite(Z)), "function_transformer: a finite value became non-finite"
+    return Y
+
+
+#: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
+SPEC_STEPS = {
+    "standard_scaler": _spec_standard_scaler,
+    "polynomial_features": _spec_polynomial_features,
+    "linear_projection": _spec_linear_projection,
+    "function_transformer": _spec_function_transformer,
+}
+
+
 def spec_evaluate(header, tensors, X):
     """docs/format.md section 4, evaluated with numpy.
 
@@ -137,11 +187,8 @@ def spec_evaluate(header, tensors, X):
     """
     Z = np.asarray(X, dtype=np.float64)
     for step in header["pipeline"]:
-        assert step["type"] == "standard_scaler", step["type"]
-        if step["params"]["with_mean"]:
-            Z = Z - tensors[step["tensors"]["mean"]]
-        if step["params"]["with_std"]:
-            Z = Z / tensors[step["tensors"]["scale"]]
+        assert step["type"] in SPEC_STEPS, step["type"]
+        Z = SPEC_STEPS[step["type"]](step["params"], {r: tensors[n] for r, n in step["tensors"].items()}, Z)
     est = header["estimator"]
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]

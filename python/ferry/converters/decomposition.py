@@ -1,6 +1,6 @@
 """PCA and TruncatedSVD -> step type ``linear_projection`` (C++ twin: src/pipeline/pca.cpp).
 
-docs/format.md section 4.4: ``y = ((x - mean) . components^T) / scale``;
+docs/format.md section 4, linear_projection: ``y = ((x - mean) . components^T) / scale``;
 ``mean`` present iff ``with_mean``, ``scale`` present iff ``with_scale``.
 
 - ``PCA``: ``mean = mean_``, ``components = components_``, and with

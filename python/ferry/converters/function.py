@@ -1,7 +1,7 @@
 """FunctionTransformer -> step type ``function_transformer``
 (C++ twin: src/pipeline/function_transformer.cpp).
 
-docs/format.md section 4.5: ``y = f(x)`` element by element, ``f`` one of a
+docs/format.md section 4, function_transformer: ``y = f(x)`` element by element, ``f`` one of a
 whitelist of numpy ufuncs named by ``params.func``. Any other ``func`` (a
 lambda, a partial, another ufunc, a function of your own) is refused at
 export: ferry executes nothing from a file, so it can only run functions it

@@ -1,7 +1,7 @@
 """PolynomialFeatures -> step type ``polynomial_features``
 (C++ twin: src/pipeline/polynomial_features.cpp).
 
-docs/format.md section 4.3: one output column per row of ``powers`` (int64
+docs/format.md section 4, polynomial_features: one output column per row of ``powers`` (int64
 ``[n_features_out, n_features_in]``, scikit-learn's ``powers_``), in
 scikit-learn's order; the column of the term x[c1] x[c2] ... x[cd]
 (c1 <= ... <= cd) is ``((x[cd] * x[cd-1]) * ...) * x[c1]``, the multiplication
@@ -17,7 +17,7 @@ import numpy as np
 
 from . import ConversionError, ConvertedStep
 
-#: the largest max_degree the format allows (docs/format.md section 4.3)
+#: the largest max_degree the format allows (docs/format.md section 4, polynomial_features)
 MAX_DEGREE = 64
 
 
