@@ -175,10 +175,13 @@ TEST(PolynomialFeaturesStep, PowersMustBeScikitLearnsTerms) {
   // Other flags, same powers: the first row that differs is named.
   Parsed p = parsed(kPoly);
   p.params(0)["interaction_only"] = true;
-  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "tensor role \"powers\" row 1 is not scikit-learn's term columns [0, 1]");
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "tensor role \"powers\" row 1 is not scikit-learn's term of columns [0, 1]");
   p = parsed(kPoly);
   p.params(0)["include_bias"] = false;
-  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "row 0 is not scikit-learn's term columns [0, 0]");
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "row 0 is not scikit-learn's term of columns [0, 0]");
+  p = parsed("decomp_poly2_interaction");
+  p.params(0)["include_bias"] = true;
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "row 0 is not scikit-learn's bias term (power of column 0 is 1, expected 0)");
   // Fewer and more terms than n_features_out.
   p = parsed(kPoly);
   p.params(0)["max_degree"] = 2;
@@ -191,7 +194,7 @@ TEST(PolynomialFeaturesStep, PowersMustBeScikitLearnsTerms) {
   std::vector<std::int64_t> powers = int64_values(p.tensors.at("steps.0.powers"));
   std::swap_ranges(powers.begin() + 3, powers.begin() + 6, powers.begin() + 6);
   p.tensors["steps.0.powers"] = fa::make_int64({17, 3}, powers.data());
-  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "row 1 is not scikit-learn's term columns [0, 0] (power of column 0 is 1, expected 2)");
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "row 1 is not scikit-learn's term of columns [0, 0] (power of column 0 is 1, expected 2)");
   // A negative power.
   p = parsed(kPoly);
   powers = int64_values(p.tensors.at("steps.0.powers"));

@@ -121,8 +121,8 @@ class TermEnumerator {
 };
 
 std::string describe_term(const std::vector<Index>& term) {
-  if (term.empty()) return "the bias (no column)";
-  return fmt::format("columns [{}]", fmt::join(term, ", "));
+  if (term.empty()) return "bias term";
+  return fmt::format("term of columns [{}]", fmt::join(term, ", "));
 }
 
 }  // namespace
@@ -142,7 +142,7 @@ std::unique_ptr<Step> make_polynomial_features(const StepInputs& in) {
 
   // The shape is checked against the stored tensor before anything is allocated.
   const std::vector<std::int64_t> powers = in.int64_matrix("powers", n_out, n);
-  if (n > INT32_MAX) in.invalid("too many input columns");
+  // n <= 2^24 (StepInputs) and every power <= 64 once checked: both fit a Factor.
   std::vector<Index> begin{0};
   std::vector<PolynomialFeatures::Factor> factors;
   std::vector<std::int64_t> expected(static_cast<std::size_t>(n), 0);
@@ -154,7 +154,7 @@ std::unique_ptr<Step> make_polynomial_features(const StepInputs& in) {
     const std::int64_t* row = powers.data() + r * n;
     for (Index j = 0; j < n; ++j)
       if (row[j] != expected[static_cast<std::size_t>(j)])
-        in.invalid(fmt::format("tensor role \"powers\" row {} is not scikit-learn's term {} (power of column {} is "
+        in.invalid(fmt::format("tensor role \"powers\" row {} is not scikit-learn's {} (power of column {} is "
                                "{}, expected {})",
                                r, describe_term(terms.term()), j, row[j], expected[static_cast<std::size_t>(j)]));
     for (Index c : terms.term()) expected[static_cast<std::size_t>(c)] = 0;
