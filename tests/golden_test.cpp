@@ -14,12 +14,6 @@ namespace {
 
 constexpr double kTolerance = 1e-12;
 
-std::string scientific(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", v);
-  return text;
-}
-
 std::vector<std::string> input_names(const Schema& schema) {
   std::vector<std::string> names;
   for (const auto& c : schema.inputs) names.push_back(c.name);
@@ -32,6 +26,13 @@ double max_abs_diff(const cli::CsvTable& expected, const std::string& name, cons
   for (std::size_t i = 0; i < expected.rows.size(); ++i)
     worst = std::max(worst, std::abs(std::stod(expected.rows[i][c]) - got(static_cast<Index>(i), col)));
   return worst;
+}
+
+// "1.2e-16": std::to_string's fixed six decimals would show every parity figure as 0.000000.
+std::string scientific(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
 }
 
 class Golden : public ::testing::TestWithParam<std::string> {};

@@ -86,7 +86,10 @@ _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 # Step types and their places.  Every step type has exactly one kernel in C++
 # and one converter in python/ferry/converters.
-PREPROCESSING_TYPES = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer")
+PREPROCESSING_TYPES = (
+    "standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer",
+    "polynomial_features", "linear_projection", "function_transformer",
+)
 ESTIMATOR_TYPES = ("linear",)
 LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
 NORMS = ("l1", "l2", "max")
@@ -94,6 +97,8 @@ TASKS = ("regression", "classification")
 CLASS_DTYPES = ("int64", "float64", "str", "bool")
 INPUT_KINDS = ("numeric",)
 VERIFICATION_OUTPUTS = ("predict", "predict_proba", "decision_function")
+POLYNOMIAL_MAX_DEGREE = 64
+FUNCTIONS = ("identity", "log", "log1p", "exp", "expm1", "sqrt", "abs", "square")
 
 
 class ArtifactError(ValueError):
@@ -658,6 +663,72 @@ def _check_binarizer(where, step, tensors, table, referenced):
 
 
 #: preprocessing step type -> its checker (docs/format.md section 4)
+def _polynomial_terms(n, min_degree, max_degree, interaction_only, include_bias):
+    """scikit-learn's order of terms (docs/format.md section 4, polynomial_features), as ascending column tuples."""
+    from itertools import chain, combinations, combinations_with_replacement
+
+    comb = combinations if interaction_only else combinations_with_replacement
+    it = chain.from_iterable(comb(range(n), d) for d in range(max(1, min_degree), max_degree + 1))
+    return chain([()], it) if include_bias else it
+
+
+def _check_polynomial_features(where, step, tensors, table, referenced):
+    n, n_out = step["n_features_in"], step["n_features_out"]
+    params, st = step["params"], step["tensors"]
+    for key in ("min_degree", "max_degree"):
+        if not _is_int(params.get(key)):
+            _fail("format", f"{where}: params.{key} is missing or not an integer")
+    for key in ("interaction_only", "include_bias"):
+        if not _is_bool(params.get(key)):
+            _fail("format", f"{where}: params.{key} is missing or not a boolean")
+    lo, hi = params["min_degree"], params["max_degree"]
+    if not 0 <= lo <= hi <= POLYNOMIAL_MAX_DEGREE:
+        _fail("format", f"{where}: params min_degree = {lo}, max_degree = {hi} must satisfy "
+                        f"0 <= min_degree <= max_degree <= {POLYNOMIAL_MAX_DEGREE}")
+    if hi == 0 and not params["include_bias"]:
+        _fail("format", f"{where}: max_degree = 0 without include_bias leaves no output column")
+    powers = _tensor_ref(where, st, "powers", tensors, table, referenced, "int64", [n_out, n], True)
+    terms = _polynomial_terms(n, lo, hi, params["interaction_only"], params["include_bias"])
+    for r in range(n_out):
+        term = next(terms, None)
+        if term is None:
+            _fail("format", f"{where}: n_features_out = {n_out} but the degrees give only {r} terms")
+        expected = np.bincount(np.asarray(term, dtype=np.int64), minlength=n)
+        if not np.array_equal(powers[r], expected):
+            _fail("format", f"{where}: tensor 'powers' row {r} is not scikit-learn's term {list(term)}")
+    if next(terms, None) is not None:
+        _fail("format", f"{where}: n_features_out = {n_out} but the degrees give more terms")
+    _check_unknown_refs(where, st, ("powers",), table, referenced)
+
+
+def _check_linear_projection(where, step, tensors, table, referenced):
+    n, k = step["n_features_in"], step["n_features_out"]
+    params, st = step["params"], step["tensors"]
+    for key in ("with_mean", "with_scale"):
+        if not _is_bool(params.get(key)):
+            _fail("format", f"{where}: params.{key} is missing or not a boolean")
+    for role, key in (("mean", "with_mean"), ("scale", "with_scale")):
+        if not params[key] and role in st:
+            _fail("format", f"{where}: tensor '{role}' present although params.{key} is false")
+    _finite(where, "components", _tensor_ref(where, st, "components", tensors, table, referenced, "float64", [k, n], True))
+    _finite(where, "mean", _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], params["with_mean"]))
+    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [k], params["with_scale"])
+    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
+        _fail("format", f"{where}: tensor 'scale' has a value that is not finite and positive")
+    _check_unknown_refs(where, st, ("components", "mean", "scale"), table, referenced)
+
+
+def _check_function_transformer(where, step, tensors, table, referenced):
+    n = step["n_features_in"]
+    if step["n_features_out"] != n:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {n}")
+    func = step["params"].get("func")
+    if not _is_str(func) or func not in FUNCTIONS:
+        _fail("format", f"{where}: params.func {func!r} is not one of {', '.join(FUNCTIONS)}")
+    _check_unknown_refs(where, step["tensors"], (), table, referenced)
+
+
+#: step type -> its check (docs/format.md section 4)
 _PREPROCESSING_CHECKS = {
     "standard_scaler": _check_standard_scaler,
     "min_max_scaler": _check_min_max_scaler,
@@ -665,6 +736,9 @@ _PREPROCESSING_CHECKS = {
     "robust_scaler": _check_robust_scaler,
     "normalizer": _check_normalizer,
     "binarizer": _check_binarizer,
+    "polynomial_features": _check_polynomial_features,
+    "linear_projection": _check_linear_projection,
+    "function_transformer": _check_function_transformer,
 }
 assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
 

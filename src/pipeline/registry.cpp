@@ -22,6 +22,9 @@ constexpr Entry kSteps[] = {
     {"robust_scaler", make_robust_scaler},
     {"normalizer", make_normalizer},
     {"binarizer", make_binarizer},
+    {"polynomial_features", make_polynomial_features},
+    {"linear_projection", make_linear_projection},
+    {"function_transformer", make_function_transformer},
 };
 
 }  // namespace

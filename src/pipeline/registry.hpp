@@ -14,6 +14,9 @@ std::unique_ptr<Step> make_max_abs_scaler(const StepInputs& inputs);
 std::unique_ptr<Step> make_robust_scaler(const StepInputs& inputs);
 std::unique_ptr<Step> make_normalizer(const StepInputs& inputs);
 std::unique_ptr<Step> make_binarizer(const StepInputs& inputs);
+std::unique_ptr<Step> make_polynomial_features(const StepInputs& inputs);
+std::unique_ptr<Step> make_linear_projection(const StepInputs& inputs);
+std::unique_ptr<Step> make_function_transformer(const StepInputs& inputs);
 
 }  // namespace ferry
 

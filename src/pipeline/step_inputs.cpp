@@ -25,8 +25,10 @@ Index checked_width(const artifact::Fields& f, const char* key) {
 }  // namespace
 
 StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-                       std::set<std::string>& used)
-    : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")) {
+                       std::set<std::string>& used, std::vector<std::string> input_names)
+    : artifact_(artifact),
+      params_(artifact::Fields(entry, path).object("params")),
+      input_names_(std::move(input_names)) {
   const artifact::Fields f(entry, path);  // cheap: a reference and the path
   type_ = f.string("type");
   const std::string name = f.string_or("name", "");
@@ -43,6 +45,11 @@ StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const arti
     used.insert(tensor_name);
     tensor_names_.emplace(role, tensor_name);
   }
+}
+
+std::string StepInputs::input_name(Index j) const {
+  if (j >= 0 && static_cast<std::size_t>(j) < input_names_.size()) return input_names_[static_cast<std::size_t>(j)];
+  return fmt::format("x{}", j);
 }
 
 bool StepInputs::has_tensor(const char* role) const { return tensor_names_.count(role) != 0; }
@@ -84,6 +91,13 @@ RowMatrixXd StepInputs::matrix(const char* role, Index rows, Index cols) const {
   for (Index i = 0; i < m.size(); ++i)
     if (!std::isfinite(m.data()[i]))
       invalid(fmt::format("tensor role \"{}\" has a non-finite value at [{}, {}]", role, i / cols, i % cols));
+  return m;
+}
+
+std::vector<std::int64_t> StepInputs::int64_matrix(const char* role, Index rows, Index cols) const {
+  const artifact::Tensor& t = tensor(role, artifact::DType::kInt64, {rows, cols});
+  std::vector<std::int64_t> m(static_cast<std::size_t>(rows * cols));
+  artifact::copy_int64(t, m.data());
   return m;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -19,8 +20,10 @@ class StepInputs {
  public:
   // `path` locates the step in the header ("pipeline[0]", "estimator"). Every tensor the
   // step refers to must exist and is added to `used`, so the loader can reject the rest.
+  // `input_names` are the names of the step's input columns, for messages that name a
+  // column (empty when unknown, e.g. for the estimator).
   StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-             std::set<std::string>& used);
+             std::set<std::string>& used, std::vector<std::string> input_names = {});
 
   const std::string& type() const noexcept { return type_; }
   Index n_features_in() const noexcept { return n_in_; }
@@ -28,11 +31,15 @@ class StepInputs {
   const artifact::Fields& params() const noexcept { return params_; }
   // "pipeline[0] (standard_scaler, steps[0]: StandardScaler)": for error messages.
   const std::string& where() const noexcept { return where_; }
+  // The name of input column j: its name from the previous step or the schema, else "x<j>".
+  std::string input_name(Index j) const;
 
   bool has_tensor(const char* role) const;
   // float64 tensors of exactly the given shape, every value finite.
   Eigen::VectorXd vector(const char* role, Index n) const;
   RowMatrixXd matrix(const char* role, Index rows, Index cols) const;
+  // int64 tensor of exactly the given shape, row-major.
+  std::vector<std::int64_t> int64_matrix(const char* role, Index rows, Index cols) const;
 
   // Error(kFormat) about this step.
   [[noreturn]] void invalid(const std::string& what) const;
@@ -48,6 +55,7 @@ class StepInputs {
   Index n_out_ = 0;
   artifact::Fields params_;
   std::map<std::string, std::string> tensor_names_;
+  std::vector<std::string> input_names_;
 };
 
 }  // namespace ferry

@@ -130,37 +130,90 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _spec_step(step, t, Z):
-    """One preprocessing step of docs/format.md section 4; ``t`` maps role -> array."""
-    kind, params = step["type"], step["params"]
-    if kind == "standard_scaler":
-        if params["with_mean"]:
-            Z = Z - t["mean"]
-        if params["with_std"]:
-            Z = Z / t["scale"]
-        return Z
-    if kind == "min_max_scaler":
-        Z = Z * t["scale"] + t["min"]
-        if params["clip"]:
-            lo, hi = params["feature_range"]
-            Z = np.minimum(np.maximum(Z, lo), hi)
-        return Z
-    if kind == "max_abs_scaler":
-        return Z / t["scale"]
-    if kind == "robust_scaler":
-        if params["with_centering"]:
-            Z = Z - t["center"]
-        if params["with_scaling"]:
-            Z = Z / t["scale"]
-        return Z
-    if kind == "normalizer":
-        order = {"l1": 1, "l2": 2, "max": np.inf}[params["norm"]]
-        norms = np.linalg.norm(Z, ord=order, axis=1)
-        norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
-        return Z / norms[:, None]
-    if kind == "binarizer":
-        return (Z > params["threshold"]).astype(np.float64)
-    raise AssertionError(kind)
+def _spec_standard_scaler(params, t, Z):
+    if params["with_mean"]:
+        Z = Z - t["mean"]
+    if params["with_std"]:
+        Z = Z / t["scale"]
+    return Z
+
+
+def _spec_polynomial_features(params, t, Z):
+    """docs/format.md polynomial_features: per row of powers, multiply the columns from the highest down, from 1.0."""
+    out = np.ones((Z.shape[0], t["powers"].shape[0]))
+    for r, row in enumerate(t["powers"]):
+        for j in reversed(range(Z.shape[1])):
+            for _ in range(int(row[j])):
+                out[:, r] *= Z[:, j]
+    return out
+
+
+def _spec_linear_projection(params, t, Z):
+    """docs/format.md linear_projection: ((x - mean) . components^T) / scale, dot products summed left to right."""
+    if params["with_mean"]:
+        Z = Z - t["mean"]
+    C = t["components"]
+    Y = np.zeros((Z.shape[0], C.shape[0]))
+    for j in range(Z.shape[1]):
+        Y = Y + Z[:, j:j + 1] * C[:, j]
+    if params["with_scale"]:
+        Y = Y / t["scale"]
+    return Y
+
+
+_SPEC_FUNCTIONS = {"identity": lambda z: z, "log": np.log, "log1p": np.log1p, "exp": np.exp, "expm1": np.expm1,
+                   "sqrt": np.sqrt, "abs": np.fabs, "square": lambda z: z * z}
+
+
+def _spec_function_transformer(params, t, Z):
+    Y = _SPEC_FUNCTIONS[params["func"]](Z)
+    assert np.all(np.isfinite(Y) | ~np.isfinite(Z)), "function_transformer: a finite value became non-finite"
+    return Y
+
+
+def _spec_min_max_scaler(params, t, Z):
+    Z = Z * t["scale"] + t["min"]
+    if params["clip"]:
+        lo, hi = params["feature_range"]
+        Z = np.minimum(np.maximum(Z, lo), hi)
+    return Z
+
+
+def _spec_max_abs_scaler(params, t, Z):
+    return Z / t["scale"]
+
+
+def _spec_robust_scaler(params, t, Z):
+    if params["with_centering"]:
+        Z = Z - t["center"]
+    if params["with_scaling"]:
+        Z = Z / t["scale"]
+    return Z
+
+
+def _spec_normalizer(params, t, Z):
+    order = {"l1": 1, "l2": 2, "max": np.inf}[params["norm"]]
+    norms = np.linalg.norm(Z, ord=order, axis=1)
+    norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
+    return Z / norms[:, None]
+
+
+def _spec_binarizer(params, t, Z):
+    return (Z > params["threshold"]).astype(np.float64)
+
+
+#: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
+SPEC_STEPS = {
+    "standard_scaler": _spec_standard_scaler,
+    "min_max_scaler": _spec_min_max_scaler,
+    "max_abs_scaler": _spec_max_abs_scaler,
+    "robust_scaler": _spec_robust_scaler,
+    "normalizer": _spec_normalizer,
+    "binarizer": _spec_binarizer,
+    "polynomial_features": _spec_polynomial_features,
+    "linear_projection": _spec_linear_projection,
+    "function_transformer": _spec_function_transformer,
+}
 
 
 def spec_evaluate(header, tensors, X):
@@ -171,7 +224,8 @@ def spec_evaluate(header, tensors, X):
     """
     Z = np.asarray(X, dtype=np.float64)
     for step in header["pipeline"]:
-        Z = _spec_step(step, {role: tensors[name] for role, name in step["tensors"].items()}, Z)
+        assert step["type"] in SPEC_STEPS, step["type"]
+        Z = SPEC_STEPS[step["type"]](step["params"], {r: tensors[n] for r, n in step["tensors"].items()}, Z)
     est = header["estimator"]
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]

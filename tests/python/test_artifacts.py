@@ -21,6 +21,8 @@ TEST_DATA_CASES = [
     "scaler_minmax", "scaler_minmax_clip", "scaler_maxabs", "scaler_robust", "scaler_robust_no_centering",
     "scaler_robust_no_scaling", "scaler_normalizer_l1", "scaler_normalizer_l2", "scaler_normalizer_max",
     "scaler_normalizer_wide", "scaler_binarizer",
+    "decomp_poly2_interaction", "decomp_poly_bias_degree_range", "decomp_poly_interaction_range",
+    "decomp_pca", "decomp_pca_whiten", "decomp_svd", "decomp_function_log1p", "decomp_function_chain",
 ]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
@@ -252,11 +254,39 @@ EXPECTED_SHAPES = {
     "scaler_normalizer_wide": ("regression", "identity", 150, 1, 1, [("normalizer", {"norm": "l1"})], None, "x0"),
     "scaler_binarizer": ("classification", "softmax", 4, 3, 3, [("binarizer", {"threshold": 1.5})], "int64",
                          "sepal length (cm)"),
+    # other step types: (type, params)
+    "decomp_poly2_interaction": ("regression", "identity", 5, 1, 1, [
+        ("polynomial_features", {"include_bias": False, "interaction_only": True, "max_degree": 2, "min_degree": 0}),
+    ], None, "x0"),
+    "decomp_poly_bias_degree_range": ("classification", "softmax", 3, 3, 3, [
+        ("polynomial_features", {"include_bias": True, "interaction_only": False, "max_degree": 3, "min_degree": 2}),
+        (True, True),
+    ], "int64", "alcohol"),
+    "decomp_poly_interaction_range": ("classification", "softmax", 3, 3, 3, [
+        ("polynomial_features", {"include_bias": False, "interaction_only": True, "max_degree": 4, "min_degree": 2}),
+        (True, True),
+    ], "int64", "x0"),
+    "decomp_pca": ("classification", "logistic", 9, 2, 1, [
+        ("linear_projection", {"with_mean": True, "with_scale": False}),
+    ], "int64", "x0"),
+    "decomp_pca_whiten": ("classification", "softmax", 13, 3, 3, [
+        (True, True), ("linear_projection", {"with_mean": True, "with_scale": True}),
+    ], "int64", "alcohol"),
+    "decomp_svd": ("regression", "identity", 10, 1, 1, [
+        ("linear_projection", {"with_mean": False, "with_scale": False}),
+    ], None, "x0"),
+    "decomp_function_log1p": ("classification", "softmax", 13, 3, 3, [
+        ("function_transformer", {"func": "log1p"}), (True, True),
+    ], "int64", "alcohol"),
+    "decomp_function_chain": ("regression", "identity", 4, 1, 1, [
+        ("function_transformer", {"func": f}) for f in ("abs", "sqrt", "exp", "log", "expm1", "identity", "square")
+    ], None, "x0"),
 }
 
 
 def _step_summary(step):
     """(with_mean, with_std) for a standard_scaler, else (type, params)."""
+    """(with_mean, with_std) for a standard_scaler, (type, params) for any other step."""
     if step["type"] == "standard_scaler":
         return (step["params"]["with_mean"], step["params"]["with_std"])
     return (step["type"], step["params"])
@@ -285,6 +315,10 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert art.tensors["steps.0.scale"][5] == 1.0  # all-zero column
     if case == "scaler_robust":
         assert 0 < art.tensors["steps.0.scale"][-1] < 1  # constant column: 1 / unit-variance factor
+    if case == "decomp_pca":
+        assert np.all(art.tensors["steps.0.components"][:, -1] == 0.0)  # the constant column
+    if case == "decomp_poly_interaction_range":  # max degree 4 > 3 columns: degrees 2 and 3 only
+        assert art.tensors["steps.0.powers"].tolist() == [[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]]
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
@@ -296,7 +330,14 @@ def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, 
     header, rows = read_csv(path)
     shipped = ferry.read(ROOT / sub / case / "model.ferry")
     assert header == shipped.header["pipeline"][-1]["feature_names_out"]
-    assert header == [str(n) for n in f.model[:-1].get_feature_names_out()]
+    try:
+        sklearn_names = [str(n) for n in f.model[:-1].get_feature_names_out()]
+    except AttributeError:
+        # A FunctionTransformer without feature_names_out has no get_feature_names_out():
+        # ferry keeps the names of its input columns.
+        sklearn_names = [i["name"] for i in shipped.header["schema"]["inputs"]]
+        assert case == "decomp_function_chain"
+    assert header == sklearn_names
     got = np.array([[float(v) for v in r] for r in rows])
     want = np.asarray(f.model[:-1].transform(f.X), dtype=np.float64)
     np.testing.assert_array_equal(got, want)  # repr() round-trips exactly

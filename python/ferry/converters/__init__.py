@@ -102,13 +102,16 @@ def class_labels(classes) -> Tuple[str, List[Any]]:
     raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
 
 
-from . import binarizer, linear, normalizer, scalers  # noqa: E402  (the modules use the definitions above)
+from . import binarizer, decomposition, function, linear, normalizer, polynomial, scalers  # noqa: E402  (they use the definitions above)
+from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
+    FunctionTransformer,
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
+    PolynomialFeatures,
     RobustScaler,
     StandardScaler,
 )
@@ -121,6 +124,10 @@ PREPROCESSORS: Dict[type, Converter] = {
     RobustScaler: Converter(scalers.convert_robust_scaler),
     Normalizer: Converter(normalizer.convert_normalizer),
     Binarizer: Converter(binarizer.convert_binarizer),
+    PolynomialFeatures: Converter(polynomial.convert_polynomial_features),
+    PCA: Converter(decomposition.convert_pca),
+    TruncatedSVD: Converter(decomposition.convert_truncated_svd),
+    FunctionTransformer: Converter(function.convert_function_transformer, function.check_function_transformer),
 }
 
 #: final estimators, keyed by exact class
@@ -138,6 +145,9 @@ KERNELS: Dict[str, Callable] = {
     "robust_scaler": scalers.robust_scaler,
     "normalizer": normalizer.normalizer,
     "binarizer": binarizer.binarizer,
+    "polynomial_features": polynomial.polynomial_features,
+    "linear_projection": decomposition.linear_projection,
+    "function_transformer": function.function_transformer,
     "linear": linear.linear,
 }
 
