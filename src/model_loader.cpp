@@ -229,7 +229,7 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
   for (const InputColumn& c : model->schema.inputs) model->transformed_names.push_back(c.name);
   const json& pipeline = header.array("pipeline");
   for (std::size_t i = 0; i < pipeline.size(); ++i) {
-    const StepInputs in(pipeline[i], fmt::format("pipeline[{}]", i), a, used);
+    const StepInputs in(pipeline[i], fmt::format("pipeline[{}]", i), a, used, model->transformed_names);
     if (in.n_features_in() != width)
       in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
     model->steps.push_back(make_step(in));

@@ -17,6 +17,10 @@ struct Entry {
 
 constexpr Entry kSteps[] = {
     {"standard_scaler", make_standard_scaler},
+    {"kbins_discretizer", make_kbins_discretizer},
+    {"power_transformer", make_power_transformer},
+    {"quantile_transformer", make_quantile_transformer},
+    {"spline_transformer", make_spline_transformer},
 };
 
 }  // namespace

@@ -9,6 +9,10 @@
 namespace ferry {
 
 std::unique_ptr<Step> make_standard_scaler(const StepInputs& inputs);
+std::unique_ptr<Step> make_kbins_discretizer(const StepInputs& inputs);
+std::unique_ptr<Step> make_power_transformer(const StepInputs& inputs);
+std::unique_ptr<Step> make_quantile_transformer(const StepInputs& inputs);
+std::unique_ptr<Step> make_spline_transformer(const StepInputs& inputs);
 
 }  // namespace ferry
 

@@ -25,8 +25,8 @@ Index checked_width(const artifact::Fields& f, const char* key) {
 }  // namespace
 
 StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-                       std::set<std::string>& used)
-    : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")) {
+                       std::set<std::string>& used, std::vector<std::string> names_in)
+    : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")), names_in_(std::move(names_in)) {
   const artifact::Fields f(entry, path);  // cheap: a reference and the path
   type_ = f.string("type");
   const std::string name = f.string_or("name", "");
@@ -43,6 +43,13 @@ StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const arti
     used.insert(tensor_name);
     tensor_names_.emplace(role, tensor_name);
   }
+}
+
+std::vector<std::string> StepInputs::names_in() const {
+  if (static_cast<Index>(names_in_.size()) == n_in_) return names_in_;
+  std::vector<std::string> names;
+  for (Index j = 0; j < n_in_; ++j) names.push_back(fmt::format("column {}", j));
+  return names;
 }
 
 bool StepInputs::has_tensor(const char* role) const { return tensor_names_.count(role) != 0; }

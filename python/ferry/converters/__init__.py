@@ -101,13 +101,23 @@ def class_labels(classes) -> Tuple[str, List[Any]]:
     raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
 
 
-from . import linear, scalers  # noqa: E402  (the modules use the definitions above)
+from . import discretization, distribution, linear, scalers, spline  # noqa: E402  (the modules use the definitions above)
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import (  # noqa: E402
+    KBinsDiscretizer,
+    PowerTransformer,
+    QuantileTransformer,
+    SplineTransformer,
+    StandardScaler,
+)
 
 #: preprocessing steps, keyed by exact class
 PREPROCESSORS: Dict[type, Converter] = {
     StandardScaler: Converter(scalers.convert_standard_scaler),
+    KBinsDiscretizer: Converter(discretization.convert_kbins_discretizer, discretization.check_kbins_discretizer),
+    PowerTransformer: Converter(distribution.convert_power_transformer),
+    QuantileTransformer: Converter(distribution.convert_quantile_transformer),
+    SplineTransformer: Converter(spline.convert_spline_transformer, spline.check_spline_transformer),
 }
 
 #: final estimators, keyed by exact class
@@ -120,6 +130,10 @@ ESTIMATORS: Dict[type, Converter] = {
 #: step type -> numpy kernel (reference semantics of docs/format.md section 4)
 KERNELS: Dict[str, Callable] = {
     "standard_scaler": scalers.standard_scaler,
+    "kbins_discretizer": discretization.kbins_discretizer,
+    "power_transformer": distribution.power_transformer,
+    "quantile_transformer": distribution.quantile_transformer,
+    "spline_transformer": spline.spline_transformer,
     "linear": linear.linear,
 }
 
