@@ -25,10 +25,9 @@ using nlohmann::json;
 namespace fa = artifact;
 
 const std::vector<std::string> kCases = {
-    "dist_kbins_uniform_ordinal", "dist_kbins_quantile_onehot", "dist_kbins_kmeans",
-    "dist_power_yeo_johnson",     "dist_power_yeo_johnson_raw", "dist_power_box_cox",
-    "dist_quantile_uniform",      "dist_quantile_normal",       "dist_quantile_normal_ties",
-    "dist_spline_constant",       "dist_spline_linear",         "dist_spline_linear_degree1",
+    "dist_kbins_uniform_ordinal", "dist_kbins_quantile_onehot", "dist_kbins_kmeans",     "dist_power_yeo_johnson",
+    "dist_power_yeo_johnson_raw", "dist_power_box_cox",         "dist_quantile_uniform", "dist_quantile_normal",
+    "dist_quantile_normal_ties",  "dist_spline_constant",       "dist_spline_linear",    "dist_spline_linear_degree1",
     "dist_spline_continue",       "dist_spline_periodic",       "dist_spline_error",
 };
 
@@ -84,9 +83,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 class DistributionCase : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(DistributionCase, RewrittenWithoutVerificationStillLoads) {
-  EXPECT_NO_THROW(Parsed(GetParam()).load());
-}
+TEST_P(DistributionCase, RewrittenWithoutVerificationStillLoads) { EXPECT_NO_THROW(Parsed(GetParam()).load()); }
 
 TEST_P(DistributionCase, EachRowAloneEqualsTheBatch) {
   const Model model = Model::load(case_dir(GetParam()) + "/model.ferry");
@@ -118,7 +115,7 @@ TEST_P(DistributionCase, FloatInputIsWidenedFirst) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dist, DistributionCase, ::testing::ValuesIn(kCases),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 // ---------------------------------------------------------------------------------------
 // kbins_discretizer
@@ -156,19 +153,19 @@ TEST(KBinsDiscretizer, RefusesBadParamsAndTensors) {
   p.params()["encode"] = "ordinal";  // n_features_out no longer matches: 5 columns, not 20
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "n_features_out is 20 but encode \"ordinal\"");
   p = Parsed(name);
-  std::vector<double> e = p.values("steps.0.edges");
-  std::swap(e[0], e[1]);
-  p.set("steps.0.edges", e);
+  std::vector<double> edges = p.values("steps.0.edges");
+  std::swap(edges[0], edges[1]);
+  p.set("steps.0.edges", edges);
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "tensor role \"edges\" decreases at [1] (column 0)");
   p = Parsed(name);
-  e = p.values("steps.0.edges");
-  e[3] = kNaN;
-  p.set("steps.0.edges", e);
+  edges = p.values("steps.0.edges");
+  edges[3] = kNaN;
+  p.set("steps.0.edges", edges);
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "tensor role \"edges\" has a non-finite value at [3]");
   p = Parsed(name);
-  e = p.values("steps.0.edges");
-  e.pop_back();
-  p.set("steps.0.edges", {static_cast<std::int64_t>(e.size())}, e);
+  edges = p.values("steps.0.edges");
+  edges.pop_back();
+  p.set("steps.0.edges", {static_cast<std::int64_t>(edges.size())}, edges);
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "(edges) has shape");
 }
 

@@ -564,10 +564,14 @@ def _finite(where, role, values) -> None:
         _fail("format", f"{where}: tensor '{role}' has a non-finite value")
 
 
+def _check_same_width(where, step):
+    if step["n_features_out"] != step["n_features_in"]:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {step['n_features_in']}")
+
+
 def _check_standard_scaler(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
     n = step["n_features_in"]
-    if step["n_features_out"] != n:
-        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {n}")
     params, st = step["params"], step["tensors"]
     for key in ("with_mean", "with_std"):
         if not _is_bool(params.get(key)):
@@ -605,11 +609,6 @@ def _check_kbins_discretizer(where, step, tensors, table, referenced):
             _fail("format", f"{where}: tensor 'edges' decreases within column {j}")
         at += b - 1
     _check_unknown_refs(where, st, ("edges",), table, referenced)
-
-
-def _check_same_width(where, step):
-    if step["n_features_out"] != step["n_features_in"]:
-        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {step['n_features_in']}")
 
 
 def _check_power_transformer(where, step, tensors, table, referenced):

@@ -49,14 +49,13 @@ double interp(double x, const double* xp, const double* fp, Index n) {
 
 // Acklam's rational approximation of the inverse normal CDF (relative error < 1.15e-9).
 double acklam(double p) {
-  constexpr double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  constexpr double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                            1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  constexpr double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                           6.680131188771972e+01, -1.328068155288572e+01};
+  constexpr double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+                           -1.328068155288572e+01};
   constexpr double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                            -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  constexpr double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                           3.754408661907416e+00};
+  constexpr double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
   constexpr double kLow = 0.02425;
   if (p < kLow) {
     const double q = std::sqrt(-2 * std::log(p));
@@ -115,7 +114,7 @@ class QuantileTransformer final : public Step {
 
  private:
   double column(Index j, double x) const {
-    const double* q = q_.data() + j * n_q_;  // ascending
+    const double* q = q_.data() + j * n_q_;          // ascending
     const double* neg_q = neg_q_.data() + j * n_q_;  // -q reversed: ascending too
     const double lo = q[0];
     const double hi = q[n_q_ - 1];

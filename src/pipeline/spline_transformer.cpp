@@ -12,8 +12,11 @@
 // coefficient sums are repeated operation for operation.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -26,6 +29,11 @@ namespace ferry {
 namespace {
 
 enum class Extrapolation { kError, kConstant, kLinear, kContinue, kPeriodic };
+
+constexpr std::pair<std::string_view, Extrapolation> kModes[] = {
+    {"error", Extrapolation::kError},       {"constant", Extrapolation::kConstant}, {"linear", Extrapolation::kLinear},
+    {"continue", Extrapolation::kContinue}, {"periodic", Extrapolation::kPeriodic},
+};
 
 constexpr std::int64_t kMaxDegree = 64;
 
@@ -81,10 +89,13 @@ double py_mod(double a, double b) {
 class Spline {
  public:
   Spline(std::vector<double> t, int k, Index n_splines, bool periodic)
-      : t_(std::move(t)), k_(k), n_coef_(static_cast<Index>(t_.size()) - k - 1), n_splines_(n_splines),
+      : t_(std::move(t)),
+        k_(k),
+        n_coef_(static_cast<Index>(t_.size()) - k - 1),
+        n_splines_(n_splines),
         periodic_(periodic) {}
 
-  double lo() const { return t_[static_cast<std::size_t>(k_)]; }   // t[k]
+  double lo() const { return t_[static_cast<std::size_t>(k_)]; }       // t[k]
   double hi() const { return t_[static_cast<std::size_t>(n_coef_)]; }  // t[n]
 
   // BSpline(t, c, k)(x, nu) with c the identity (periodic: its first k rows repeated below):
@@ -237,13 +248,10 @@ std::unique_ptr<Step> make_spline_transformer(const StepInputs& in) {
   if (degree < 0 || degree > kMaxDegree) in.invalid(fmt::format("params.degree must be in [0, {}]", kMaxDegree));
   const int k = static_cast<int>(degree);
   const std::string name = in.params().string("extrapolation");
-  Extrapolation mode;
-  if (name == "error") mode = Extrapolation::kError;
-  else if (name == "constant") mode = Extrapolation::kConstant;
-  else if (name == "linear") mode = Extrapolation::kLinear;
-  else if (name == "continue") mode = Extrapolation::kContinue;
-  else if (name == "periodic") mode = Extrapolation::kPeriodic;
-  else in.invalid(fmt::format("params.extrapolation \"{}\" is not error, constant, linear, continue or periodic", name));
+  const auto known = std::find_if(std::begin(kModes), std::end(kModes), [&](const auto& m) { return m.first == name; });
+  if (known == std::end(kModes))
+    in.invalid(fmt::format("params.extrapolation \"{}\" is not error, constant, linear, continue or periodic", name));
+  const Extrapolation mode = known->second;
   if (mode == Extrapolation::kConstant && k == 0)
     in.invalid("extrapolation \"constant\" needs degree >= 1 (scikit-learn fails on degree 0 above the knots)");
   const bool include_bias = in.params().boolean("include_bias");
@@ -268,16 +276,17 @@ std::unique_ptr<Step> make_spline_transformer(const StepInputs& in) {
         in.invalid(fmt::format("tensor role \"knots\" decreases at [{}, {}]", i, j));
       // SciPy's derivative recursion reads stale memory across k + 1 equal knots.
       if (mode == Extrapolation::kLinear && k > 0 && i >= k && !(knots(i, j) > knots(i - k, j)))
-        in.invalid(fmt::format("tensor role \"knots\" repeats a knot more than degree times at [{}, {}], which "
-                               "extrapolation \"linear\" cannot take",
-                               i, j));
+        in.invalid(
+            fmt::format("tensor role \"knots\" repeats a knot more than degree times at [{}, {}], which "
+                        "extrapolation \"linear\" cannot take",
+                        i, j));
     }
     if (periodic && !(knots(n_t - k - 1, j) > knots(k, j)))
       in.invalid(fmt::format("tensor role \"knots\" gives column {} a period of zero", j));
     splines.emplace_back(std::move(t), k, n_splines, periodic);
   }
-  return std::make_unique<SplineTransformer>(std::move(splines), k, n_splines, mode, include_bias, n_out,
-                                             in.names_in(), in.where());
+  return std::make_unique<SplineTransformer>(std::move(splines), k, n_splines, mode, include_bias, n_out, in.names_in(),
+                                             in.where());
 }
 
 }  // namespace ferry
