@@ -8,7 +8,7 @@ indicator columns per input column.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from . import ConversionError, ConvertedStep
 ENCODINGS = ("ordinal", "onehot-dense")
 
 
-def check_kbins_discretizer(est) -> str:
+def check_kbins_discretizer(est) -> Optional[str]:
     if est.encode not in ENCODINGS:
         return (f"encode={est.encode!r} returns a sparse matrix, which ferry does not produce; "
                 "use encode='onehot-dense' (same values, dense) or 'ordinal'")
