@@ -1078,8 +1078,8 @@ TEST(CorruptionSemantic, UnknownRoleMustNameAnExistingTensor) {
 
 TEST(CorruptionSemantic, UnknownStepType) {
   Parsed p = parsed("breast_cancer");
-  p.header["pipeline"][0]["type"] = "quantile_transformer";
-  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "unknown step type \"quantile_transformer\"");
+  p.header["pipeline"][0]["type"] = "rbf_sampler";
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "unknown step type \"rbf_sampler\"");
   // An estimator type is not a preprocessing step.
   p = parsed("breast_cancer");
   p.header["pipeline"][0]["type"] = "linear";

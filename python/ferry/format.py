@@ -89,6 +89,7 @@ _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 PREPROCESSING_TYPES = (
     "standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer",
     "polynomial_features", "linear_projection", "function_transformer",
+    "kbins_discretizer", "power_transformer", "quantile_transformer", "spline_transformer",
 )
 ESTIMATOR_TYPES = ("linear",)
 LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
@@ -564,10 +565,14 @@ def _finite(where, role, values) -> None:
         _fail("format", f"{where}: tensor '{role}' has a non-finite value")
 
 
+def _check_same_width(where, step):
+    if step["n_features_out"] != step["n_features_in"]:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {step['n_features_in']}")
+
+
 def _check_standard_scaler(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
     n = step["n_features_in"]
-    if step["n_features_out"] != n:
-        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {n}")
     params, st = step["params"], step["tensors"]
     for key in ("with_mean", "with_std"):
         if not _is_bool(params.get(key)):
@@ -728,19 +733,107 @@ def _check_function_transformer(where, step, tensors, table, referenced):
     _check_unknown_refs(where, step["tensors"], (), table, referenced)
 
 
-#: step type -> its check (docs/format.md section 4)
-_PREPROCESSING_CHECKS = {
-    "standard_scaler": _check_standard_scaler,
-    "min_max_scaler": _check_min_max_scaler,
-    "max_abs_scaler": _check_max_abs_scaler,
-    "robust_scaler": _check_robust_scaler,
-    "normalizer": _check_normalizer,
-    "binarizer": _check_binarizer,
-    "polynomial_features": _check_polynomial_features,
-    "linear_projection": _check_linear_projection,
-    "function_transformer": _check_function_transformer,
-}
-assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
+def _check_kbins_discretizer(where, step, tensors, table, referenced):
+    n = step["n_features_in"]
+    params, st = step["params"], step["tensors"]
+    encode = params.get("encode")
+    if encode not in ("ordinal", "onehot-dense"):
+        _fail("format", f"{where}: params.encode {encode!r} is not 'ordinal' or 'onehot-dense'")
+    n_bins = params.get("n_bins")
+    if not _is_arr(n_bins) or len(n_bins) != n:
+        _fail("format", f"{where}: params.n_bins must hold one count per input column")
+    for j, b in enumerate(n_bins):
+        if not _is_int(b) or not 1 <= b <= 2**24:
+            _fail("format", f"{where}: params.n_bins[{j}] must be an integer in [1, {2**24}]")
+    n_out = sum(n_bins) if encode == "onehot-dense" else n
+    if step["n_features_out"] != n_out:
+        _fail("format", f"{where}: n_features_out is {step['n_features_out']} but encode '{encode}' with these n_bins gives {n_out}")
+    edges = _tensor_ref(where, st, "edges", tensors, table, referenced, "float64", [sum(n_bins) - n], True)
+    _finite(where, "edges", edges)
+    at = 0
+    for j, b in enumerate(n_bins):
+        if np.any(np.diff(edges[at: at + b - 1]) < 0):
+            _fail("format", f"{where}: tensor 'edges' decreases within column {j}")
+        at += b - 1
+    _check_unknown_refs(where, st, ("edges",), table, referenced)
+
+
+def _check_power_transformer(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
+    n = step["n_features_in"]
+    params, st = step["params"], step["tensors"]
+    method = params.get("method")
+    if method not in ("yeo-johnson", "box-cox"):
+        _fail("format", f"{where}: params.method {method!r} is not 'yeo-johnson' or 'box-cox'")
+    standardize = params.get("standardize")
+    if not _is_bool(standardize):
+        _fail("format", f"{where}: params.standardize is missing or not a boolean")
+    for role in ("mean", "scale"):
+        if (role in st) != standardize:
+            _fail("format", f"{where}: tensor '{role}' must be present exactly when params.standardize")
+    _finite(where, "lambdas", _tensor_ref(where, st, "lambdas", tensors, table, referenced, "float64", [n], True))
+    _finite(where, "mean", _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], standardize))
+    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], standardize)
+    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
+        _fail("format", f"{where}: tensor 'scale' has a zero or non-finite value")
+    _check_unknown_refs(where, st, ("lambdas", "mean", "scale"), table, referenced)
+
+
+def _check_quantile_transformer(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
+    n = step["n_features_in"]
+    params, st = step["params"], step["tensors"]
+    dist = params.get("output_distribution")
+    if dist not in ("uniform", "normal"):
+        _fail("format", f"{where}: params.output_distribution {dist!r} is not 'uniform' or 'normal'")
+    n_q = params.get("n_quantiles")
+    if not _is_int(n_q) or not 1 <= n_q <= 2**24:
+        _fail("format", f"{where}: params.n_quantiles must be an integer in [1, 2^24]")
+    refs = _tensor_ref(where, st, "references", tensors, table, referenced, "float64", [n_q], True)
+    _finite(where, "references", refs)
+    if np.any(refs < 0) or np.any(refs > 1) or np.any(np.diff(refs) <= 0):
+        _fail("format", f"{where}: tensor 'references' must increase strictly within [0, 1]")
+    quantiles = _tensor_ref(where, st, "quantiles", tensors, table, referenced, "float64", [n_q, n], True)
+    _finite(where, "quantiles", quantiles)
+    if np.any(np.diff(quantiles, axis=0) < 0):
+        _fail("format", f"{where}: tensor 'quantiles' decreases within a column")
+    _check_unknown_refs(where, st, ("quantiles", "references"), table, referenced)
+
+
+SPLINE_EXTRAPOLATIONS = ("error", "constant", "linear", "continue", "periodic")
+
+
+def _check_spline_transformer(where, step, tensors, table, referenced):
+    n = step["n_features_in"]
+    params, st = step["params"], step["tensors"]
+    k = params.get("degree")
+    if not _is_int(k) or not 0 <= k <= 64:
+        _fail("format", f"{where}: params.degree must be an integer in [0, 64]")
+    mode = params.get("extrapolation")
+    if mode not in SPLINE_EXTRAPOLATIONS:
+        _fail("format", f"{where}: params.extrapolation {mode!r} is not one of {', '.join(SPLINE_EXTRAPOLATIONS)}")
+    if mode == "constant" and k == 0:
+        _fail("format", f"{where}: extrapolation 'constant' needs degree >= 1")
+    include_bias = params.get("include_bias")
+    if not _is_bool(include_bias):
+        _fail("format", f"{where}: params.include_bias is missing or not a boolean")
+    n_knots = params.get("n_knots")
+    periodic = mode == "periodic"
+    if not _is_int(n_knots) or not 2 <= n_knots <= 2**24 or (periodic and n_knots <= k):
+        _fail("format", f"{where}: params.n_knots must be at least 2" + (" and greater than degree" if periodic else ""))
+    n_splines = n_knots - 1 if periodic else n_knots + k - 1
+    n_out = n * (n_splines if include_bias else n_splines - 1)
+    if step["n_features_out"] != n_out:
+        _fail("format", f"{where}: n_features_out is {step['n_features_out']} but the knots give {n_out}")
+    t = _tensor_ref(where, st, "knots", tensors, table, referenced, "float64", [n_knots + 2 * k, n], True)
+    _finite(where, "knots", t)
+    if np.any(np.diff(t, axis=0) < 0):
+        _fail("format", f"{where}: tensor 'knots' decreases within a column")
+    if mode == "linear" and k > 0 and np.any(t[k:] <= t[:-k]):
+        _fail("format", f"{where}: tensor 'knots' repeats a knot more than degree times, which extrapolation 'linear' cannot take")
+    if periodic and np.any(~(t[n_knots + k - 1] > t[k])):
+        _fail("format", f"{where}: tensor 'knots' gives a column a period of zero")
+    _check_unknown_refs(where, st, ("knots",), table, referenced)
 
 
 def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> int:
@@ -797,6 +890,25 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
         _tensor_ref(where, outputs, "predict_proba", tensors, table, referenced, "float64", [rows, n_outputs], True)
         _tensor_ref(where, outputs, "decision_function", tensors, table, referenced, "float64", [rows, k], False)
     _check_unknown_refs(where, outputs, VERIFICATION_OUTPUTS, table, referenced)
+
+
+#: step type -> its section 4 checks (where, step, tensors, table, referenced)
+_PREPROCESSING_CHECKS = {
+    "standard_scaler": _check_standard_scaler,
+    "min_max_scaler": _check_min_max_scaler,
+    "max_abs_scaler": _check_max_abs_scaler,
+    "robust_scaler": _check_robust_scaler,
+    "normalizer": _check_normalizer,
+    "binarizer": _check_binarizer,
+    "polynomial_features": _check_polynomial_features,
+    "linear_projection": _check_linear_projection,
+    "function_transformer": _check_function_transformer,
+    "kbins_discretizer": _check_kbins_discretizer,
+    "power_transformer": _check_power_transformer,
+    "quantile_transformer": _check_quantile_transformer,
+    "spline_transformer": _check_spline_transformer,
+}
+assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
 
 
 def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int = MINOR) -> None:

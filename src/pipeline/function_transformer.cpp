@@ -85,10 +85,7 @@ std::unique_ptr<Step> make_function_transformer(const StepInputs& in) {
   const std::string func = in.params().string("func");
   for (const Entry& e : kFunctions) {
     if (e.name != func) continue;
-    std::vector<std::string> names;
-    names.reserve(static_cast<std::size_t>(n));
-    for (Index j = 0; j < n; ++j) names.push_back(in.input_name(j));
-    return std::make_unique<FunctionTransformer>(func, e.f, std::move(names), in.where());
+    return std::make_unique<FunctionTransformer>(func, e.f, in.names_in(), in.where());
   }
   in.invalid(fmt::format("params.func \"{}\" is not one of identity, log, log1p, exp, expm1, sqrt, abs, square", func));
 }

@@ -25,6 +25,10 @@ constexpr Entry kSteps[] = {
     {"polynomial_features", make_polynomial_features},
     {"linear_projection", make_linear_projection},
     {"function_transformer", make_function_transformer},
+    {"kbins_discretizer", make_kbins_discretizer},
+    {"power_transformer", make_power_transformer},
+    {"quantile_transformer", make_quantile_transformer},
+    {"spline_transformer", make_spline_transformer},
 };
 
 }  // namespace

@@ -17,6 +17,10 @@ std::unique_ptr<Step> make_binarizer(const StepInputs& inputs);
 std::unique_ptr<Step> make_polynomial_features(const StepInputs& inputs);
 std::unique_ptr<Step> make_linear_projection(const StepInputs& inputs);
 std::unique_ptr<Step> make_function_transformer(const StepInputs& inputs);
+std::unique_ptr<Step> make_kbins_discretizer(const StepInputs& inputs);
+std::unique_ptr<Step> make_power_transformer(const StepInputs& inputs);
+std::unique_ptr<Step> make_quantile_transformer(const StepInputs& inputs);
+std::unique_ptr<Step> make_spline_transformer(const StepInputs& inputs);
 
 }  // namespace ferry
 

@@ -25,10 +25,8 @@ Index checked_width(const artifact::Fields& f, const char* key) {
 }  // namespace
 
 StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-                       std::set<std::string>& used, std::vector<std::string> input_names)
-    : artifact_(artifact),
-      params_(artifact::Fields(entry, path).object("params")),
-      input_names_(std::move(input_names)) {
+                       std::set<std::string>& used, std::vector<std::string> names_in)
+    : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")), names_in_(std::move(names_in)) {
   const artifact::Fields f(entry, path);  // cheap: a reference and the path
   type_ = f.string("type");
   const std::string name = f.string_or("name", "");
@@ -47,9 +45,11 @@ StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const arti
   }
 }
 
-std::string StepInputs::input_name(Index j) const {
-  if (j >= 0 && static_cast<std::size_t>(j) < input_names_.size()) return input_names_[static_cast<std::size_t>(j)];
-  return fmt::format("x{}", j);
+std::vector<std::string> StepInputs::names_in() const {
+  if (static_cast<Index>(names_in_.size()) == n_in_) return names_in_;
+  std::vector<std::string> names;
+  for (Index j = 0; j < n_in_; ++j) names.push_back(fmt::format("column {}", j));
+  return names;
 }
 
 bool StepInputs::has_tensor(const char* role) const { return tensor_names_.count(role) != 0; }

@@ -20,10 +20,9 @@ class StepInputs {
  public:
   // `path` locates the step in the header ("pipeline[0]", "estimator"). Every tensor the
   // step refers to must exist and is added to `used`, so the loader can reject the rest.
-  // `input_names` are the names of the step's input columns, for messages that name a
-  // column (empty when unknown, e.g. for the estimator).
+  // `names_in`, when given, names the step's input columns (for messages about values).
   StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-             std::set<std::string>& used, std::vector<std::string> input_names = {});
+             std::set<std::string>& used, std::vector<std::string> names_in = {});
 
   const std::string& type() const noexcept { return type_; }
   Index n_features_in() const noexcept { return n_in_; }
@@ -31,8 +30,8 @@ class StepInputs {
   const artifact::Fields& params() const noexcept { return params_; }
   // "pipeline[0] (standard_scaler, steps[0]: StandardScaler)": for error messages.
   const std::string& where() const noexcept { return where_; }
-  // The name of input column j: its name from the previous step or the schema, else "x<j>".
-  std::string input_name(Index j) const;
+  // The names of the input columns, or "column 0", "column 1", ... when none were given.
+  std::vector<std::string> names_in() const;
 
   bool has_tensor(const char* role) const;
   // float64 tensors of exactly the given shape, every value finite.
@@ -55,7 +54,7 @@ class StepInputs {
   Index n_out_ = 0;
   artifact::Fields params_;
   std::map<std::string, std::string> tensor_names_;
-  std::vector<std::string> input_names_;
+  std::vector<std::string> names_in_;
 };
 
 }  // namespace ferry

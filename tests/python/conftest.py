@@ -202,6 +202,97 @@ def _spec_binarizer(params, t, Z):
     return (Z > params["threshold"]).astype(np.float64)
 
 
+def _spec_kbins_discretizer(params, t, Z):
+    """docs/format.md 4.11 (kbins_discretizer): the bin is the count of inner edges <= x."""
+    cols, at = [], 0
+    for j, b in enumerate(params["n_bins"]):
+        edges = t["edges"][at: at + b - 1]
+        at += b - 1
+        idx = (Z[:, j:j + 1] >= edges[None, :]).sum(axis=1)
+        cols.append(idx[:, None].astype(float) if params["encode"] == "ordinal" else np.eye(b)[idx])
+    return np.hstack(cols)
+
+
+def _spec_power_transformer(params, t, Z):
+    """docs/format.md 4.12 (power_transformer)."""
+    from scipy.special import boxcox
+
+    out = np.empty_like(Z)
+    for j, lam in enumerate(t["lambdas"]):
+        x = Z[:, j]
+        if params["method"] == "box-cox":
+            assert np.all(x > 0)
+            out[:, j] = boxcox(x, lam)
+            continue
+        with np.errstate(all="ignore"):
+            pos = np.log1p(x) if abs(lam) < np.spacing(1.0) else (np.power(x + 1, lam) - 1) / lam
+            neg = -np.log1p(-x) if abs(lam - 2) <= np.spacing(1.0) else -(np.power(1 - x, 2 - lam) - 1) / (2 - lam)
+        out[:, j] = np.where(x >= 0, pos, neg)
+    if params["standardize"]:
+        out = (out - t["mean"]) / t["scale"]
+    return out
+
+
+def _spec_quantile_transformer(params, t, Z):
+    """docs/format.md 4.13 (quantile_transformer)."""
+    from scipy.special import ndtri
+
+    q, r = t["quantiles"], t["references"]
+    out = np.empty_like(Z)
+    for j in range(Z.shape[1]):
+        x, qj = Z[:, j], q[:, j]
+        y = 0.5 * (np.interp(x, qj, r) - np.interp(-x, -qj[::-1], -r[::-1]))
+        if params["output_distribution"] == "uniform":
+            y[x == qj[-1]] = 1
+            y[x == qj[0]] = 0
+        else:
+            y[x + 1e-7 > qj[-1]] = 1
+            y[x - 1e-7 < qj[0]] = 0
+            with np.errstate(divide="ignore"):
+                y = np.clip(ndtri(y), -5.199337582605575, 5.19933758270342)
+        out[:, j] = y
+    return out
+
+
+def _spec_spline_transformer(params, t, Z):
+    """docs/format.md 4.14 (spline_transformer), from SciPy's BSpline basis on the stored knots."""
+    from scipy.interpolate import BSpline
+
+    k, mode, nk = params["degree"], params["extrapolation"], params["n_knots"]
+    n_s = nk - 1 if mode == "periodic" else nk + k - 1
+    blocks = []
+    for j in range(Z.shape[1]):
+        knots, x = t["knots"][:, j], Z[:, j].copy()
+        lo, hi = knots[k], knots[nk + k - 1]
+        basis = [BSpline(knots, np.eye(nk + k - 1)[i], k, extrapolate=True) for i in range(nk + k - 1)]
+        if mode == "periodic":
+            x = lo + np.mod(x - lo, hi - lo)
+        inside = np.clip(x, lo, hi) if mode in ("constant", "linear") else x
+        B = np.column_stack([b(inside) for b in basis])
+        if mode == "periodic":
+            B[:, :k] += B[:, n_s:]
+            B = B[:, :n_s]
+        if mode == "error":
+            assert np.all((x >= lo) & (x <= hi))
+        if mode == "linear":
+            slopes = np.column_stack([b.derivative()(np.where(x < lo, lo, hi)) for b in basis])
+            edge = np.where(x < lo, lo, hi)[:, None]
+            n_lin = k + 1 if k <= 1 else k
+            cols = np.zeros(n_s, dtype=bool)
+            cols[:n_lin] = True
+            cols[n_s - n_lin:] |= True
+            outside = ((x < lo) | (x > hi))[:, None]
+            left = (x < lo)[:, None] & (np.arange(n_s) < n_lin)[None, :]
+            right = (x > hi)[:, None] & (np.arange(n_s) >= n_s - n_lin)[None, :]
+            B = np.where(left | right, B + (x[:, None] - edge) * slopes, np.where(outside, 0.0, B))
+        if mode == "constant":
+            left = (x < lo)[:, None] & (np.arange(n_s) < k)[None, :]
+            right = (x > hi)[:, None] & (np.arange(n_s) >= n_s - k)[None, :]
+            B = np.where(left | right | ((x >= lo) & (x <= hi))[:, None], B, 0.0)
+        blocks.append(B if params["include_bias"] else B[:, :-1])
+    return np.hstack(blocks)
+
+
 #: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
@@ -213,6 +304,10 @@ SPEC_STEPS = {
     "polynomial_features": _spec_polynomial_features,
     "linear_projection": _spec_linear_projection,
     "function_transformer": _spec_function_transformer,
+    "kbins_discretizer": _spec_kbins_discretizer,
+    "power_transformer": _spec_power_transformer,
+    "quantile_transformer": _spec_quantile_transformer,
+    "spline_transformer": _spec_spline_transformer,
 }
 
 

@@ -24,6 +24,14 @@ TEST_DATA_CASES = [
     "decomp_poly2_interaction", "decomp_poly_bias_degree_range", "decomp_poly_interaction_range",
     "decomp_pca", "decomp_pca_whiten", "decomp_svd", "decomp_function_log1p", "decomp_function_chain",
 ]
+# KBinsDiscretizer, PowerTransformer, QuantileTransformer, SplineTransformer (tests/python/test_distribution.py)
+TEST_DATA_CASES += [
+    "dist_kbins_uniform_ordinal", "dist_kbins_quantile_onehot", "dist_kbins_kmeans",
+    "dist_power_yeo_johnson", "dist_power_yeo_johnson_raw", "dist_power_box_cox",
+    "dist_quantile_uniform", "dist_quantile_normal", "dist_quantile_normal_ties",
+    "dist_spline_constant", "dist_spline_linear", "dist_spline_linear_degree1",
+    "dist_spline_continue", "dist_spline_periodic", "dist_spline_error",
+]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -281,15 +289,31 @@ EXPECTED_SHAPES = {
     "decomp_function_chain": ("regression", "identity", 4, 1, 1, [
         ("function_transformer", {"func": f}) for f in ("abs", "sqrt", "exp", "log", "expm1", "identity", "square")
     ], None, "x0"),
+    "dist_kbins_uniform_ordinal": ("regression", "identity", 6, 1, 1, ["kbins_discretizer"], None, "x0"),
+    "dist_kbins_quantile_onehot": ("classification", "softmax", 5, 3, 3, ["kbins_discretizer"], "int64", "alcohol"),
+    "dist_kbins_kmeans": ("classification", "logistic", 4, 2, 1, ["kbins_discretizer"], "int64", "x0"),
+    "dist_power_yeo_johnson": ("regression", "identity", 5, 1, 1, ["power_transformer"], None, "x0"),
+    "dist_power_yeo_johnson_raw": ("classification", "softmax", 4, 3, 3, ["power_transformer"], "int64", "alcohol"),
+    "dist_power_box_cox": ("classification", "logistic", 4, 2, 1, ["power_transformer"], "int64", "x0"),
+    "dist_quantile_uniform": ("regression", "identity", 5, 1, 1, ["quantile_transformer"], None, "x0"),
+    "dist_quantile_normal": ("classification", "softmax", 5, 3, 3, ["quantile_transformer"], "int64", "alcohol"),
+    "dist_quantile_normal_ties": ("regression", "identity", 4, 1, 1, ["quantile_transformer"], None, "x0"),
+    "dist_spline_constant": ("regression", "identity", 3, 1, 1, ["spline_transformer"], None, "x0"),
+    "dist_spline_linear": ("classification", "softmax", 3, 3, 3, ["spline_transformer"], "int64", "alcohol"),
+    "dist_spline_linear_degree1": ("regression", "identity", 1, 1, 1, ["spline_transformer"], None, "x0"),
+    "dist_spline_continue": ("classification", "logistic", 2, 2, 1, ["spline_transformer"], "int64", "x0"),
+    "dist_spline_periodic": ("regression", "identity", 3, 1, 1, ["spline_transformer"], None, "x0"),
+    "dist_spline_error": ("regression", "identity", 3, 1, 1, ["spline_transformer"], None, "x0"),
 }
 
 
-def _step_summary(step):
-    """(with_mean, with_std) for a standard_scaler, else (type, params)."""
-    """(with_mean, with_std) for a standard_scaler, (type, params) for any other step."""
+def _step_matches(step, expected):
+    """Expected as (with_mean, with_std) for a standard_scaler, (type, params) or just the type."""
     if step["type"] == "standard_scaler":
-        return (step["params"]["with_mean"], step["params"]["with_std"])
-    return (step["type"], step["params"])
+        return (step["params"]["with_mean"], step["params"]["with_std"]) == expected
+    if isinstance(expected, str):
+        return step["type"] == expected
+    return (step["type"], step["params"]) == expected
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
@@ -301,7 +325,9 @@ def test_each_case_covers_what_it_claims(sub, case):
     assert h["estimator"]["params"]["link"] == link
     assert len(h["schema"]["inputs"]) == n_in and h["schema"]["inputs"][0]["name"] == first
     assert h["schema"]["n_outputs"] == n_out and h["estimator"]["n_features_out"] == k
-    assert [_step_summary(s) for s in h["pipeline"]] == steps
+    assert len(h["pipeline"]) == len(steps)
+    for step, expected in zip(h["pipeline"], steps):
+        assert _step_matches(step, expected), (step["type"], step["params"], expected)
     assert (h["schema"]["classes"] or {}).get("dtype") == cdtype
     assert h["metadata"]["name"] == case and h["metadata"]["version"] == "1.0.0"
     if case == "int_labels_binary":

@@ -102,17 +102,32 @@ def class_labels(classes) -> Tuple[str, List[Any]]:
     raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
 
 
-from . import binarizer, decomposition, function, linear, normalizer, polynomial, scalers  # noqa: E402  (they use the definitions above)
+from . import (  # noqa: E402  (the modules use the definitions above)
+    binarizer,
+    decomposition,
+    discretization,
+    distribution,
+    function,
+    linear,
+    normalizer,
+    polynomial,
+    scalers,
+    spline,
+)
 from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
     FunctionTransformer,
+    KBinsDiscretizer,
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
     PolynomialFeatures,
+    PowerTransformer,
+    QuantileTransformer,
     RobustScaler,
+    SplineTransformer,
     StandardScaler,
 )
 
@@ -128,6 +143,10 @@ PREPROCESSORS: Dict[type, Converter] = {
     PCA: Converter(decomposition.convert_pca),
     TruncatedSVD: Converter(decomposition.convert_truncated_svd),
     FunctionTransformer: Converter(function.convert_function_transformer, function.check_function_transformer),
+    KBinsDiscretizer: Converter(discretization.convert_kbins_discretizer, discretization.check_kbins_discretizer),
+    PowerTransformer: Converter(distribution.convert_power_transformer),
+    QuantileTransformer: Converter(distribution.convert_quantile_transformer),
+    SplineTransformer: Converter(spline.convert_spline_transformer, spline.check_spline_transformer),
 }
 
 #: final estimators, keyed by exact class
@@ -148,6 +167,10 @@ KERNELS: Dict[str, Callable] = {
     "polynomial_features": polynomial.polynomial_features,
     "linear_projection": decomposition.linear_projection,
     "function_transformer": function.function_transformer,
+    "kbins_discretizer": discretization.kbins_discretizer,
+    "power_transformer": distribution.power_transformer,
+    "quantile_transformer": distribution.quantile_transformer,
+    "spline_transformer": spline.spline_transformer,
     "linear": linear.linear,
 }
 
