@@ -33,7 +33,26 @@ RowMatrixXd Model::Impl::preprocess(
   // the sum); the scan that names the culprit runs only when something is off.
   if (std::isnan((Z.array() * 0.0).sum())) check_finite(Z);
   for (const auto& step : steps) step->transform(Z);
+  // Safety net for nullable inputs: a NaN must not reach the estimator (same cheap check).
+  if (any_nullable && std::isnan((Z.array() * 0.0).sum())) check_transformed(Z);
   return Z;
+}
+
+void Model::Impl::check_transformed(const RowMatrixXd& Z) const {
+  for (Index i = 0; i < Z.rows(); ++i) {
+    const double* row = Z.row(i).data();
+    for (Index j = 0; j < Z.cols(); ++j) {
+      if (std::isfinite(row[j])) continue;
+      const std::string& name = transformed_names[static_cast<std::size_t>(j)];
+      if (std::isnan(row[j]))
+        throw Error(ErrorCode::kValue,
+                    fmt::format("row {}: a missing value reached the estimator in column \"{}\" (the pipeline has "
+                                "no imputer for it)",
+                                i, name));
+      throw Error(ErrorCode::kValue, fmt::format("row {}: {} reached the estimator in column \"{}\"", i,
+                                                 describe_non_finite(row[j]), name));
+    }
+  }
 }
 
 void Model::Impl::check_finite(const RowMatrixXd& Z) const {

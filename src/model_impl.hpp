@@ -38,6 +38,10 @@ struct Model::Impl {
   RowMatrixXd preprocess(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
   // Error(kValue) naming the first row and column holding a value the schema forbids.
   void check_finite(const RowMatrixXd& X) const;
+  // Error(kValue) naming the first row and transformed column where a missing value (or an
+  // infinity) came out of the preprocessing: only possible with nullable inputs.
+  void check_transformed(const RowMatrixXd& Z) const;
+  bool any_nullable = false;
   Prediction predict(RowMatrixXd preprocessed) const;
   RowMatrixXd scores(const RowMatrixXd& preprocessed) const;
   RowMatrixXd probabilities(const RowMatrixXd& preprocessed) const;

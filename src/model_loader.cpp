@@ -91,10 +91,8 @@ Schema parse_schema(const Fields& f) {
     if (kind != "numeric")
       throw Error(ErrorCode::kUnsupported, fmt::format("{}: input kind \"{}\" is not supported", c.path(), kind));
     col.nullable = c.boolean("nullable");
-    // No step of format 1.0 handles a missing value: letting NaN through would give NaN scores.
-    if (col.nullable)
-      throw Error(ErrorCode::kUnsupported, fmt::format("{}: nullable inputs need a missing-value step, which this "
-                                                       "ferry does not have", c.path()));
+    // A NaN in a nullable column passes the input check; if no step replaces it, the check
+    // after the preprocessing (Model::Impl::check_transformed) refuses the row.
     if (c.has("range")) {
       const json& r = c.array("range");
       if (r.size() != 2 || !r[0].is_number() || !r[1].is_number() || r[0].get<double>() > r[1].get<double>())
@@ -223,6 +221,7 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
   auto model = std::make_shared<Model::Impl>();
   model->metadata = parse_metadata(header.object("metadata"), a);
   model->schema = parse_schema(header.object("schema"));
+  for (const InputColumn& c : model->schema.inputs) model->any_nullable = model->any_nullable || c.nullable;
 
   std::set<std::string> used;
   auto width = static_cast<Index>(model->schema.inputs.size());

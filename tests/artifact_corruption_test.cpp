@@ -1102,11 +1102,19 @@ TEST(CorruptionSemantic, UnknownLink) {
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "estimator.params.link is missing");
 }
 
-// Without a missing-value step a NaN would flow into the scores: refused until one exists.
-TEST(CorruptionSemantic, NullableInputIsUnsupported) {
+// A nullable input loads; without a missing-value step a NaN there is refused once it
+// reaches the estimator (tests/pipeline_impute_test.cpp), never turned into a NaN score.
+TEST(CorruptionSemantic, NullableInputLoads) {
   Parsed p = parsed("diabetes");
   p.header["schema"]["inputs"][2]["nullable"] = true;
-  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "schema.inputs[2]: nullable inputs need a missing-value step");
+  const Bytes b = p.bytes();
+  const Model m = Model::from_bytes(b.data(), b.size());
+  EXPECT_TRUE(m.schema().inputs[2].nullable);
+  RowMatrixXd X = RowMatrixXd::Zero(1, 10);
+  X(0, 2) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FERRY_ERROR(m.predict(X), ErrorCode::kValue, "row 0: a missing value reached the estimator in column \"x2\"");
+  p.header["schema"]["inputs"][2]["nullable"] = 1;
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "nullable");
 }
 
 TEST(CorruptionSemantic, RegressionWithClassesIsRefused) {

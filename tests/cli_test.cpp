@@ -91,6 +91,32 @@ TEST(CliPredict, BadInputNamesRowAndColumn) {
                      "row 0, column \"petal length (cm)\": a missing value");
 }
 
+TEST(CliPredict, EmptyCellsAreImputed) {
+  // An imputing model takes empty cells (missing values) and gives scikit-learn's predictions.
+  const std::string dir = test::source_path("tests/data/impute_most_frequent/");
+  std::ifstream in(dir + "input.csv");
+  std::ostringstream out;
+  predict(dir + "model.ferry", in, out, true);
+  std::istringstream printed(out.str());
+  const CsvTable got = read_csv(printed);
+  const CsvTable input = test::read_csv_file(dir + "input.csv");
+  const CsvTable expected = test::read_csv_file(dir + "expected.csv");
+  bool had_empty = false;
+  for (const auto& row : input.rows)
+    for (const auto& cell : row) had_empty = had_empty || cell.empty();
+  EXPECT_TRUE(had_empty);
+  ASSERT_EQ(got.rows.size(), expected.rows.size());
+  double worst = 0;
+  for (const char* col : {"proba_0", "proba_1", "proba_2"}) {
+    const std::size_t g = test::column(got, col), e = test::column(expected, col);
+    for (std::size_t i = 0; i < got.rows.size(); ++i)
+      worst = std::max(worst, std::abs(std::stod(got.rows[i][g]) - std::stod(expected.rows[i][e])));
+  }
+  for (std::size_t i = 0; i < got.rows.size(); ++i)
+    EXPECT_EQ(got.rows[i][0], expected.rows[i][test::column(expected, "prediction")]);
+  EXPECT_LE(worst, 1e-12);
+}
+
 TEST(CliPredict, ProbaOnARegressorIsRefused) {
   EXPECT_FERRY_ERROR(run_predict("diabetes", "x0\n1\n", true), ErrorCode::kUnsupported, "--proba needs a classifier");
 }

@@ -145,7 +145,24 @@ def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
     return names, True
 
 
-def _sample_matrix(X_sample: Any, names: List[str], has_names: bool) -> np.ndarray:
+#: step types that map NaN to NaN elementwise (and touch no other column), so an imputer
+#: after them still sees the missing values of the inputs
+_NAN_PRESERVING = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler")
+_IMPUTERS = ("simple_imputer", "missing_indicator")
+
+
+def nullable_inputs(steps: List[ConvertedStep]) -> bool:
+    """Whether the inputs may be missing (NaN): the first preprocessing step that is not
+    one of _NAN_PRESERVING is a simple_imputer or missing_indicator (docs/format.md 3.2)."""
+    for s in steps:
+        if s.type in _IMPUTERS:
+            return True
+        if s.type not in _NAN_PRESERVING:
+            return False
+    return False
+
+
+def _sample_matrix(X_sample: Any, names: List[str], has_names: bool, nullable: bool = False) -> np.ndarray:
     n = len(names)
     columns = getattr(X_sample, "columns", None)
     if columns is not None:  # a DataFrame
@@ -173,7 +190,10 @@ def _sample_matrix(X_sample: Any, names: List[str], has_names: bool) -> np.ndarr
         raise ValueError(f"X_sample has {X.shape[1]} columns but the model takes {n} inputs")
     if X.shape[0] == 0:
         raise ValueError("X_sample has no rows")
-    if not np.all(np.isfinite(X)):
+    if nullable:
+        if np.any(np.isinf(X)):
+            raise ValueError("X_sample contains infinity")
+    elif not np.all(np.isfinite(X)):
         raise ValueError("X_sample contains NaN or infinity; these models cannot take missing values")
     return np.ascontiguousarray(X, dtype=np.float64)
 
@@ -343,10 +363,14 @@ def export(
         dtype, values = class_labels(est.classes)
         classes = {"dtype": dtype, "values": values}
 
+    nullable = nullable_inputs(converted[:-1])
     X = None
     if X_sample is not None:
-        X = _sample_matrix(X_sample, names, has_names)
-        ranges = [[float(lo), float(hi)] for lo, hi in zip(X.min(axis=0), X.max(axis=0))]
+        X = _sample_matrix(X_sample, names, has_names, nullable)
+        ranges = []
+        for col in X.T:
+            seen = col[~np.isnan(col)]
+            ranges.append([float(seen.min()), float(seen.max())] if seen.size else None)
     else:
         ranges = [None] * n_inputs
 
@@ -365,7 +389,7 @@ def export(
         },
         "schema": {
             "inputs": [
-                {"name": nm, "kind": "numeric", "nullable": False, "range": rng} for nm, rng in zip(names, ranges)
+                {"name": nm, "kind": "numeric", "nullable": nullable, "range": rng} for nm, rng in zip(names, ranges)
             ],
             "task": est.task,
             "n_outputs": int(est.n_outputs),

@@ -90,7 +90,9 @@ PREPROCESSING_TYPES = (
     "standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer",
     "polynomial_features", "linear_projection", "function_transformer",
     "kbins_discretizer", "power_transformer", "quantile_transformer", "spline_transformer",
+    "simple_imputer", "missing_indicator",
 )
+IMPUTER_STRATEGIES = ("mean", "median", "most_frequent", "constant")
 ESTIMATOR_TYPES = ("linear",)
 LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
 NORMS = ("l1", "l2", "max")
@@ -497,8 +499,6 @@ def _check_schema(schema: Any) -> Tuple[int, str, int]:
             _fail("unsupported", f"{where} ({name!r}): input kind '{kind}' is not supported by this reader")
         if not _is_bool(inp.get("nullable")):
             _fail("format", f"{where}.nullable is missing or not a boolean")
-        if inp["nullable"]:
-            _fail("unsupported", f"{where} ({name!r}): nullable inputs need a missing-value step, which format 1.0 lacks")
         rng = inp.get("range")
         if rng is not None:
             if not (_is_arr(rng) and len(rng) == 2 and all(_is_num(v) for v in rng) and rng[0] <= rng[1]):
@@ -893,6 +893,62 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
 
 
 #: step type -> its section 4 checks (where, step, tensors, table, referenced)
+def _column_indices(where, st, role, tensors, table, referenced, k, n, required=True):
+    """int64 [k]: strictly increasing column indices in [0, n)."""
+    idx = _tensor_ref(where, st, role, tensors, table, referenced, "int64", [k], required)
+    if idx is None:
+        return None
+    for t, v in enumerate(idx):
+        if not 0 <= v < n:
+            _fail("format", f"{where}: tensor '{role}' has {int(v)} at [{t}], outside [0, {n})")
+        if t > 0 and v <= idx[t - 1]:
+            _fail("format", f"{where}: tensor '{role}' is not strictly increasing at [{t}]")
+    return idx
+
+
+def _check_simple_imputer(where, step, tensors, table, referenced):
+    n, n_out = step["n_features_in"], step["n_features_out"]
+    params, st = step["params"], step["tensors"]
+    strategy = params.get("strategy")
+    if not _is_str(strategy):
+        _fail("format", f"{where}: params.strategy is missing or not a string")
+    if strategy not in IMPUTER_STRATEGIES:
+        _fail("format", f"{where}: unknown strategy '{strategy}' (expected {', '.join(IMPUTER_STRATEGIES)})")
+    if not _is_bool(params.get("add_indicator")):
+        _fail("format", f"{where}: params.add_indicator is missing or not a boolean")
+    keep = _tensor_ref(where, st, "keep", tensors, table, referenced, "int64", [n], True)
+    _finite(where, "statistics", _tensor_ref(where, st, "statistics", tensors, table, referenced, "float64", [n], True))
+    for j, v in enumerate(keep):
+        if v not in (0, 1):
+            _fail("format", f"{where}: tensor 'keep' has {int(v)} at [{j}], expected 0 or 1")
+        if v == 0 and strategy == "constant":
+            _fail("format", f"{where}: strategy 'constant' keeps every column, but tensor 'keep' has 0 at [{j}]")
+    n_kept = int(np.sum(keep))
+    if n_out < n_kept:
+        _fail("format", f"{where}: n_features_out {n_out} is less than the {n_kept} kept columns")
+    k = n_out - n_kept
+    if ("indicator_features" in st) != params["add_indicator"]:
+        _fail("format", f"{where}: tensor 'indicator_features' must be present exactly when add_indicator")
+    if params["add_indicator"]:
+        if k > n:
+            _fail("format", f"{where}: n_features_out exceeds the kept columns plus one indicator per input column")
+        _column_indices(where, st, "indicator_features", tensors, table, referenced, k, n)
+    elif k != 0:
+        _fail("format", f"{where}: n_features_out must equal the number of kept columns without add_indicator")
+    _check_unknown_refs(where, st, ("keep", "statistics", "indicator_features"), table, referenced)
+
+
+def _check_missing_indicator(where, step, tensors, table, referenced):
+    n, k = step["n_features_in"], step["n_features_out"]
+    params, st = step["params"], step["tensors"]
+    if not _is_bool(params.get("error_on_new")):
+        _fail("format", f"{where}: params.error_on_new is missing or not a boolean")
+    if k > n:
+        _fail("format", f"{where}: n_features_out must not exceed n_features_in")
+    _column_indices(where, st, "features", tensors, table, referenced, k, n)
+    _check_unknown_refs(where, st, ("features",), table, referenced)
+
+
 _PREPROCESSING_CHECKS = {
     "standard_scaler": _check_standard_scaler,
     "min_max_scaler": _check_min_max_scaler,
@@ -907,6 +963,8 @@ _PREPROCESSING_CHECKS = {
     "power_transformer": _check_power_transformer,
     "quantile_transformer": _check_quantile_transformer,
     "spline_transformer": _check_spline_transformer,
+    "simple_imputer": _check_simple_imputer,
+    "missing_indicator": _check_missing_indicator,
 }
 assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
 

@@ -28,6 +28,8 @@ constexpr Entry kSteps[] = {
     {"kbins_discretizer", make_kbins_discretizer},
     {"power_transformer", make_power_transformer},
     {"quantile_transformer", make_quantile_transformer},
+    {"simple_imputer", make_simple_imputer},
+    {"missing_indicator", make_missing_indicator},
     {"spline_transformer", make_spline_transformer},
 };
 

@@ -21,6 +21,8 @@ std::unique_ptr<Step> make_kbins_discretizer(const StepInputs& inputs);
 std::unique_ptr<Step> make_power_transformer(const StepInputs& inputs);
 std::unique_ptr<Step> make_quantile_transformer(const StepInputs& inputs);
 std::unique_ptr<Step> make_spline_transformer(const StepInputs& inputs);
+std::unique_ptr<Step> make_simple_imputer(const StepInputs& inputs);
+std::unique_ptr<Step> make_missing_indicator(const StepInputs& inputs);
 
 }  // namespace ferry
 

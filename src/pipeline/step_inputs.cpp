@@ -101,4 +101,25 @@ std::vector<std::int64_t> StepInputs::int64_matrix(const char* role, Index rows,
   return m;
 }
 
+std::vector<std::int64_t> StepInputs::int64_vector(const char* role, Index n) const {
+  const artifact::Tensor& t = tensor(role, artifact::DType::kInt64, {n});
+  std::vector<std::int64_t> v(static_cast<std::size_t>(n));
+  artifact::copy_int64(t, v.data());
+  return v;
+}
+
+std::vector<Index> StepInputs::column_indices(const char* role, Index k, Index n) const {
+  const std::vector<std::int64_t> raw = int64_vector(role, k);
+  std::vector<Index> idx;
+  idx.reserve(raw.size());
+  for (std::size_t t = 0; t < raw.size(); ++t) {
+    if (raw[t] < 0 || raw[t] >= n)
+      invalid(fmt::format("tensor role \"{}\" has {} at [{}], outside [0, {})", role, raw[t], t, n));
+    if (t > 0 && raw[t] <= raw[t - 1])
+      invalid(fmt::format("tensor role \"{}\" is not strictly increasing at [{}]", role, t));
+    idx.push_back(static_cast<Index>(raw[t]));
+  }
+  return idx;
+}
+
 }  // namespace ferry

@@ -39,6 +39,10 @@ class StepInputs {
   RowMatrixXd matrix(const char* role, Index rows, Index cols) const;
   // int64 tensor of exactly the given shape, row-major.
   std::vector<std::int64_t> int64_matrix(const char* role, Index rows, Index cols) const;
+  // int64 tensor of shape [n].
+  std::vector<std::int64_t> int64_vector(const char* role, Index n) const;
+  // int64 tensor of shape [k] holding strictly increasing column indices in [0, n).
+  std::vector<Index> column_indices(const char* role, Index k, Index n) const;
 
   // Error(kFormat) about this step.
   [[noreturn]] void invalid(const std::string& what) const;

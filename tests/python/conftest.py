@@ -293,6 +293,21 @@ def _spec_spline_transformer(params, t, Z):
     return np.hstack(blocks)
 
 
+def _spec_simple_imputer(params, t, Z):
+    keep = np.flatnonzero(t["keep"] == 1)
+    out = [np.where(np.isnan(Z[:, j]), t["statistics"][j], Z[:, j]) for j in keep]
+    if params["add_indicator"]:
+        out += [np.isnan(Z[:, j]).astype(np.float64) for j in t["indicator_features"]]
+    return np.column_stack(out)
+
+
+def _spec_missing_indicator(params, t, Z):
+    if params["error_on_new"]:
+        others = [j for j in range(Z.shape[1]) if j not in set(t["features"].tolist())]
+        assert not np.isnan(Z[:, others]).any()
+    return np.column_stack([np.isnan(Z[:, j]).astype(np.float64) for j in t["features"]])
+
+
 #: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
@@ -308,6 +323,8 @@ SPEC_STEPS = {
     "power_transformer": _spec_power_transformer,
     "quantile_transformer": _spec_quantile_transformer,
     "spline_transformer": _spec_spline_transformer,
+    "simple_imputer": _spec_simple_imputer,
+    "missing_indicator": _spec_missing_indicator,
 }
 
 

@@ -32,6 +32,11 @@ TEST_DATA_CASES += [
     "dist_spline_constant", "dist_spline_linear", "dist_spline_linear_degree1",
     "dist_spline_continue", "dist_spline_periodic", "dist_spline_error",
 ]
+# SimpleImputer, MissingIndicator (tests/python/test_impute.py); NaN is an empty cell in input.csv
+TEST_DATA_CASES += [
+    "impute_mean_indicator", "impute_median", "impute_most_frequent", "impute_constant",
+    "impute_all_nan_column", "impute_keep_empty", "impute_missing_indicator", "impute_missing_indicator_all",
+]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -55,6 +60,11 @@ def fitted(make_artifacts):
         return cache[name]
 
     return get
+
+
+def num(v: str) -> float:
+    """A CSV cell as a number: an empty cell is a missing value (NaN)."""
+    return float("nan") if v == "" else float(v)
 
 
 def read_csv(path):
@@ -81,7 +91,7 @@ def test_layout(make_artifacts):
 
 def test_total_size_is_small():
     total = sum(p.stat().st_size for d in ("artifacts", "tests/data") for p in (ROOT / d).rglob("*") if p.is_file())
-    assert total < 2_000_000
+    assert total < 2_500_000
 
 
 def test_script_is_executable_and_documented():
@@ -138,7 +148,7 @@ def test_input_csv(sub, case, regenerated, fitted):
     header, rows = read_csv(path)
     art = ferry.read(ROOT / sub / case / "model.ferry")
     assert header == [i["name"] for i in art.header["schema"]["inputs"]]
-    X = np.array([[float(v) for v in row] for row in rows])
+    X = np.array([[num(v) for v in row] for row in rows])
     np.testing.assert_array_equal(X, np.asarray(fitted(case).X, dtype=np.float64))
     assert art.header["metadata"]["training"]["sample_rows"] == len(rows)
 
@@ -189,7 +199,7 @@ def test_artifact_reproduces_expected_csv(sub, case):
     art = ferry.read(ROOT / sub / case / "model.ferry")
     _, in_rows = read_csv(ROOT / sub / case / "input.csv")
     header, rows = read_csv(ROOT / sub / case / "expected.csv")
-    X = np.array([[float(v) for v in r] for r in in_rows])
+    X = np.array([[num(v) for v in r] for r in in_rows])
     got = spec_evaluate(art.header, art.tensors, X)
     rtol, atol = 0.0, 1e-12  # the parity bar of the golden tests, tighter than the embedded tolerance
     schema = art.header["schema"]
@@ -215,7 +225,7 @@ def test_verification_rows_agree_with_csv(sub, case):
     idx = np.unique(np.linspace(0, n - 1, min(16, n)).round().astype(int))
     ver = art.header["verification"]
     assert ver["rows"] == len(idx)
-    X = np.array([[float(v) for v in in_rows[i]] for i in idx])
+    X = np.array([[num(v) for v in in_rows[i]] for i in idx])
     np.testing.assert_array_equal(art.tensors[ver["input"]], X)
     schema = art.header["schema"]
     outs = {k: art.tensors[v] for k, v in ver["outputs"].items()}
@@ -304,6 +314,24 @@ EXPECTED_SHAPES = {
     "dist_spline_continue": ("classification", "logistic", 2, 2, 1, ["spline_transformer"], "int64", "x0"),
     "dist_spline_periodic": ("regression", "identity", 3, 1, 1, ["spline_transformer"], None, "x0"),
     "dist_spline_error": ("regression", "identity", 3, 1, 1, ["spline_transformer"], None, "x0"),
+    "impute_mean_indicator": ("regression", "identity", 10, 1, 1,
+                              [("simple_imputer", {"strategy": "mean", "add_indicator": True})], None, "x0"),
+    "impute_median": ("classification", "softmax", 8, 3, 3,
+                      [(True, True), ("simple_imputer", {"strategy": "median", "add_indicator": False})], "int64",
+                      "alcohol"),
+    "impute_most_frequent": ("classification", "softmax", 4, 3, 3,
+                             [("simple_imputer", {"strategy": "most_frequent", "add_indicator": False})], "int64",
+                             "x0"),
+    "impute_constant": ("regression", "identity", 6, 1, 1,
+                        [("simple_imputer", {"strategy": "constant", "add_indicator": True})], None, "x0"),
+    "impute_all_nan_column": ("classification", "logistic", 7, 2, 1,
+                              [("simple_imputer", {"strategy": "mean", "add_indicator": True})], "int64", "x0"),
+    "impute_keep_empty": ("regression", "identity", 6, 1, 1,
+                          [("simple_imputer", {"strategy": "median", "add_indicator": False})], None, "x0"),
+    "impute_missing_indicator": ("classification", "softmax", 4, 3, 3,
+                                 [("missing_indicator", {"error_on_new": True})], "int64", "x0"),
+    "impute_missing_indicator_all": ("regression", "identity", 5, 1, 1,
+                                     ["max_abs_scaler", ("missing_indicator", {"error_on_new": False})], None, "x0"),
 }
 
 
@@ -343,6 +371,18 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert 0 < art.tensors["steps.0.scale"][-1] < 1  # constant column: 1 / unit-variance factor
     if case == "decomp_pca":
         assert np.all(art.tensors["steps.0.components"][:, -1] == 0.0)  # the constant column
+    if case.startswith("impute_"):
+        assert all(i["nullable"] for i in h["schema"]["inputs"])
+        assert np.isnan(art.tensors["verification.input"]).any()
+    else:
+        assert not any(i["nullable"] for i in h["schema"]["inputs"])
+    if case == "impute_all_nan_column":  # column 5 dropped, its indicator kept
+        assert art.tensors["steps.0.keep"].tolist() == [1, 1, 1, 1, 1, 0, 1]
+        assert art.tensors["steps.0.indicator_features"].tolist() == [1, 4, 5]
+    if case in ("impute_constant", "impute_keep_empty"):  # the all-missing column is kept
+        assert art.tensors["steps.0.keep"].tolist() == [1] * 6
+    if case == "impute_missing_indicator_all":
+        assert art.tensors["steps.1.features"].tolist() == [0, 1, 2, 3, 4]
     if case == "decomp_poly_interaction_range":  # max degree 4 > 3 columns: degrees 2 and 3 only
         assert art.tensors["steps.0.powers"].tolist() == [[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]]
 

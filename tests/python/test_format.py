@@ -625,8 +625,9 @@ def test_step_tensors_must_be_finite(name, bad):
     assert code_of(build_file(header, tensors)) == "format"
 
 
-def test_nullable_inputs_are_unsupported_without_a_missing_value_step():
+def test_nullable_inputs_are_accepted():
     header, tensors = minimal_header()
-    ferry.read(build_file(header, tensors))
     header["schema"]["inputs"][1]["nullable"] = True
-    assert code_of(build_file(header, tensors)) == "unsupported"
+    assert ferry.read(build_file(header, tensors)).header["schema"]["inputs"][1]["nullable"] is True
+    header["schema"]["inputs"][1]["nullable"] = 1
+    assert code_of(build_file(header, tensors)) == "format"

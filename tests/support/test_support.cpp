@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 #include "artifact/artifact.hpp"
@@ -29,8 +30,11 @@ RowMatrixXd numeric_columns(const cli::CsvTable& csv, const std::vector<std::str
   RowMatrixXd X(static_cast<Index>(csv.rows.size()), static_cast<Index>(names.size()));
   for (std::size_t j = 0; j < names.size(); ++j) {
     const std::size_t c = column(csv, names[j]);
-    for (std::size_t i = 0; i < csv.rows.size(); ++i)
-      X(static_cast<Index>(i), static_cast<Index>(j)) = std::stod(csv.rows[i][c]);
+    for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+      const std::string& cell = csv.rows[i][c];  // an empty cell is a missing value
+      X(static_cast<Index>(i), static_cast<Index>(j)) =
+          cell.empty() ? std::numeric_limits<double>::quiet_NaN() : std::stod(cell);
+    }
   }
   return X;
 }

@@ -108,6 +108,7 @@ from . import (  # noqa: E402  (the modules use the definitions above)
     discretization,
     distribution,
     function,
+    impute,
     linear,
     normalizer,
     polynomial,
@@ -115,6 +116,7 @@ from . import (  # noqa: E402  (the modules use the definitions above)
     spline,
 )
 from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
+from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
@@ -147,6 +149,8 @@ PREPROCESSORS: Dict[type, Converter] = {
     PowerTransformer: Converter(distribution.convert_power_transformer),
     QuantileTransformer: Converter(distribution.convert_quantile_transformer),
     SplineTransformer: Converter(spline.convert_spline_transformer, spline.check_spline_transformer),
+    SimpleImputer: Converter(impute.convert_simple_imputer),
+    MissingIndicator: Converter(impute.convert_missing_indicator, impute.check_missing_indicator),
 }
 
 #: final estimators, keyed by exact class
@@ -171,6 +175,8 @@ KERNELS: Dict[str, Callable] = {
     "power_transformer": distribution.power_transformer,
     "quantile_transformer": distribution.quantile_transformer,
     "spline_transformer": spline.spline_transformer,
+    "simple_imputer": impute.simple_imputer,
+    "missing_indicator": impute.missing_indicator,
     "linear": linear.linear,
 }
 
