@@ -1108,11 +1108,19 @@ TEST(CorruptionSemantic, NullableInputLoads) {
   Parsed p = parsed("diabetes");
   p.header["schema"]["inputs"][2]["nullable"] = true;
   const Bytes b = p.bytes();
-  const Model m = Model::from_bytes(b.data(), b.size());
+  const ferry::Model m = ferry::Model::from_bytes(b.data(), b.size());
   EXPECT_TRUE(m.schema().inputs[2].nullable);
-  RowMatrixXd X = RowMatrixXd::Zero(1, 10);
+  ferry::RowMatrixXd X = ferry::RowMatrixXd::Zero(1, 10);
   X(0, 2) = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_FERRY_ERROR(m.predict(X), ErrorCode::kValue, "row 0: a missing value reached the estimator in column \"x2\"");
+  try {
+    (void)m.predict(X);
+    ADD_FAILURE() << "a NaN reached the estimator without an error";
+  } catch (const ferry::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kValue);
+    EXPECT_NE(std::string(e.what()).find("row 0: a missing value reached the estimator in column \"x2\""),
+              std::string::npos)
+        << e.what();
+  }
   p.header["schema"]["inputs"][2]["nullable"] = 1;
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "nullable");
 }
