@@ -34,22 +34,12 @@ const std::vector<std::string> kCases = {
 std::string case_dir(const std::string& name) { return test::source_path("tests/data/" + name); }
 
 // A shipped case, parsed, so a test can edit its header and tensors and write it again.
-struct Parsed {
-  json header;
-  std::map<std::string, fa::Tensor> tensors;
-
-  explicit Parsed(const std::string& name) {
-    const auto bytes = fa::read_file(case_dir(name) + "/model.ferry");
-    fa::Artifact a = fa::read(bytes.data(), bytes.size());
-    header = std::move(a.header);
-    tensors = std::move(a.tensors);
+struct Parsed : test::EditableArtifact {
+  explicit Parsed(const std::string& name) : EditableArtifact(from_case("tests/data/" + name)) {
     header.erase("verification");  // edits change outputs; the checks below are about loading
     for (auto it = tensors.begin(); it != tensors.end();)
       it = it->first.rfind("verification.", 0) == 0 ? tensors.erase(it) : std::next(it);
   }
-
-  json& step() { return header["pipeline"][0]; }
-  json& params() { return step()["params"]; }
 
   std::vector<double> values(const std::string& tensor) const {
     const fa::Tensor& t = tensors.at(tensor);
@@ -63,18 +53,9 @@ struct Parsed {
   void set(const std::string& tensor, std::vector<std::int64_t> shape, const std::vector<double>& v) {
     tensors[tensor] = fa::make_float64(std::move(shape), v.data());
   }
-
-  Model load() const {
-    const auto bytes = fa::write(header, tensors);
-    return Model::from_bytes(bytes.data(), bytes.size());
-  }
 };
 
-RowMatrixXd case_input(const std::string& name, const Model& model) {
-  std::vector<std::string> names;
-  for (const auto& c : model.schema().inputs) names.push_back(c.name);
-  return test::numeric_columns(test::read_csv_file(case_dir(name) + "/input.csv"), names);
-}
+RowMatrixXd case_input(const std::string& name, const Model& model) { return test::case_input("tests/data/" + name, model); }
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

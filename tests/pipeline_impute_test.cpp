@@ -25,16 +25,7 @@ namespace fa = artifact;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct Parsed {
-  json header;
-  std::map<std::string, fa::Tensor> tensors;
-
-  json& step(std::size_t i = 0) { return header["pipeline"][i]; }
-  json& params(std::size_t i = 0) { return step(i)["params"]; }
-  Model load() const {
-    const std::vector<std::uint8_t> bytes = fa::write(header, tensors);
-    return Model::from_bytes(bytes.data(), bytes.size());
-  }
+struct Parsed : test::EditableArtifact {
   void set_int64(const std::string& name, std::vector<std::int64_t> v) {
     tensors[name] = fa::make_int64({static_cast<std::int64_t>(v.size())}, v.data());
   }
@@ -46,17 +37,9 @@ struct Parsed {
   }
 };
 
-Parsed parsed(const std::string& name) {
-  const std::vector<std::uint8_t> b = test::read_bytes(test::source_path("tests/data/" + name + "/model.ferry"));
-  fa::Artifact a = fa::read(b.data(), b.size());
-  return {std::move(a.header), std::move(a.tensors)};
-}
+Parsed parsed(const std::string& name) { return {test::EditableArtifact::from_case("tests/data/" + name)}; }
 
-RowMatrixXd input_of(const std::string& name, const Model& model) {
-  std::vector<std::string> names;
-  for (const auto& c : model.schema().inputs) names.push_back(c.name);
-  return test::numeric_columns(test::read_csv_file(test::source_path("tests/data/" + name + "/input.csv")), names);
-}
+RowMatrixXd input_of(const std::string& name, const Model& model) { return test::case_input("tests/data/" + name, model); }
 
 Model load_case(const std::string& name) { return Model::load(test::source_path("tests/data/" + name + "/model.ferry")); }
 

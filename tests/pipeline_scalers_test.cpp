@@ -24,23 +24,9 @@ using nlohmann::json;
 namespace fa = artifact;
 
 // A shipped case, parsed so a test can edit its header and tensors and load the result.
-struct Parsed {
-  json header;
-  std::map<std::string, fa::Tensor> tensors;
+using Parsed = test::EditableArtifact;
 
-  json& step() { return header["pipeline"][0]; }
-  json& params() { return step()["params"]; }
-  Model load() const {
-    const std::vector<std::uint8_t> bytes = fa::write(header, tensors);
-    return Model::from_bytes(bytes.data(), bytes.size());
-  }
-};
-
-Parsed parsed(const std::string& name) {
-  const std::vector<std::uint8_t> b = test::read_bytes(test::source_path("tests/data/" + name + "/model.ferry"));
-  fa::Artifact a = fa::read(b.data(), b.size());
-  return {std::move(a.header), std::move(a.tensors)};
-}
+Parsed parsed(const std::string& name) { return Parsed::from_case("tests/data/" + name); }
 
 std::vector<double> values_of(const fa::Tensor& t) {
   std::vector<double> v(static_cast<std::size_t>(t.count()));
@@ -54,11 +40,7 @@ void set_value(Parsed& p, const std::string& tensor, std::size_t i, double value
   p.tensors[tensor] = fa::make_float64(p.tensors.at(tensor).shape, v.data());
 }
 
-RowMatrixXd input_of(const std::string& name, const Model& model) {
-  std::vector<std::string> names;
-  for (const auto& c : model.schema().inputs) names.push_back(c.name);
-  return test::numeric_columns(test::read_csv_file(test::source_path("tests/data/" + name + "/input.csv")), names);
-}
+RowMatrixXd input_of(const std::string& name, const Model& model) { return test::case_input("tests/data/" + name, model); }
 
 Model load_case(const std::string& name) {
   return Model::load(test::source_path("tests/data/" + name + "/model.ferry"));

@@ -39,6 +39,25 @@ RowMatrixXd numeric_columns(const cli::CsvTable& csv, const std::vector<std::str
   return X;
 }
 
+RowMatrixXd case_input(const std::string& case_dir, const Model& model) {
+  std::vector<std::string> names;
+  for (const auto& c : model.schema().inputs) names.push_back(c.name);
+  return numeric_columns(read_csv_file(source_path(case_dir + "/input.csv")), names);
+}
+
+EditableArtifact EditableArtifact::from_case(const std::string& case_dir) {
+  const auto b = read_bytes(source_path(case_dir + "/model.ferry"));
+  artifact::Artifact a = artifact::read(b.data(), b.size());
+  return {std::move(a.header), std::move(a.tensors)};
+}
+
+std::vector<std::uint8_t> EditableArtifact::bytes() const { return artifact::write(header, tensors); }
+
+Model EditableArtifact::load() const {
+  const auto b = bytes();
+  return Model::from_bytes(b.data(), b.size());
+}
+
 std::vector<std::string> golden_cases() {
   namespace fs = std::filesystem;
   std::vector<std::string> cases;

@@ -5,9 +5,15 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "artifact/artifact.hpp"
 #include "cli/csv.hpp"
 #include "ferry/error.hpp"
 #include "ferry/matrix.hpp"
+#include "ferry/model.hpp"
 
 // Asserts that `statement` throws ferry::Error with this code and a message containing
 // `substring` (the column, row, tensor or offset it must name).
@@ -30,6 +36,22 @@ cli::CsvTable read_csv_file(const std::string& path);
 std::size_t column(const cli::CsvTable& csv, const std::string& name);
 // The named columns as numbers, in the given order.
 RowMatrixXd numeric_columns(const cli::CsvTable& csv, const std::vector<std::string>& names);
+
+// A shipped case's input.csv, columns in the model's input order (empty cells are NaN).
+RowMatrixXd case_input(const std::string& case_dir, const Model& model);
+
+// An artifact opened for editing: change header JSON or tensors, then load() or bytes().
+struct EditableArtifact {
+  nlohmann::json header;  // without "tensors"
+  std::map<std::string, artifact::Tensor> tensors;
+
+  // `case_dir` relative to the repository, e.g. "tests/data/scaler_minmax".
+  static EditableArtifact from_case(const std::string& case_dir);
+  std::vector<std::uint8_t> bytes() const;
+  Model load() const;
+  nlohmann::json& step(std::size_t i = 0) { return header["pipeline"][i]; }
+  nlohmann::json& params(std::size_t i = 0) { return step(i)["params"]; }
+};
 
 // Every directory under artifacts/ and tests/data/ that holds model.ferry, input.csv and
 // expected.csv, relative to the repository.
