@@ -93,6 +93,23 @@ TEST_P(Golden, TransformMatchesScikitLearn) {
   EXPECT_LE(worst, kTolerance) << GetParam();
 }
 
+// Each row alone gives exactly its row of the batch, transform and scores alike: no step or
+// estimator may depend on the batch a row comes in.
+TEST_P(Golden, EachRowAloneEqualsTheBatch) {
+  const std::string dir = test::source_path(GetParam());
+  const Model model = Model::load(dir + "/model.ferry");
+  const RowMatrixXd X = test::case_input(GetParam(), model);
+  const RowMatrixXd batch = model.transform(X);
+  const RowMatrixXd scores = model.predict(X).scores;
+  for (Index i = 0; i < X.rows(); ++i) {
+    const RowMatrixXd one = X.row(i);
+    const RowMatrixXd transformed = model.transform(one);
+    ASSERT_EQ(transformed.rows(), 1);
+    EXPECT_EQ(transformed, batch.row(i)) << "row " << i;
+    EXPECT_EQ(model.predict(one).scores, scores.row(i)) << "row " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Artifacts, Golden, ::testing::ValuesIn(test::golden_cases()),
                          [](const auto& param_info) {
                            std::string name = param_info.param;

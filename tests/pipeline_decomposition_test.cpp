@@ -57,24 +57,6 @@ const char* const kCases[] = {
 // ---------------------------------------------------------------------------------------
 // Every case: one row at a time gives the rows of the batch, bit for bit; float input works.
 
-TEST(DecompositionSteps, SingleRowsEqualTheBatch) {
-  for (const char* name : kCases) {
-    SCOPED_TRACE(name);
-    const Model model = Model::load(test::source_path(std::string("tests/data/") + name + "/model.ferry"));
-    const RowMatrixXd X = input_of(name, model);
-    const RowMatrixXd batch = model.transform(X);
-    const Prediction all = model.predict(X);
-    for (Index i = 0; i < X.rows(); ++i) {
-      const RowMatrixXd row = X.row(i);
-      const RowMatrixXd one = model.transform(row);
-      ASSERT_EQ(one.rows(), 1);
-      EXPECT_EQ(one, batch.row(i)) << "row " << i;
-      // Scores too: the linear estimator computes each row on its own, whatever the batch.
-      EXPECT_EQ(model.predict(row).scores, all.scores.row(i)) << "row " << i;
-    }
-  }
-}
-
 TEST(DecompositionSteps, FloatInputIsWidenedExactly) {
   for (const char* name : kCases) {
     SCOPED_TRACE(name);

@@ -66,21 +66,6 @@ class DistributionCase : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DistributionCase, RewrittenWithoutVerificationStillLoads) { EXPECT_NO_THROW(Parsed(GetParam()).load()); }
 
-TEST_P(DistributionCase, EachRowAloneEqualsTheBatch) {
-  const Model model = Model::load(case_dir(GetParam()) + "/model.ferry");
-  const RowMatrixXd X = case_input(GetParam(), model);
-  const RowMatrixXd batch = model.transform(X);
-  const RowMatrixXd scores = model.predict(X).scores;
-  for (Index i = 0; i < X.rows(); ++i) {
-    const RowMatrixXd one = X.row(i);
-    EXPECT_EQ(model.transform(one), batch.row(i)) << "row " << i;
-    // The estimator's matrix product may sum in another order for one row than for many.
-    EXPECT_LE((model.predict(one).scores - scores.row(i)).cwiseAbs().maxCoeff(),
-              1e-12 * std::max(1.0, scores.row(i).cwiseAbs().maxCoeff()))
-        << "row " << i;
-  }
-}
-
 TEST_P(DistributionCase, FloatInputIsWidenedFirst) {
   const Model model = Model::load(case_dir(GetParam()) + "/model.ferry");
   const RowMatrixXf Xf = case_input(GetParam(), model).cast<float>();

@@ -74,23 +74,6 @@ TEST(Impute, ShippedCasesLoadVerifyAndAreNullable) {
   }
 }
 
-TEST(Impute, SingleRowEqualsTheBatchRow) {
-  for (const auto& [name, type] : kTypes) {
-    SCOPED_TRACE(name);
-    const Model model = load_case(name);
-    const RowMatrixXd X = input_of(name, model);
-    const RowMatrixXd batch = model.transform(X);
-    const Prediction all = model.predict(X);
-    for (Index i = 0; i < X.rows(); ++i) {
-      const RowMatrixXd row = X.row(i);
-      const RowMatrixXd one = model.transform(row);
-      ASSERT_EQ(one.rows(), 1);
-      EXPECT_EQ(one.row(0), batch.row(i)) << "row " << i;
-      EXPECT_EQ(model.predict(row).scores.row(0), all.scores.row(i)) << "row " << i;
-    }
-  }
-}
-
 TEST(Impute, FloatInputIsWidenedToDouble) {
   for (const auto& [name, type] : kTypes) {
     SCOPED_TRACE(name);

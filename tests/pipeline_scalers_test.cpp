@@ -83,20 +83,6 @@ TEST(Scalers, ShippedCasesLoadAndVerify) {
 // One row at a time gives the batch's rows exactly, and float input is the same as its
 // values widened to double.
 
-TEST(Scalers, SingleRowEqualsTheBatchRow) {
-  for (const char* name : kCases) {
-    SCOPED_TRACE(name);
-    const Model model = load_case(name);
-    const RowMatrixXd X = input_of(name, model);
-    const RowMatrixXd batch = model.transform(X);
-    for (Index i = 0; i < X.rows(); ++i) {
-      const RowMatrixXd one = model.transform(RowMatrixXd(X.row(i)));
-      ASSERT_EQ(one.rows(), 1);
-      EXPECT_EQ(one.row(0), batch.row(i)) << "row " << i;
-    }
-  }
-}
-
 TEST(Scalers, FloatInputIsWidenedToDouble) {
   for (const char* name : kCases) {
     SCOPED_TRACE(name);

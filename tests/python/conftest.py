@@ -380,3 +380,11 @@ def make_artifacts():
 def small_file():
     header, tensors = minimal_header()
     return build_file(header, tensors)
+
+
+def convert_and_run(est, X):
+    """Convert a fitted transformer as the exporter does and run its numpy kernel on X."""
+    from ferry.converters import KERNELS, PREPROCESSORS
+
+    step = PREPROCESSORS[type(est)].convert(est, "steps[0]: " + type(est).__name__)
+    return step, KERNELS[step.type]({"type": step.type, "params": step.params}, step.tensors, X)

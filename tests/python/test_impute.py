@@ -14,9 +14,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Normalizer, StandardScaler
 
 import ferry
-from ferry.converters import KERNELS, PREPROCESSORS, ConversionError
+from ferry.converters import KERNELS, ConversionError
 from ferry.exporter import evaluate
-from conftest import build_file, minimal_header
+from conftest import build_file, convert_and_run, minimal_header
 
 
 def _data(seed=0, n=60, m=6):
@@ -31,12 +31,6 @@ def _data(seed=0, n=60, m=6):
     X[7, :] = np.nan
     test = np.vstack([X, np.full((2, m), np.nan), X[:5] * 1e6, np.where(np.eye(m, dtype=bool), np.nan, 1.0)])
     return X, test
-
-
-def _kernel(est, X):
-    step = PREPROCESSORS[type(est)].convert(est, "steps[0]: " + type(est).__name__)
-    header = {"type": step.type, "params": step.params}
-    return step, KERNELS[step.type](header, step.tensors, X)
 
 
 IMPUTERS = [
@@ -58,7 +52,7 @@ IMPUTERS = [
 def test_simple_imputer_kernel_is_scikit_learns_transform(est):
     X, test = _data()
     est = clone(est).fit(X)
-    step, Z = _kernel(est, test)
+    step, Z = convert_and_run(est, test)
     want = est.transform(test)
     assert Z.shape == want.shape == (len(test), step.n_features_out)
     np.testing.assert_array_equal(Z, want)  # copies and comparisons only: exact
@@ -68,7 +62,7 @@ def test_simple_imputer_kernel_is_scikit_learns_transform(est):
 def test_simple_imputer_drops_columns_all_missing_at_fit():
     X, test = _data()
     est = SimpleImputer(add_indicator=True).fit(X)
-    step, _ = _kernel(est, test)
+    step, _ = convert_and_run(est, test)
     assert list(step.tensors["keep"]) == [1, 1, 1, 1, 0, 1]
     assert step.tensors["statistics"][4] == 0.0
     assert list(step.tensors["indicator_features"]) == [0, 1, 2, 3, 4, 5]  # the whole NaN row
@@ -85,31 +79,31 @@ def test_missing_indicator_kernel_is_scikit_learns_transform(est):
     est = clone(est).fit(X)
     ok = test[:, [2, 5]]
     rows = test[~np.any(np.isnan(ok), axis=1)] if est.error_on_new else test
-    _, Z = _kernel(est, rows)
+    _, Z = convert_and_run(est, rows)
     np.testing.assert_array_equal(Z, est.transform(rows).astype(np.float64))
     if est.features == "missing-only" and est.error_on_new:
         with pytest.raises(ValueError):
             est.transform(test)
         with pytest.raises(ValueError, match="error_on_new"):
-            _kernel(est, test)
+            convert_and_run(est, test)
 
 
 def test_converters_refuse_what_they_cannot_represent():
     X, _ = _data()
     Xz = np.where(np.isnan(X), 0.0, X)
     with pytest.raises(ConversionError, match=r"SimpleImputer: missing_values=0 is not supported; ferry imputes only NaN"):
-        _kernel(SimpleImputer(missing_values=0).fit(Xz), Xz)
+        convert_and_run(SimpleImputer(missing_values=0).fit(Xz), Xz)
     with pytest.raises(ConversionError, match=r"MissingIndicator: missing_values=-1 is not supported"):
-        _kernel(MissingIndicator(missing_values=-1).fit(Xz), Xz)
+        convert_and_run(MissingIndicator(missing_values=-1).fit(Xz), Xz)
     with pytest.raises(ConversionError, match="fill value is not finite"):
-        _kernel(SimpleImputer(strategy="constant", fill_value=np.inf).fit(X), X)
+        convert_and_run(SimpleImputer(strategy="constant", fill_value=np.inf).fit(X), X)
     with pytest.raises(ConversionError, match="every column was all-missing"):
-        _kernel(SimpleImputer().fit(np.full((4, 2), np.nan)), X[:, :2])
+        convert_and_run(SimpleImputer().fit(np.full((4, 2), np.nan)), X[:, :2])
     with pytest.raises(ConversionError, match="no column had a missing value at fit"):
-        _kernel(MissingIndicator().fit(Xz), Xz)
+        convert_and_run(MissingIndicator().fit(Xz), Xz)
     S = np.array([["a", "b"], ["a", np.nan]], dtype=object)
     with pytest.raises(ConversionError, match="not numeric"):
-        _kernel(SimpleImputer(strategy="most_frequent").fit(S), S)
+        convert_and_run(SimpleImputer(strategy="most_frequent").fit(S), S)
 
 
 def test_missing_indicator_sparse_is_refused(tmp_path):

@@ -16,9 +16,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler
 
 import ferry
-from ferry.converters import KERNELS, PREPROCESSORS, ConversionError
+from ferry.converters import KERNELS, ConversionError
 from ferry.exporter import evaluate
-from conftest import build_file, minimal_header
+from conftest import build_file, convert_and_run, minimal_header
 
 
 def _data(seed=0, n=40, m=7):
@@ -36,12 +36,6 @@ def _data(seed=0, n=40, m=7):
         rng.normal(size=(5, m)) * 1e6,
     ])
     return X, test
-
-
-def _kernel(est, X):
-    step = PREPROCESSORS[type(est)].convert(est, "steps[0]: " + type(est).__name__)
-    header = {"type": step.type, "params": step.params}
-    return step, KERNELS[step.type](header, step.tensors, X)
 
 
 ESTIMATORS = [
@@ -71,7 +65,7 @@ ESTIMATORS = [
 def test_kernel_is_scikit_learns_transform(est, m):
     X, test = _data(m=m)
     est = clone(est).fit(X)
-    step, got = _kernel(est, test)
+    step, got = convert_and_run(est, test)
     assert step.n_features_in == step.n_features_out == m
     want = est.transform(test)
     # Bit for bit on a row-major array: the same operations in the same order.
@@ -84,7 +78,7 @@ def test_normalizer_on_a_dataframe_is_within_rounding(norm):
     row-major array; the step follows the row-major order, which differs in the last bits."""
     data = datasets.load_breast_cancer(as_frame=True).data
     est = Normalizer(norm=norm).fit(data)
-    _, got = _kernel(est, data.to_numpy())
+    _, got = convert_and_run(est, data.to_numpy())
     want = est.transform(data)
     np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)  # docs/supported.md: at most 5.4e-16
     row_major = Normalizer(norm=norm).fit(np.ascontiguousarray(data.to_numpy()))
@@ -94,24 +88,24 @@ def test_normalizer_on_a_dataframe_is_within_rounding(norm):
 def test_zero_scales_are_replaced_by_one():
     X, _ = _data()
     X[:, 4] = 0.0
-    assert _kernel(MaxAbsScaler().fit(X), X)[0].tensors["scale"][4] == 1.0
-    robust = _kernel(RobustScaler().fit(X), X)[0]
+    assert convert_and_run(MaxAbsScaler().fit(X), X)[0].tensors["scale"][4] == 1.0
+    robust = convert_and_run(RobustScaler().fit(X), X)[0]
     assert robust.tensors["scale"][2] == 1.0 and robust.tensors["scale"][4] == 1.0
-    minmax = _kernel(MinMaxScaler(feature_range=(-1, 3)).fit(X), X)[0]
+    minmax = convert_and_run(MinMaxScaler(feature_range=(-1, 3)).fit(X), X)[0]
     assert minmax.tensors["scale"][2] == 4.0
 
 
 def test_params_and_tensors():
     X, _ = _data()
-    s = _kernel(MinMaxScaler(feature_range=(-2, 3), clip=True).fit(X), X)[0]
+    s = convert_and_run(MinMaxScaler(feature_range=(-2, 3), clip=True).fit(X), X)[0]
     assert s.type == "min_max_scaler" and s.params == {"feature_range": [-2.0, 3.0], "clip": True}
     assert sorted(s.tensors) == ["min", "scale"]
-    s = _kernel(RobustScaler(with_centering=False).fit(X), X)[0]
+    s = convert_and_run(RobustScaler(with_centering=False).fit(X), X)[0]
     assert s.params == {"with_centering": False, "with_scaling": True} and sorted(s.tensors) == ["scale"]
-    s = _kernel(RobustScaler(with_scaling=False).fit(X), X)[0]
+    s = convert_and_run(RobustScaler(with_scaling=False).fit(X), X)[0]
     assert sorted(s.tensors) == ["center"]
-    assert _kernel(Normalizer("max").fit(X), X)[0].params == {"norm": "max"}
-    s = _kernel(Binarizer(threshold=2).fit(X), X)[0]
+    assert convert_and_run(Normalizer("max").fit(X), X)[0].params == {"norm": "max"}
+    s = convert_and_run(Binarizer(threshold=2).fit(X), X)[0]
     assert s.params == {"threshold": 2.0} and isinstance(s.params["threshold"], float) and s.tensors == {}
 
 
@@ -121,30 +115,30 @@ def test_params_and_tensors():
 def test_converters_refuse_what_they_cannot_represent():
     X, _ = _data()
     with pytest.raises(ConversionError, match=r"steps\[0\]: Binarizer: threshold=inf is not supported"):
-        _kernel(Binarizer(threshold=np.inf).fit(X), X)
+        convert_and_run(Binarizer(threshold=np.inf).fit(X), X)
     with pytest.raises(ConversionError, match="threshold=nan"):
-        _kernel(Binarizer(threshold=float("nan")).fit(X), X)
+        convert_and_run(Binarizer(threshold=float("nan")).fit(X), X)
     est = Normalizer().fit(X)
     est.norm = "l3"
     with pytest.raises(ConversionError, match="norm='l3' is not supported; use one of l1, l2, max"):
-        _kernel(est, X)
+        convert_and_run(est, X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(ConversionError, match=r"feature_range=\(0, inf\) must be finite"):
-            _kernel(MinMaxScaler(feature_range=(0, np.inf)).fit(X), X)
+            convert_and_run(MinMaxScaler(feature_range=(0, np.inf)).fit(X), X)
         # unit_variance with an empty quantile range divides by zero: scale_ is infinite.
         est = RobustScaler(quantile_range=(50.0, 50.0), unit_variance=True).fit(X)
         with pytest.raises(ConversionError, match=r"scale_ is not finite \(unit_variance=True with quantile_range"):
-            _kernel(est, X)
+            convert_and_run(est, X)
         # A column without any value: nan statistics.
         Xn = X.copy()
         Xn[:, 1] = np.nan
         with pytest.raises(ConversionError, match="RobustScaler: center_ is not finite"):
-            _kernel(RobustScaler().fit(Xn), X)
+            convert_and_run(RobustScaler().fit(Xn), X)
         with pytest.raises(ConversionError, match="MinMaxScaler: scale_ is not finite"):
-            _kernel(MinMaxScaler().fit(Xn), X)
+            convert_and_run(MinMaxScaler().fit(Xn), X)
         with pytest.raises(ConversionError, match="MaxAbsScaler: scale_ is not finite"):
-            _kernel(MaxAbsScaler().fit(Xn), X)
+            convert_and_run(MaxAbsScaler().fit(Xn), X)
 
 
 def test_export_refuses_through_the_exporter(tmp_path):
