@@ -23,6 +23,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from . import format as _format
+from sklearn.preprocessing import OneHotEncoder
+
+from .converters import encoders
 from .converters import ESTIMATORS, KERNELS, PREPROCESSORS, ConvertedEstimator, ConvertedStep, class_labels
 
 __all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices"]
@@ -115,6 +118,10 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
             reason = conv.check(obj)
             if reason:
                 problems.append(f"{label} ({reason})")
+        if type(obj) is OneHotEncoder and not final and encoders.sparse_output(obj):
+            reason = encoders.sparse_followers_problem([o for _, o in leaves[i + 1:]])
+            if reason:
+                problems.append(f"{label} ({reason})")
     if problems:
         raise UnsupportedModelError(problems)
 
@@ -148,14 +155,15 @@ def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
 #: step types that map NaN to NaN elementwise (and touch no other column), so an imputer
 #: after them still sees the missing values of the inputs
 _NAN_PRESERVING = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler")
-_IMPUTERS = ("simple_imputer", "missing_indicator")
+#: step types that take a missing value as an input (imputers; encoders: a category or unknown)
+_NAN_ACCEPTING = ("simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder")
 
 
 def nullable_inputs(steps: List[ConvertedStep]) -> bool:
     """Whether the inputs may be missing (NaN): the first preprocessing step that is not
-    one of _NAN_PRESERVING is a simple_imputer or missing_indicator (docs/format.md 3.2)."""
+    one of _NAN_PRESERVING is one of _NAN_ACCEPTING (docs/format.md 3.2)."""
     for s in steps:
-        if s.type in _IMPUTERS:
+        if s.type in _NAN_ACCEPTING:
             return True
         if s.type not in _NAN_PRESERVING:
             return False

@@ -90,9 +90,12 @@ PREPROCESSING_TYPES = (
     "standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer",
     "polynomial_features", "linear_projection", "function_transformer",
     "kbins_discretizer", "power_transformer", "quantile_transformer", "spline_transformer",
-    "simple_imputer", "missing_indicator",
+    "simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder",
 )
 IMPUTER_STRATEGIES = ("mean", "median", "most_frequent", "constant")
+ONE_HOT_UNKNOWN = ("error", "ignore", "infrequent_if_exist")
+ORDINAL_UNKNOWN = ("error", "use_encoded_value")
+MISSING_CATEGORIES = ("nan", "none")
 ESTIMATOR_TYPES = ("linear",)
 LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
 NORMS = ("l1", "l2", "max")
@@ -949,6 +952,103 @@ def _check_missing_indicator(where, step, tensors, table, referenced):
     _check_unknown_refs(where, st, ("features",), table, referenced)
 
 
+def _check_categories(where, step, tensors, table, referenced):
+    """params.categories / params.missing and tensor numeric_categories (section 4.18);
+    returns the number of categories of each column, missing category included."""
+    n = step["n_features_in"]
+    params, st = step["params"], step["tensors"]
+    cats, missing = params.get("categories"), params.get("missing")
+    if not (_is_arr(cats) and len(cats) == n):
+        _fail("format", f"{where}: params.categories is missing or not an array of n_features_in entries")
+    if not (_is_arr(missing) and len(missing) == n):
+        _fail("format", f"{where}: params.missing is missing or not an array of n_features_in entries")
+    counts, n_numeric, any_numeric = [], 0, False
+    for j, (entry, miss) in enumerate(zip(cats, missing)):
+        if miss is not None and not (_is_str(miss) and miss in MISSING_CATEGORIES):
+            _fail("format", f"{where}: params.missing[{j}] is not null, \"nan\" or \"none\"")
+        if _is_arr(entry):
+            if not all(_is_str(v) for v in entry):
+                _fail("format", f"{where}: params.categories[{j}] holds a value that is not a string")
+            if len(set(entry)) != len(entry):
+                _fail("format", f"{where}: params.categories[{j}] repeats a category")
+            c = len(entry)
+        elif _is_int(entry) and entry >= 0:
+            any_numeric = True
+            c = entry
+            n_numeric += c
+        else:
+            _fail("format", f"{where}: params.categories[{j}] is neither an array of strings nor an integer >= 0")
+        c += miss is not None
+        if c == 0:
+            _fail("format", f"{where}: column {j} has no category")
+        counts.append(c)
+    if not any_numeric and "numeric_categories" in st:
+        _fail("format", f"{where}: tensor 'numeric_categories' present although no column has numeric categories")
+    values = _tensor_ref(where, st, "numeric_categories", tensors, table, referenced, "float64", [n_numeric],
+                         any_numeric)
+    _finite(where, "numeric_categories", values)
+    pos = 0
+    for j, entry in enumerate(cats):
+        if _is_arr(entry):
+            continue
+        col = values[pos: pos + entry]
+        bad = np.flatnonzero(np.diff(col) <= 0)
+        if bad.size:
+            _fail("format", f"{where}: tensor 'numeric_categories' is not strictly increasing in column {j}")
+        pos += entry
+    return counts
+
+
+def _check_one_hot_encoder(where, step, tensors, table, referenced):
+    n, n_out = step["n_features_in"], step["n_features_out"]
+    params, st = step["params"], step["tensors"]
+    handle = params.get("handle_unknown")
+    if not (_is_str(handle) and handle in ONE_HOT_UNKNOWN):
+        _fail("format", f"{where}: params.handle_unknown {handle!r} is not one of {', '.join(ONE_HOT_UNKNOWN)}")
+    counts = _check_categories(where, step, tensors, table, referenced)
+    outputs = _tensor_ref(where, st, "outputs", tensors, table, referenced, "int64", [sum(counts)], True)
+    unknown = _tensor_ref(where, st, "unknown", tensors, table, referenced, "int64", [n], True)
+    total, base = 0, 0
+    for j, c in enumerate(counts):
+        block = outputs[base: base + c]
+        base += c
+        if np.any(block < -1):
+            _fail("format", f"{where}: tensor 'outputs' has a value below -1 in column {j}")
+        if unknown[j] < -1:
+            _fail("format", f"{where}: tensor 'unknown' has {int(unknown[j])} at [{j}], below -1")
+        if handle != "infrequent_if_exist" and unknown[j] != -1:
+            _fail("format", f"{where}: tensor 'unknown' must be -1 at [{j}] with handle_unknown '{handle}'")
+        width = int(max(np.max(block), unknown[j])) + 1
+        if width > n_out - total:
+            _fail("format", f"{where}: column {j} outputs more columns than n_features_out leaves")
+        hit = set(int(v) for v in block if v >= 0)
+        if len(hit) != width:
+            _fail("format", f"{where}: column {j}: output column {min(set(range(width)) - hit)} is the output of "
+                            "no category")
+        total += width
+    if total != n_out:
+        _fail("format", f"{where}: the categories give {total} output columns, n_features_out is {n_out}")
+    _check_unknown_refs(where, st, ("numeric_categories", "outputs", "unknown"), table, referenced)
+
+
+def _check_ordinal_encoder(where, step, tensors, table, referenced):
+    _check_same_width(where, step)
+    params, st = step["params"], step["tensors"]
+    handle = params.get("handle_unknown")
+    if not (_is_str(handle) and handle in ORDINAL_UNKNOWN):
+        _fail("format", f"{where}: params.handle_unknown {handle!r} is not one of {', '.join(ORDINAL_UNKNOWN)}")
+    for key in ("unknown_value", "encoded_missing_value"):
+        if key not in params:
+            _fail("format", f"{where}: params.{key} is missing")
+        v = params[key]
+        if v is not None and _finite_number(v) is None:
+            _fail("format", f"{where}: params.{key} is not a finite number or null")
+    if handle == "error" and params["unknown_value"] is not None:
+        _fail("format", f"{where}: params.unknown_value must be null with handle_unknown 'error'")
+    _check_categories(where, step, tensors, table, referenced)
+    _check_unknown_refs(where, st, ("numeric_categories",), table, referenced)
+
+
 _PREPROCESSING_CHECKS = {
     "standard_scaler": _check_standard_scaler,
     "min_max_scaler": _check_min_max_scaler,
@@ -965,6 +1065,8 @@ _PREPROCESSING_CHECKS = {
     "spline_transformer": _check_spline_transformer,
     "simple_imputer": _check_simple_imputer,
     "missing_indicator": _check_missing_indicator,
+    "one_hot_encoder": _check_one_hot_encoder,
+    "ordinal_encoder": _check_ordinal_encoder,
 }
 assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
 

@@ -30,6 +30,8 @@ constexpr Entry kSteps[] = {
     {"quantile_transformer", make_quantile_transformer},
     {"simple_imputer", make_simple_imputer},
     {"missing_indicator", make_missing_indicator},
+    {"one_hot_encoder", make_one_hot_encoder},
+    {"ordinal_encoder", make_ordinal_encoder},
     {"spline_transformer", make_spline_transformer},
 };
 

@@ -107,6 +107,7 @@ from . import (  # noqa: E402  (the modules use the definitions above)
     decomposition,
     discretization,
     distribution,
+    encoders,
     function,
     impute,
     linear,
@@ -125,6 +126,8 @@ from sklearn.preprocessing import (  # noqa: E402
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
+    OneHotEncoder,
+    OrdinalEncoder,
     PolynomialFeatures,
     PowerTransformer,
     QuantileTransformer,
@@ -151,6 +154,8 @@ PREPROCESSORS: Dict[type, Converter] = {
     SplineTransformer: Converter(spline.convert_spline_transformer, spline.check_spline_transformer),
     SimpleImputer: Converter(impute.convert_simple_imputer),
     MissingIndicator: Converter(impute.convert_missing_indicator, impute.check_missing_indicator),
+    OneHotEncoder: Converter(encoders.convert_one_hot_encoder, encoders.check_encoder),
+    OrdinalEncoder: Converter(encoders.convert_ordinal_encoder, encoders.check_encoder),
 }
 
 #: final estimators, keyed by exact class
@@ -177,6 +182,8 @@ KERNELS: Dict[str, Callable] = {
     "spline_transformer": spline.spline_transformer,
     "simple_imputer": impute.simple_imputer,
     "missing_indicator": impute.missing_indicator,
+    "one_hot_encoder": encoders.one_hot_encoder,
+    "ordinal_encoder": encoders.ordinal_encoder,
     "linear": linear.linear,
 }
 

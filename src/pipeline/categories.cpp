@@ -1,0 +1,120 @@
+#include "pipeline/categories.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "pipeline/step_inputs.hpp"
+
+namespace ferry {
+namespace {
+
+// A column's category count is bounded like a width, so sums over columns stay far from overflow.
+constexpr std::int64_t kMaxCategories = std::int64_t{1} << 24;
+
+}  // namespace
+
+Categories::Categories(const StepInputs& in) {
+  const Index n = in.n_features_in();
+  const nlohmann::json& cats = in.params().array("categories");
+  const nlohmann::json& missing = in.params().array("missing");
+  if (static_cast<Index>(cats.size()) != n) in.invalid("params.categories must hold one entry per input column");
+  if (static_cast<Index>(missing.size()) != n) in.invalid("params.missing must hold one entry per input column");
+  columns_.resize(static_cast<std::size_t>(n));
+  Index n_numeric = 0;
+  bool any_numeric = false;
+  for (Index j = 0; j < n; ++j) {
+    const std::size_t u = static_cast<std::size_t>(j);
+    Column& c = columns_[u];
+    const nlohmann::json& m = missing[u];
+    if (m.is_null())
+      c.missing = Missing::kAbsent;
+    else if (m.is_string() && m.get<std::string>() == "nan")
+      c.missing = Missing::kNaN;
+    else if (m.is_string() && m.get<std::string>() == "none")
+      c.missing = Missing::kNone;
+    else
+      in.invalid(fmt::format("params.missing[{}] is not null, \"nan\" or \"none\"", j));
+    const nlohmann::json& e = cats[u];
+    // Every input column must be asked: the loader refuses text reaching a step that did not.
+    const bool text_input = in.is_text(j);
+    if (e.is_array()) {
+      if (!text_input)
+        in.invalid(fmt::format("params.categories[{}] holds text categories but input column {} is numeric", j, j));
+      if (static_cast<std::int64_t>(e.size()) > kMaxCategories)
+        in.invalid(fmt::format("params.categories[{}] has more than {} categories", j, kMaxCategories));
+      c.text = true;
+      c.count = static_cast<Index>(e.size());
+      std::vector<Index> codes;
+      codes.reserve(e.size());
+      Index top = -1;
+      for (std::size_t i = 0; i < e.size(); ++i) {
+        if (!e[i].is_string()) in.invalid(fmt::format("params.categories[{}][{}] is not a string", j, i));
+        const double code = in.text_code(j, e[i].get<std::string>());
+        // Codes are vocabulary positions; anything else is a loader bug, not undefined behaviour here.
+        if (!(code >= 0.0 && code < static_cast<double>(kMaxCategories) * 4.0) || code != std::floor(code))
+          in.invalid(fmt::format("params.categories[{}][{}] has no usable vocabulary code", j, i));
+        codes.push_back(static_cast<Index>(code));
+        top = std::max(top, codes.back());
+      }
+      c.begin = static_cast<Index>(by_code_.size());
+      c.size = top + 1;
+      by_code_.resize(by_code_.size() + static_cast<std::size_t>(c.size), kUnknown);
+      for (std::size_t i = 0; i < codes.size(); ++i) {
+        Index& slot = by_code_[static_cast<std::size_t>(c.begin + codes[i])];
+        if (slot != kUnknown) in.invalid(fmt::format("params.categories[{}] repeats the category at [{}]", j, i));
+        slot = static_cast<Index>(i);
+      }
+    } else if (e.is_number_integer() && e.get<std::int64_t>() >= 0 && e.get<std::int64_t>() <= kMaxCategories) {
+      if (text_input)
+        in.invalid(fmt::format("params.categories[{}] holds numeric categories but input column {} is text", j, j));
+      any_numeric = true;
+      c.count = static_cast<Index>(e.get<std::int64_t>());
+      c.begin = n_numeric;
+      n_numeric += c.count;
+    } else {
+      in.invalid(fmt::format("params.categories[{}] is neither an array of strings nor an integer in [0, {}]", j,
+                             kMaxCategories));
+    }
+    if (c.missing != Missing::kAbsent) ++c.count;
+    if (c.count == 0) in.invalid(fmt::format("column {} has no category", j));
+  }
+  if (in.has_tensor("numeric_categories") != any_numeric)
+    in.invalid("tensor \"numeric_categories\" must be present exactly when a column has numeric categories");
+  if (any_numeric) {
+    const Eigen::VectorXd v = in.vector("numeric_categories", n_numeric);
+    values_.assign(v.data(), v.data() + v.size());
+    for (Index j = 0; j < n; ++j) {
+      const Column& c = columns_[static_cast<std::size_t>(j)];
+      if (c.text) continue;
+      const Index end = c.begin + c.count - (c.missing != Missing::kAbsent);
+      for (Index i = c.begin + 1; i < end; ++i)
+        if (!(values_[static_cast<std::size_t>(i)] > values_[static_cast<std::size_t>(i - 1)]))
+          in.invalid(fmt::format("tensor role \"numeric_categories\" is not strictly increasing at [{}] (column {})",
+                                 i, j));
+    }
+  }
+}
+
+Index Categories::text_index(const Column& c, double code) const noexcept {
+  if (!(code >= 0.0 && code < static_cast<double>(c.size))) return kUnknown;
+  return by_code_[static_cast<std::size_t>(c.begin + static_cast<Index>(code))];
+}
+
+// Exact float64 equality, as scikit-learn's np.searchsorted / np.isin on numeric columns.
+Index Categories::numeric_index(const Column& c, double x) const noexcept {
+  const double* first = values_.data() + c.begin;
+  const double* last = first + (c.count - (c.missing != Missing::kAbsent));
+  const double* it = std::lower_bound(first, last, x);
+  return it != last && *it == x ? static_cast<Index>(it - first) : kUnknown;
+}
+
+std::string Categories::describe(Index j, double x) const {
+  if (std::isnan(x)) return "a missing value";
+  if (columns_[static_cast<std::size_t>(j)].text) return "a text value outside its categories";
+  return fmt::format("{}", x);
+}
+
+}  // namespace ferry
