@@ -44,10 +44,6 @@ class StepInputs {
   // int64 tensor of shape [k] holding strictly increasing column indices in [0, n).
   std::vector<Index> column_indices(const char* role, Index k, Index n) const;
 
-  // TEMPORARY stand-ins for the text-column interface (replaced by the integrator's commit).
-  bool is_text(Index) const { return false; }
-  double text_code(Index j, const std::string&) const { invalid("column " + std::to_string(j) + " is not text"); }
-
   // Error(kFormat) about this step.
   [[noreturn]] void invalid(const std::string& what) const;
 
