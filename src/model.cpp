@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include "ferry/error.hpp"
+#include "input_binding.hpp"
 #include "model_impl.hpp"
+#include "pipeline/step_sequence.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
@@ -28,14 +30,33 @@ RowMatrixXd Model::Impl::preprocess(
     throw Error(ErrorCode::kShape, fmt::format("input has {} columns but the model takes {}, in this order: \"{}\"{}",
                                                X.cols(), n_inputs, schema.inputs.front().name,
                                                n_inputs > 1 ? ", ..." : ""));
+  if (any_text) {
+    for (const InputColumn& c : schema.inputs)
+      if (c.kind == ColumnKind::kCategorical)
+        throw Error(ErrorCode::kSchema, fmt::format("input \"{}\" is text; pass the input as a ferry::Table", c.name));
+  }
   RowMatrixXd Z = X.template cast<double>();
   // Vectorised fast path (x * 0 is NaN exactly for NaN and infinities, and a NaN survives
   // the sum); the scan that names the culprit runs only when something is off.
   if (std::isnan((Z.array() * 0.0).sum())) check_finite(Z);
-  for (const auto& step : steps) step->transform(Z);
+  return run_pipeline(std::move(Z));
+}
+
+RowMatrixXd Model::Impl::run_pipeline(RowMatrixXd Z) const {
+  run_steps(steps, Z);
   // Safety net for nullable inputs: a NaN must not reach the estimator (same cheap check).
   if (any_nullable && std::isnan((Z.array() * 0.0).sum())) check_transformed(Z);
   return Z;
+}
+
+RowMatrixXd Model::Impl::bind(const Table& input, const PredictOptions& options,
+                              std::vector<ValidationIssue>* warnings) const {
+  BoundInput bound = bind_table(schema, text_inputs, input, options.strict);
+  for (ValidationIssue& issue : bound.issues) {
+    if (issue.fatal) throw_issue(issue);
+    if (warnings != nullptr) warnings->push_back(std::move(issue));
+  }
+  return std::move(bound.X);
 }
 
 void Model::Impl::check_transformed(const RowMatrixXd& Z) const {
@@ -151,6 +172,43 @@ RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXd>& X) con
 RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXf>& X) const {
   impl_->require_classifier("decision_function");
   return impl_->scores(impl_->preprocess<float>(X));
+}
+
+Prediction Model::predict(const Table& input, const PredictOptions& options) const {
+  std::vector<ValidationIssue> warnings;
+  Prediction p = impl_->predict(impl_->run_pipeline(impl_->bind(input, options, &warnings)));
+  p.warnings = std::move(warnings);
+  return p;
+}
+
+RowMatrixXd Model::transform(const Table& input, const PredictOptions& options) const {
+  return impl_->run_pipeline(impl_->bind(input, options, nullptr));
+}
+
+RowMatrixXd Model::predict_proba(const Table& input, const PredictOptions& options) const {
+  impl_->require_classifier("predict_proba");
+  return impl_->probabilities(transform(input, options));
+}
+
+RowMatrixXd Model::decision_function(const Table& input, const PredictOptions& options) const {
+  impl_->require_classifier("decision_function");
+  return impl_->scores(transform(input, options));
+}
+
+ValidationReport Model::validate(const Table& input, const PredictOptions& options) const {
+  BoundInput bound = bind_table(impl_->schema, impl_->text_inputs, input, options.strict);
+  ValidationReport report{std::move(bound.issues)};
+  if (report.ok()) {
+    // What only the steps can tell: a value a step refuses (e.g. an unknown category under
+    // handle_unknown='error'), or a missing value no step fills.
+    try {
+      impl_->run_pipeline(std::move(bound.X));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kValue) throw;
+      report.issues.push_back(ValidationIssue{IssueKind::kRejected, true, "", 0, -1, e.code(), e.message()});
+    }
+  }
+  return report;
 }
 
 std::size_t Model::verify() const { return impl_->verify(); }

@@ -10,6 +10,7 @@
 #include "ferry/model.hpp"
 #include "models/estimator.hpp"
 #include "pipeline/step.hpp"
+#include "pipeline/text_vocabulary.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
@@ -27,6 +28,10 @@ struct Verification {
 struct Model::Impl {
   Schema schema;
   Metadata metadata;
+  // Per input: the vocabulary of a categorical (text) input, null for a numeric one.
+  std::vector<std::unique_ptr<TextVocabulary>> vocabularies;
+  std::vector<const TextVocabulary*> text_inputs;  // the same pointers, for binding
+  bool any_text = false;
   std::vector<std::unique_ptr<Step>> steps;
   std::unique_ptr<Estimator> estimator;
   std::optional<Verification> verification;
@@ -36,6 +41,11 @@ struct Model::Impl {
   // Checks the batch against the schema, widens it to double and runs the preprocessing.
   template <typename T>
   RowMatrixXd preprocess(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // Runs the steps on bound input (text as codes) and checks what reaches the estimator.
+  RowMatrixXd run_pipeline(RowMatrixXd X) const;
+  // Binds named input; throws the first fatal issue unless `report` is given, where every
+  // issue then goes.
+  RowMatrixXd bind(const Table& input, const PredictOptions& options, std::vector<ValidationIssue>* warnings) const;
   // Error(kValue) naming the first row and column holding a value the schema forbids.
   void check_finite(const RowMatrixXd& X) const;
   // Error(kValue) naming the first row and transformed column where a missing value (or an

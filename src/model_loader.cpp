@@ -14,6 +14,8 @@
 #include "ferry/version.hpp"
 #include "model_impl.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "pipeline/step_sequence.hpp"
+#include "pipeline/text_vocabulary.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace {
@@ -88,12 +90,22 @@ Schema parse_schema(const Fields& f) {
     if (col.name.empty()) invalid(fmt::format("header: {}.name is empty", c.path()));
     if (!names.insert(col.name).second) invalid(fmt::format("header: input column \"{}\" appears twice", col.name));
     const std::string kind = c.string("kind");
-    if (kind != "numeric")
+    if (kind == "categorical") {
+      col.kind = ColumnKind::kCategorical;
+      const json& categories = c.array("categories");
+      for (std::size_t k = 0; k < categories.size(); ++k) {
+        if (!categories[k].is_string()) invalid(fmt::format("header: {}.categories[{}] must be a string", c.path(), k));
+        col.categories.push_back(categories[k].get<std::string>());
+        if (k > 0 && !(col.categories[k - 1] < col.categories[k]))
+          invalid(fmt::format("header: {}.categories must be distinct and sorted", c.path()));
+      }
+    } else if (kind != "numeric") {
       throw Error(ErrorCode::kUnsupported, fmt::format("{}: input kind \"{}\" is not supported", c.path(), kind));
+    }
     col.nullable = c.boolean("nullable");
     // A NaN in a nullable column passes the input check; if no step replaces it, the check
     // after the preprocessing (Model::Impl::check_transformed) refuses the row.
-    if (c.has("range")) {
+    if (c.has("range") && col.kind == ColumnKind::kNumeric) {
       const json& r = c.array("range");
       if (r.size() != 2 || !r[0].is_number() || !r[1].is_number() || r[0].get<double>() > r[1].get<double>())
         invalid(fmt::format("header: {}.range must be [min, max]", c.path()));
@@ -121,14 +133,6 @@ Schema parse_schema(const Fields& f) {
     invalid("header: schema.classes must be null for a regression task");
   s.target = f.string_or("target", "");
   return s;
-}
-
-std::vector<std::string> parse_names_out(const json& entry, const StepInputs& in) {
-  const json& names = Fields(entry, "").any("feature_names_out");
-  if (!names.is_array() || static_cast<Index>(names.size()) != in.n_features_out() ||
-      !std::all_of(names.begin(), names.end(), [](const json& n) { return n.is_string(); }))
-    in.invalid("feature_names_out must be an array of n_features_out strings");
-  return names.get<std::vector<std::string>>();
 }
 
 // The estimator's link must produce what the task promises.
@@ -224,21 +228,23 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
   for (const InputColumn& c : model->schema.inputs) model->any_nullable = model->any_nullable || c.nullable;
 
   std::set<std::string> used;
-  auto width = static_cast<Index>(model->schema.inputs.size());
-  for (const InputColumn& c : model->schema.inputs) model->transformed_names.push_back(c.name);
-  const json& pipeline = header.array("pipeline");
-  for (std::size_t i = 0; i < pipeline.size(); ++i) {
-    const StepInputs in(pipeline[i], fmt::format("pipeline[{}]", i), a, used, model->transformed_names);
-    if (in.n_features_in() != width)
-      in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
-    model->steps.push_back(make_step(in));
-    width = in.n_features_out();
-    model->transformed_names = parse_names_out(pipeline[i], in);
+  Columns columns;
+  for (const InputColumn& c : model->schema.inputs) {
+    columns.names.push_back(c.name);
+    model->vocabularies.push_back(c.kind == ColumnKind::kCategorical ? std::make_unique<TextVocabulary>(c.categories)
+                                                                      : nullptr);
+    columns.text.push_back(model->vocabularies.back().get());
+    model->text_inputs.push_back(model->vocabularies.back().get());
+    model->any_text = model->any_text || c.kind == ColumnKind::kCategorical;
   }
-  const StepInputs in(header.any("estimator"), "estimator", a, used);
+  model->steps = build_steps(header.array("pipeline"), "pipeline", a, used, columns);
+  model->transformed_names = columns.names;
+  const auto width = static_cast<Index>(columns.names.size());
+  const StepInputs in(header.any("estimator"), "estimator", a, used, columns);
   if (in.n_features_in() != width)
     in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
   model->estimator = make_estimator(in);
+  in.check_text_handled();
   check_estimator_matches_schema(*model->estimator, model->schema, in);
 
   if (header.has("verification"))

@@ -1240,8 +1240,27 @@ TEST(CorruptionSemantic, DuplicateInputNames) {
 
 TEST(CorruptionSemantic, UnsupportedInputKind) {
   Parsed p = parsed("iris");
+  p.header["schema"]["inputs"][3]["kind"] = "image";
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "input kind \"image\" is not supported");
+}
+
+TEST(CorruptionSemantic, CategoricalInputWithoutCategories) {
+  Parsed p = parsed("iris");
   p.header["schema"]["inputs"][3]["kind"] = "categorical";
-  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "input kind \"categorical\" is not supported");
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "categories");
+  p.header["schema"]["inputs"][3]["categories"] = {"b", "a"};
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "categories must be distinct and sorted");
+  p.header["schema"]["inputs"][3]["categories"] = {"a", 1};
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "categories[1] must be a string");
+}
+
+TEST(CorruptionSemantic, TextReachingTheEstimator) {
+  Parsed p = parsed("iris");
+  p.header["schema"]["inputs"][3]["kind"] = "categorical";
+  p.header["schema"]["inputs"][3]["categories"] = {"a", "b"};
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat,
+                    "estimator (linear, LogisticRegression): input column \"petal width (cm)\" holds text, which "
+                    "this step cannot take");
 }
 
 TEST(CorruptionSemantic, NanCoefficient) {

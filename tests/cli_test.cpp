@@ -20,10 +20,12 @@ CsvTable parse(const std::string& text) {
 
 std::string model_path(const std::string& name) { return test::source_path("artifacts/" + name + "/model.ferry"); }
 
-std::string run_predict(const std::string& name, const std::string& csv, bool proba) {
+std::string run_predict(const std::string& name, const std::string& csv, bool proba, bool strict = false,
+                        std::string* warnings = nullptr) {
   std::istringstream in(csv);
-  std::ostringstream out;
-  predict(model_path(name), in, out, proba);
+  std::ostringstream out, log;
+  predict(model_path(name), in, out, PredictArgs{proba, strict}, log);
+  if (warnings != nullptr) *warnings = log.str();
   return out.str();
 }
 
@@ -63,7 +65,9 @@ TEST(CliPredict, ProbabilitiesMatchScikitLearnOnBreastCancer) {
   const std::string dir = test::source_path("artifacts/breast_cancer/");
   std::ifstream in(dir + "input.csv");
   std::ostringstream out;
-  predict(dir + "model.ferry", in, out, true);
+  std::ostringstream log;
+  predict(dir + "model.ferry", in, out, PredictArgs{true, false}, log);
+  EXPECT_EQ(log.str(), "");
   std::istringstream printed(out.str());
   const CsvTable got = read_csv(printed);
   const CsvTable expected = test::read_csv_file(dir + "expected.csv");
@@ -81,14 +85,31 @@ TEST(CliPredict, ProbabilitiesMatchScikitLearnOnBreastCancer) {
 
 TEST(CliPredict, BadInputNamesRowAndColumn) {
   EXPECT_FERRY_ERROR(run_predict("iris", "sepal length (cm),sepal width (cm)\n1,2\n", false), ErrorCode::kSchema,
-                     "lacks 2 of the model's columns: \"petal length (cm)\", \"petal width (cm)\"");
+                     "column \"petal length (cm)\" is missing");
   const std::string header = "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n";
   EXPECT_FERRY_ERROR(run_predict("iris", header + "1,2,3,4\n1,two,3,4\n", false), ErrorCode::kValue,
-                     "row 1 (CSV line 3), column \"sepal width (cm)\": \"two\" is not a number");
+                     "column \"sepal width (cm)\", row 1: \"two\" is not a number (CSV line 3)");
   EXPECT_FERRY_ERROR(run_predict("iris", header + "1,2,3,4\n1,2,3\n", false), ErrorCode::kValue,
                      "CSV line 3: 3 fields, but the header has 4");
   EXPECT_FERRY_ERROR(run_predict("iris", header + "1,2,,4\n", false), ErrorCode::kValue,
-                     "row 0, column \"petal length (cm)\": a missing value");
+                     "column \"petal length (cm)\", row 0: a missing value, which the pipeline cannot take (CSV line 2)");
+  EXPECT_FERRY_ERROR(run_predict("iris", "a,a\n1,2\n", false), ErrorCode::kSchema,
+                     "CSV header: the table already has a column \"a\"");
+}
+
+TEST(CliPredict, CountedProblemsAreWarningsAndStrictRefusesExtraColumns) {
+  const std::string csv =
+      "petal width (cm),note,sepal length (cm),sepal width (cm),petal length (cm)\n0.2,x,5.1,3.5,1.4\n0.2,y,99,3.5,1.4\n";
+  std::string warnings;
+  const std::string out = run_predict("iris", csv, false, false, &warnings);
+  EXPECT_EQ(out.substr(0, out.find('\n')), "prediction");
+  EXPECT_NE(warnings.find("warning: column \"sepal length (cm)\", row 1: 99 is outside the training range"),
+            std::string::npos)
+      << warnings;
+  EXPECT_NE(warnings.find("warning: column \"note\" is not an input of the model; it is ignored"), std::string::npos)
+      << warnings;
+  EXPECT_FERRY_ERROR(run_predict("iris", csv, false, true), ErrorCode::kSchema,
+                     "column \"note\" is not an input of the model (strict mode)");
 }
 
 TEST(CliPredict, EmptyCellsAreImputed) {
@@ -96,7 +117,9 @@ TEST(CliPredict, EmptyCellsAreImputed) {
   const std::string dir = test::source_path("tests/data/impute_most_frequent/");
   std::ifstream in(dir + "input.csv");
   std::ostringstream out;
-  predict(dir + "model.ferry", in, out, true);
+  std::ostringstream log;
+  predict(dir + "model.ferry", in, out, PredictArgs{true, false}, log);
+  EXPECT_EQ(log.str(), "");
   std::istringstream printed(out.str());
   const CsvTable got = read_csv(printed);
   const CsvTable input = test::read_csv_file(dir + "input.csv");

@@ -313,7 +313,7 @@ TEST(FunctionTransformerStep, NonFiniteInputPassesThroughAsNumpyGivesIt) {
   const auto make = [&](const char* func) {
     const json entry = {{"type", "function_transformer"}, {"n_features_in", 3}, {"n_features_out", 3},
                         {"params", {{"func", func}}}, {"tensors", json::object()}};
-    return make_step(StepInputs(entry, "pipeline[0]", none, used, {"a", "b", "c"}));
+    return make_step(StepInputs(entry, "pipeline[0]", none, used, Columns{{"a", "b", "c"}, {}}));
   };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();

@@ -8,6 +8,8 @@
 #include "ferry/model.hpp"
 #include "ferry/prediction.hpp"
 #include "ferry/schema.hpp"
+#include "ferry/table.hpp"
+#include "ferry/validation.hpp"
 #include "ferry/version.hpp"
 
 #endif  // FERRY_FERRY_HPP

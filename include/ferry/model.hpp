@@ -14,6 +14,8 @@
 #include "ferry/metadata.hpp"
 #include "ferry/prediction.hpp"
 #include "ferry/schema.hpp"
+#include "ferry/table.hpp"
+#include "ferry/validation.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
@@ -29,6 +31,13 @@ struct LoadOptions {
   // Where the library reports things worth knowing (e.g. a newer format minor). By default
   // it prints nothing.
   std::function<void(LogLevel, const std::string&)> log;
+};
+
+// How predict treats its input.
+struct PredictOptions {
+  // Named input: make a table column the model does not take an error (Error(kSchema)), so a
+  // misspelt optional column fails loudly instead of being counted in Prediction::warnings.
+  bool strict = false;
 };
 
 // Always a valid loaded model: there is no default constructor. Copies share one immutable
@@ -53,7 +62,8 @@ class FERRY_API Model {
   const Metadata& metadata() const noexcept;
 
   // Labels (classifiers) or values (regressors), with probabilities and raw scores.
-  // Throws Error: kShape (wrong column count), kValue (NaN or infinity where not allowed).
+  // Throws Error: kShape (wrong column count), kValue (NaN or infinity where not allowed),
+  // kSchema (the model has a text input: use a Table).
   Prediction predict(const Eigen::Ref<const RowMatrixXd>& X) const;
   Prediction predict(const Eigen::Ref<const RowMatrixXf>& X) const;
 
@@ -72,6 +82,19 @@ class FERRY_API Model {
   // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors.
   RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X) const;
   RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X) const;
+
+  // Named input (a Table, or a Row, which converts to a one-row Table): columns bound to the
+  // inputs by name. Fatal problems throw the Error that ValidationReport lists for them
+  // (kSchema: missing column, numbers for a text input, an extra column when strict; kValue:
+  // text that is not a number, a missing value the pipeline cannot take, an infinity, a
+  // value a step refuses), naming the column and the row. Counted problems (extra columns,
+  // values outside the training range, unseen categories) go to Prediction::warnings.
+  Prediction predict(const Table& input, const PredictOptions& options = {}) const;
+  RowMatrixXd transform(const Table& input, const PredictOptions& options = {}) const;
+  RowMatrixXd predict_proba(const Table& input, const PredictOptions& options = {}) const;
+  RowMatrixXd decision_function(const Table& input, const PredictOptions& options = {}) const;
+  // Every problem predict would refuse or count, without throwing for them.
+  ValidationReport validate(const Table& input, const PredictOptions& options = {}) const;
 
   // Re-runs the embedded test rows (see LoadOptions::verify) and returns how many passed.
   // Throws Error(kVerification) naming the row, output and difference; Error(kUnsupported)

@@ -10,6 +10,7 @@
 #include "ferry/error.hpp"
 #include "ferry/matrix.hpp"
 #include "ferry/schema.hpp"
+#include "ferry/validation.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
@@ -27,6 +28,9 @@ struct Prediction {
   RowMatrixXd scores;
   std::string model_name;
   std::string model_version;
+  // Named input only: what was counted but not refused (extra columns, values outside the
+  // training range, unseen categories). See Model::validate.
+  std::vector<ValidationIssue> warnings;
 
   Index rows() const noexcept { return scores.rows(); }
 

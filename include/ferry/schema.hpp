@@ -22,9 +22,11 @@ struct InputColumn {
   std::string name;
   ColumnKind kind = ColumnKind::kNumeric;
   bool nullable = false;  // whether the pipeline accepts a missing value here
-  // Smallest and largest value in the exporter's sample, when it was given one.
+  // Numeric columns: smallest and largest value in the exporter's sample, when it was given one.
   std::optional<double> min;
   std::optional<double> max;
+  // Categorical (text) columns: the distinct values seen in training, sorted.
+  std::vector<std::string> categories;
 };
 
 // The type scikit-learn's classes_ had, so labels come back as they went in.

@@ -101,7 +101,7 @@ LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
 NORMS = ("l1", "l2", "max")
 TASKS = ("regression", "classification")
 CLASS_DTYPES = ("int64", "float64", "str", "bool")
-INPUT_KINDS = ("numeric",)
+INPUT_KINDS = ("numeric", "categorical")
 VERIFICATION_OUTPUTS = ("predict", "predict_proba", "decision_function")
 POLYNOMIAL_MAX_DEGREE = 64
 FUNCTIONS = ("identity", "log", "log1p", "exp", "expm1", "sqrt", "abs", "square")
@@ -502,8 +502,17 @@ def _check_schema(schema: Any) -> Tuple[int, str, int]:
             _fail("unsupported", f"{where} ({name!r}): input kind '{kind}' is not supported by this reader")
         if not _is_bool(inp.get("nullable")):
             _fail("format", f"{where}.nullable is missing or not a boolean")
+        if kind == "categorical":
+            cats = inp.get("categories")
+            if not _is_arr(cats):
+                _fail("format", f"{where}.categories is missing or not an array")
+            for k, c in enumerate(cats):
+                if not _is_str(c):
+                    _fail("format", f"{where}.categories[{k}] must be a string")
+                if k > 0 and not cats[k - 1].encode() < c.encode():
+                    _fail("format", f"{where}.categories must be distinct and sorted")
         rng = inp.get("range")
-        if rng is not None:
+        if rng is not None and kind == "numeric":
             if not (_is_arr(rng) and len(rng) == 2 and all(_is_num(v) for v in rng) and rng[0] <= rng[1]):
                 _fail("format", f"{where}.range is not null or [min, max]")
     task = schema.get("task")

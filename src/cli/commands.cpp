@@ -1,6 +1,5 @@
 #include "cli/commands.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <ostream>
@@ -19,49 +18,32 @@ namespace {
 
 std::string shape_text(const std::vector<std::int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
-// Strict number parsing: the whole cell, surrounding spaces aside, must be a number. An
-// empty cell is a missing value.
-double parse_cell(const std::string& cell, std::size_t row, std::size_t line, const std::string& column) {
-  std::size_t b = cell.find_first_not_of(' ');
-  if (b == std::string::npos) return std::numeric_limits<double>::quiet_NaN();
-  const std::size_t e = cell.find_last_not_of(' ') + 1;
-  double value = 0.0;
-  const char* first = cell.data() + b;
-  const char* last = cell.data() + e;
-  if (*first == '+' && first + 1 < last && first[1] != '-') ++first;  // from_chars takes no '+'
-  const auto [ptr, ec] = std::from_chars(first, last, value);
-  if (ec == std::errc::result_out_of_range)
-    throw Error(ErrorCode::kValue, fmt::format("row {} (CSV line {}), column \"{}\": \"{}\" is out of the range of "
-                                               "a double", row, line, column, cell));
-  if (ec != std::errc() || ptr != last)
-    throw Error(ErrorCode::kValue, fmt::format("row {} (CSV line {}), column \"{}\": \"{}\" is not a number", row, line,
-                                               column, cell));
-  return value;
+// Every column as text (an empty cell is a missing value): the model parses numeric inputs
+// itself, so one reader serves numeric and text inputs alike.
+Table to_table(const CsvTable& csv) {
+  Table table;
+  for (std::size_t c = 0; c < csv.header.size(); ++c) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(csv.rows.size());
+    for (const auto& row : csv.rows) {
+      if (row[c].empty())
+        values.emplace_back();
+      else
+        values.emplace_back(row[c]);
+    }
+    try {
+      table.add_text(csv.header[c], std::move(values));
+    } catch (const Error& e) {
+      throw Error(e.code(), "CSV header: " + e.message());
+    }
+  }
+  return table;
 }
 
-RowMatrixXd bind_columns(const CsvTable& csv, const Schema& schema) {
-  std::vector<std::size_t> source;
-  std::vector<std::string> missing;
-  for (const InputColumn& input : schema.inputs) {
-    std::size_t found = csv.header.size();
-    for (std::size_t c = 0; c < csv.header.size(); ++c) {
-      if (csv.header[c] != input.name) continue;
-      if (found != csv.header.size())
-        throw Error(ErrorCode::kSchema, fmt::format("CSV header names column \"{}\" twice", input.name));
-      found = c;
-    }
-    if (found == csv.header.size()) missing.push_back(fmt::format("\"{}\"", input.name));
-    source.push_back(found);
-  }
-  if (!missing.empty())
-    throw Error(ErrorCode::kSchema, fmt::format("CSV input lacks {} of the model's columns: {}", missing.size(),
-                                                fmt::join(missing, ", ")));
-  RowMatrixXd X(static_cast<Index>(csv.rows.size()), static_cast<Index>(schema.inputs.size()));
-  for (std::size_t r = 0; r < csv.rows.size(); ++r)
-    for (std::size_t j = 0; j < source.size(); ++j)
-      X(static_cast<Index>(r), static_cast<Index>(j)) =
-          parse_cell(csv.rows[r][source[j]], r, csv.row_lines[r], schema.inputs[j].name);
-  return X;
+// The issue's message, with the CSV line of its first row.
+std::string with_line(const ValidationIssue& issue, const CsvTable& csv) {
+  if (issue.first_row < 0) return issue.message;
+  return fmt::format("{} (CSV line {})", issue.message, csv.row_lines[static_cast<std::size_t>(issue.first_row)]);
 }
 
 }  // namespace
@@ -79,13 +61,23 @@ void inspect(const std::string& model_path, std::ostream& out) {
                t.compressed ? fmt::format("zlib, {} bytes", t.stored_length) : std::string("raw"));
 }
 
-void predict(const std::string& model_path, std::istream& csv_in, std::ostream& out, bool proba) {
+void predict(const std::string& model_path, std::istream& csv_in, std::ostream& out, const PredictArgs& args,
+             std::ostream& warnings) {
   const Model model = Model::load(model_path);
   const Schema& schema = model.schema();
-  if (proba && schema.task != Task::kClassification)
+  if (args.proba && schema.task != Task::kClassification)
     throw Error(ErrorCode::kUnsupported, "--proba needs a classifier; this model is a regressor");
   const CsvTable csv = read_csv(csv_in);
-  const Prediction p = model.predict(bind_columns(csv, schema));
+  const Table table = to_table(csv);
+  PredictOptions options;
+  options.strict = args.strict;
+  // Validate first so that an error names the CSV line as well as the row.
+  for (const ValidationIssue& issue : model.validate(table, options).issues) {
+    if (issue.fatal) throw Error(issue.code, with_line(issue, csv));
+    fmt::print(warnings, "warning: {}\n", with_line(issue, csv));
+  }
+  const Prediction p = model.predict(table, options);
+  const bool proba = args.proba;
 
   std::vector<std::string> header;
   if (schema.task == Task::kRegression && schema.n_outputs > 1) {

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string model, input, output;
-  bool proba = false;
+  ferry::cli::PredictArgs predict_args;
 
   CLI::App* inspect = app.add_subcommand("inspect", "Print an artifact's header and tensor table");
   inspect->add_option("MODEL", model, "Path to a .ferry file")->required();
@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
   predict->add_option("MODEL", model, "Path to a .ferry file")->required();
   predict->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
   predict->add_option("-o,--output", output, "Write the predictions here instead of standard output");
-  predict->add_flag("--proba", proba, "Add one proba_<class> column per class");
+  predict->add_flag("--proba", predict_args.proba, "Add one proba_<class> column per class");
+  predict->add_flag("--strict", predict_args.strict, "Refuse CSV columns the model does not take");
 
   CLI::App* verify = app.add_subcommand("verify", "Re-run the test rows embedded by the exporter");
   verify->add_option("MODEL", model, "Path to a .ferry file")->required();
@@ -77,10 +78,10 @@ int main(int argc, char** argv) {
       if (inspect->parsed()) {
         ferry::cli::inspect(model, out);
       } else if (predict->parsed() && input == "-") {
-        ferry::cli::predict(model, std::cin, out, proba);
+        ferry::cli::predict(model, std::cin, out, predict_args, std::cerr);
       } else if (predict->parsed()) {
         std::ifstream in = open_input(input);
-        ferry::cli::predict(model, in, out, proba);
+        ferry::cli::predict(model, in, out, predict_args, std::cerr);
       } else if (verify->parsed()) {
         ferry::cli::verify(model, out);
       }

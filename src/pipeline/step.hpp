@@ -3,6 +3,7 @@
 #define FERRY_SRC_PIPELINE_STEP_HPP
 
 #include <memory>
+#include <vector>
 
 #include "ferry/matrix.hpp"
 
@@ -16,6 +17,9 @@ class Step {
   // Replaces X (rows x n_features_in) by its transform (rows x n_features_out). Must be
   // safe to call concurrently: a step is immutable after construction.
   virtual void transform(RowMatrixXd& X) const = 0;
+  // For each output column, the input column it copies unchanged, or -1; empty when none
+  // is a copy. A copied text column still carries text codes for the steps after this one.
+  virtual std::vector<Index> copied_columns() const { return {}; }
 };
 
 // Builds the step of type inputs.type(); Error(kUnsupported) naming an unknown type,

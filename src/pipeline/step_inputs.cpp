@@ -8,6 +8,7 @@
 
 #include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
+#include "pipeline/text_vocabulary.hpp"
 
 namespace ferry {
 namespace {
@@ -24,9 +25,15 @@ Index checked_width(const artifact::Fields& f, const char* key) {
 
 }  // namespace
 
-StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-                       std::set<std::string>& used, std::vector<std::string> names_in)
-    : artifact_(artifact), params_(artifact::Fields(entry, path).object("params")), names_in_(std::move(names_in)) {
+StepInputs::StepInputs(const nlohmann::json& entry, std::string location, const artifact::Artifact& artifact,
+                       std::set<std::string>& used, Columns in)
+    : entry_(entry),
+      artifact_(artifact),
+      used_(used),
+      path_(std::move(location)),
+      params_(artifact::Fields(entry, path_).object("params")),
+      in_(std::move(in)) {
+  const std::string& path = path_;
   const artifact::Fields f(entry, path);  // cheap: a reference and the path
   type_ = f.string("type");
   const std::string name = f.string_or("name", "");
@@ -46,10 +53,29 @@ StepInputs::StepInputs(const nlohmann::json& entry, std::string path, const arti
 }
 
 std::vector<std::string> StepInputs::names_in() const {
-  if (static_cast<Index>(names_in_.size()) == n_in_) return names_in_;
+  if (static_cast<Index>(in_.names.size()) == n_in_) return in_.names;
   std::vector<std::string> names;
   for (Index j = 0; j < n_in_; ++j) names.push_back(fmt::format("column {}", j));
   return names;
+}
+
+bool StepInputs::is_text(Index j) const {
+  if (j < 0 || j >= static_cast<Index>(in_.text.size())) return false;
+  if (asked_.empty()) asked_.assign(in_.text.size(), false);
+  asked_[static_cast<std::size_t>(j)] = true;
+  return in_.text[static_cast<std::size_t>(j)] != nullptr;
+}
+
+double StepInputs::text_code(Index j, const std::string& value) const {
+  if (!is_text(j)) invalid(fmt::format("input column {} is numeric, not text", j));
+  return in_.text[static_cast<std::size_t>(j)]->add(value);
+}
+
+void StepInputs::check_text_handled() const {
+  for (std::size_t j = 0; j < in_.text.size(); ++j)
+    if (in_.text[j] != nullptr && (asked_.empty() || !asked_[j]))
+      invalid(fmt::format("input column \"{}\" holds text, which this step cannot take",
+                          j < in_.names.size() ? in_.names[j] : fmt::format("column {}", j)));
 }
 
 bool StepInputs::has_tensor(const char* role) const { return tensor_names_.count(role) != 0; }

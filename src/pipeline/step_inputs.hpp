@@ -16,13 +16,23 @@
 
 namespace ferry {
 
+class TextVocabulary;
+
+// The columns flowing between steps: their names, and for each one that carries text codes
+// the vocabulary of the input column it comes from (null for numbers).
+struct Columns {
+  std::vector<std::string> names;
+  std::vector<TextVocabulary*> text;
+};
+
 class StepInputs {
  public:
   // `path` locates the step in the header ("pipeline[0]", "estimator"). Every tensor the
   // step refers to must exist and is added to `used`, so the loader can reject the rest.
-  // `names_in`, when given, names the step's input columns (for messages about values).
+  // `in`, when given, names the step's input columns (for messages about values) and says
+  // which carry text (pipeline/text_vocabulary.hpp); by default all are numeric.
   StepInputs(const nlohmann::json& entry, std::string path, const artifact::Artifact& artifact,
-             std::set<std::string>& used, std::vector<std::string> names_in = {});
+             std::set<std::string>& used, Columns in = {});
 
   const std::string& type() const noexcept { return type_; }
   Index n_features_in() const noexcept { return n_in_; }
@@ -32,6 +42,23 @@ class StepInputs {
   const std::string& where() const noexcept { return where_; }
   // The names of the input columns, or "column 0", "column 1", ... when none were given.
   std::vector<std::string> names_in() const;
+
+  // Whether input column j carries text codes. A step that accepts text calls this for each
+  // of its input columns; a text column reaching a step that never asked is a format error
+  // (check_text_handled).
+  bool is_text(Index j) const;
+  // The code of `value` in text column j's vocabulary, added now if absent; Error(kFormat)
+  // when column j is numeric.
+  double text_code(Index j, const std::string& value) const;
+  // Error(kFormat) naming the first text input column the step did not ask about.
+  void check_text_handled() const;
+  const Columns& columns_in() const noexcept { return in_; }
+
+  // The header entry, the artifact and the set of used tensors: for steps that build steps.
+  const nlohmann::json& entry() const noexcept { return entry_; }
+  const artifact::Artifact& artifact() const noexcept { return artifact_; }
+  std::set<std::string>& used() const noexcept { return used_; }
+  const std::string& path() const noexcept { return path_; }
 
   bool has_tensor(const char* role) const;
   // float64 tensors of exactly the given shape, every value finite.
@@ -51,14 +78,18 @@ class StepInputs {
   const artifact::Tensor& tensor(const char* role, artifact::DType dtype,
                                  std::initializer_list<Index> shape) const;
 
+  const nlohmann::json& entry_;
   const artifact::Artifact& artifact_;
+  std::set<std::string>& used_;
+  std::string path_;
   std::string type_;
   std::string where_;
   Index n_in_ = 0;
   Index n_out_ = 0;
   artifact::Fields params_;
   std::map<std::string, std::string> tensor_names_;
-  std::vector<std::string> names_in_;
+  Columns in_;
+  mutable std::vector<bool> asked_;  // text columns the step asked about (is_text)
 };
 
 }  // namespace ferry

@@ -1,0 +1,54 @@
+#include "pipeline/step_sequence.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "artifact/json_fields.hpp"
+#include "ferry/error.hpp"
+
+namespace ferry {
+namespace {
+
+std::vector<std::string> names_out(const nlohmann::json& entry, const StepInputs& in) {
+  const nlohmann::json& names = artifact::Fields(entry, in.path()).any("feature_names_out");
+  if (!names.is_array() || static_cast<Index>(names.size()) != in.n_features_out() ||
+      !std::all_of(names.begin(), names.end(), [](const nlohmann::json& n) { return n.is_string(); }))
+    in.invalid("feature_names_out must be an array of n_features_out strings");
+  return names.get<std::vector<std::string>>();
+}
+
+std::vector<TextVocabulary*> text_out(const Step& step, const StepInputs& in) {
+  std::vector<TextVocabulary*> out(static_cast<std::size_t>(in.n_features_out()), nullptr);
+  const std::vector<Index> copied = step.copied_columns();
+  for (std::size_t j = 0; j < copied.size() && j < out.size(); ++j)
+    if (copied[j] >= 0 && copied[j] < static_cast<Index>(in.columns_in().text.size()))
+      out[j] = in.columns_in().text[static_cast<std::size_t>(copied[j])];
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, const std::string& path,
+                                               const artifact::Artifact& artifact, std::set<std::string>& used,
+                                               Columns& columns) {
+  if (!entries.is_array()) throw Error(ErrorCode::kFormat, fmt::format("header: {} must be an array", path));
+  std::vector<std::unique_ptr<Step>> steps;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto width = static_cast<Index>(columns.names.size());
+    const StepInputs in(entries[i], fmt::format("{}[{}]", path, i), artifact, used, columns);
+    if (in.n_features_in() != width)
+      in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
+    steps.push_back(make_step(in));
+    in.check_text_handled();
+    columns.text = text_out(*steps.back(), in);
+    columns.names = names_out(entries[i], in);
+  }
+  return steps;
+}
+
+void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X) {
+  for (const auto& step : steps) step->transform(X);
+}
+
+}  // namespace ferry

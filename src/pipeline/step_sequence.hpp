@@ -1,0 +1,30 @@
+// Builds a list of steps from the header, carrying column names and text columns from each
+// step to the next: the top-level pipeline and the pipelines nested in composite steps.
+#ifndef FERRY_SRC_PIPELINE_STEP_SEQUENCE_HPP
+#define FERRY_SRC_PIPELINE_STEP_SEQUENCE_HPP
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "artifact/artifact.hpp"
+#include "pipeline/step.hpp"
+#include "pipeline/step_inputs.hpp"
+
+namespace ferry {
+
+// Builds the steps of the JSON array `entries` (located at `path`, e.g. "pipeline"), whose
+// first step takes `columns`; on return `columns` describes the last step's output. Checks
+// each step's n_features_in against the width before it, its feature_names_out, and that
+// text reaches only steps that take text. Error(kFormat/kUnsupported) as make_step.
+std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, const std::string& path,
+                                               const artifact::Artifact& artifact, std::set<std::string>& used,
+                                               Columns& columns);
+
+// Runs steps in order on X.
+void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X);
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_PIPELINE_STEP_SEQUENCE_HPP
