@@ -918,7 +918,7 @@ def _column_indices(where, st, role, tensors, table, referenced, k, n, required=
     return idx
 
 
-def _check_simple_imputer(where, step, tensors, table, referenced):
+def _check_simple_imputer(where, step, tensors, table, referenced, text):
     n, n_out = step["n_features_in"], step["n_features_out"]
     params, st = step["params"], step["tensors"]
     strategy = params.get("strategy")
@@ -930,11 +930,21 @@ def _check_simple_imputer(where, step, tensors, table, referenced):
         _fail("format", f"{where}: params.add_indicator is missing or not a boolean")
     keep = _tensor_ref(where, st, "keep", tensors, table, referenced, "int64", [n], True)
     _finite(where, "statistics", _tensor_ref(where, st, "statistics", tensors, table, referenced, "float64", [n], True))
+    text_fill = params.get("text_fill")
+    if text_fill is not None and not (_is_arr(text_fill) and len(text_fill) == n):
+        _fail("format", f"{where}: params.text_fill is not an array of n_features_in entries")
     for j, v in enumerate(keep):
         if v not in (0, 1):
             _fail("format", f"{where}: tensor 'keep' has {int(v)} at [{j}], expected 0 or 1")
         if v == 0 and strategy == "constant":
             _fail("format", f"{where}: strategy 'constant' keeps every column, but tensor 'keep' has 0 at [{j}]")
+        t = text_fill[j] if text_fill is not None else None
+        if t is not None and not _is_str(t):
+            _fail("format", f"{where}: params.text_fill[{j}] is not a string or null")
+        if t is not None and not text[j]:
+            _fail("format", f"{where}: params.text_fill[{j}] is a string but input column {j} is numeric")
+        if text[j] and v == 1 and t is None:
+            _fail("format", f"{where}: input column {j} holds text but params.text_fill[{j}] gives no text fill value")
     n_kept = int(np.sum(keep))
     if n_out < n_kept:
         _fail("format", f"{where}: n_features_out {n_out} is less than the {n_kept} kept columns")
@@ -948,6 +958,8 @@ def _check_simple_imputer(where, step, tensors, table, referenced):
     elif k != 0:
         _fail("format", f"{where}: n_features_out must equal the number of kept columns without add_indicator")
     _check_unknown_refs(where, st, ("keep", "statistics", "indicator_features"), table, referenced)
+    # The kept columns are copies (section 4.15): a text column stays text.
+    return [bool(text[j]) for j in range(n) if keep[j] == 1] + [False] * k
 
 
 def _check_missing_indicator(where, step, tensors, table, referenced):
@@ -961,7 +973,17 @@ def _check_missing_indicator(where, step, tensors, table, referenced):
     _check_unknown_refs(where, st, ("features",), table, referenced)
 
 
-def _check_categories(where, step, tensors, table, referenced):
+#: step types that take text columns (they receive ``text=`` and return the text flags of their output)
+_TEXT_STEPS = ("simple_imputer", "one_hot_encoder", "ordinal_encoder")
+
+
+def _no_text(where, names, text) -> None:
+    for j, t in enumerate(text):
+        if t:
+            _fail("format", f"{where}: input column {names[j]!r} holds text, which this step cannot take")
+
+
+def _check_categories(where, step, tensors, table, referenced, text=None):
     """params.categories / params.missing and tensor numeric_categories (section 4.18);
     returns the number of categories of each column, missing category included."""
     n = step["n_features_in"]
@@ -975,13 +997,18 @@ def _check_categories(where, step, tensors, table, referenced):
     for j, (entry, miss) in enumerate(zip(cats, missing)):
         if miss is not None and not (_is_str(miss) and miss in MISSING_CATEGORIES):
             _fail("format", f"{where}: params.missing[{j}] is not null, \"nan\" or \"none\"")
+        is_text = text is not None and j < len(text) and text[j]
         if _is_arr(entry):
+            if not is_text:
+                _fail("format", f"{where}: params.categories[{j}] holds text categories but input column {j} is numeric")
             if not all(_is_str(v) for v in entry):
                 _fail("format", f"{where}: params.categories[{j}] holds a value that is not a string")
             if len(set(entry)) != len(entry):
                 _fail("format", f"{where}: params.categories[{j}] repeats a category")
             c = len(entry)
         elif _is_int(entry) and entry >= 0:
+            if is_text:
+                _fail("format", f"{where}: params.categories[{j}] holds numeric categories but input column {j} is text")
             any_numeric = True
             c = entry
             n_numeric += c
@@ -1008,13 +1035,13 @@ def _check_categories(where, step, tensors, table, referenced):
     return counts
 
 
-def _check_one_hot_encoder(where, step, tensors, table, referenced):
+def _check_one_hot_encoder(where, step, tensors, table, referenced, text):
     n, n_out = step["n_features_in"], step["n_features_out"]
     params, st = step["params"], step["tensors"]
     handle = params.get("handle_unknown")
     if not (_is_str(handle) and handle in ONE_HOT_UNKNOWN):
         _fail("format", f"{where}: params.handle_unknown {handle!r} is not one of {', '.join(ONE_HOT_UNKNOWN)}")
-    counts = _check_categories(where, step, tensors, table, referenced)
+    counts = _check_categories(where, step, tensors, table, referenced, text)
     outputs = _tensor_ref(where, st, "outputs", tensors, table, referenced, "int64", [sum(counts)], True)
     unknown = _tensor_ref(where, st, "unknown", tensors, table, referenced, "int64", [n], True)
     total, base = 0, 0
@@ -1038,9 +1065,10 @@ def _check_one_hot_encoder(where, step, tensors, table, referenced):
     if total != n_out:
         _fail("format", f"{where}: the categories give {total} output columns, n_features_out is {n_out}")
     _check_unknown_refs(where, st, ("numeric_categories", "outputs", "unknown"), table, referenced)
+    return [False] * n_out
 
 
-def _check_ordinal_encoder(where, step, tensors, table, referenced):
+def _check_ordinal_encoder(where, step, tensors, table, referenced, text):
     _check_same_width(where, step)
     params, st = step["params"], step["tensors"]
     handle = params.get("handle_unknown")
@@ -1054,8 +1082,9 @@ def _check_ordinal_encoder(where, step, tensors, table, referenced):
             _fail("format", f"{where}: params.{key} is not a finite number or null")
     if handle == "error" and params["unknown_value"] is not None:
         _fail("format", f"{where}: params.unknown_value must be null with handle_unknown 'error'")
-    _check_categories(where, step, tensors, table, referenced)
+    _check_categories(where, step, tensors, table, referenced, text)
     _check_unknown_refs(where, st, ("numeric_categories",), table, referenced)
+    return [False] * step["n_features_out"]
 
 
 _PREPROCESSING_CHECKS = {
@@ -1097,6 +1126,9 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         _fail("format", "'pipeline' is not an array")
     referenced: set = set()
     width = n_inputs
+    # Which columns carry text (section 3.2: categorical inputs; section 4: steps that copy them).
+    names = [inp["name"] for inp in header["schema"]["inputs"]]
+    text = [inp["kind"] == "categorical" for inp in header["schema"]["inputs"]]
     for i, step in enumerate(pipeline):
         where = f"pipeline[{i}]"
         stype = _check_step_common(where, step)
@@ -1110,8 +1142,14 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         names_out = step.get("feature_names_out")
         if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
             _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
-        _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced)
+        if stype in _TEXT_STEPS:
+            text = _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced, text=text)
+        else:
+            _no_text(label, names, text)
+            _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced)
+            text = [False] * step["n_features_out"]
         width = step["n_features_out"]
+        names = names_out
 
     est = header["estimator"]
     stype = _check_step_common("estimator", est)
@@ -1120,6 +1158,7 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         _fail("format", f"{label}: preprocessing type '{stype}' used as the estimator")
     if stype not in ESTIMATOR_TYPES:
         _fail("unsupported", f"{label}: unknown step type '{stype}'")
+    _no_text(label, names, text)
     if est["n_features_in"] != width:
         _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
     k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)

@@ -1,7 +1,9 @@
 // scikit-learn's SimpleImputer (missing_values=np.nan): NaN -> the column's fill value;
 // columns that were all-missing at fit (statistics_ NaN) are dropped, as scikit-learn does
 // for every strategy but "constant" unless keep_empty_features; with add_indicator, the
-// 0/1 missing indicators of the indicated columns follow.
+// 0/1 missing indicators of the indicated columns follow. A text column's fill value is a
+// string (params.text_fill), resolved once to its code in the column's vocabulary; the kept
+// columns stay text for the steps after this one.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -16,6 +18,12 @@ class SimpleImputer final : public Step {
  public:
   SimpleImputer(std::vector<Index> kept, std::vector<double> fill, std::vector<Index> indicated)
       : kept_(std::move(kept)), fill_(std::move(fill)), indicated_(std::move(indicated)) {}
+
+  std::vector<Index> copied_columns() const override {
+    std::vector<Index> copied = kept_;
+    copied.resize(kept_.size() + indicated_.size(), -1);
+    return copied;
+  }
 
   void transform(RowMatrixXd& X) const override {
     const Index n_kept = static_cast<Index>(kept_.size());
@@ -50,16 +58,32 @@ std::unique_ptr<Step> make_simple_imputer(const StepInputs& in) {
   const bool add_indicator = in.params().boolean("add_indicator");
   const std::vector<std::int64_t> keep = in.int64_vector("keep", n);
   const Eigen::VectorXd statistics = in.vector("statistics", n);
+  const nlohmann::json* text_fill = nullptr;
+  if (in.params().has("text_fill")) {
+    text_fill = &in.params().array("text_fill");
+    if (static_cast<Index>(text_fill->size()) != n) in.invalid("params.text_fill must hold one entry per input column");
+  }
   std::vector<Index> kept;
   std::vector<double> fill;
   for (Index j = 0; j < n; ++j) {
     const std::int64_t k = keep[static_cast<std::size_t>(j)];
+    const nlohmann::json* t = text_fill ? &(*text_fill)[static_cast<std::size_t>(j)] : nullptr;
+    const bool text = in.is_text(j);
+    if (t && !t->is_null() && !t->is_string())
+      in.invalid("params.text_fill[" + std::to_string(j) + "] is not a string or null");
+    const bool has_text_fill = t && t->is_string();
+    if (has_text_fill && !text)
+      in.invalid("params.text_fill[" + std::to_string(j) + "] is a string but input column " + std::to_string(j) +
+                 " is numeric");
+    if (text && k == 1 && !has_text_fill)
+      in.invalid("input column " + std::to_string(j) + " holds text but params.text_fill[" + std::to_string(j) +
+                 "] gives no text fill value");
     if (k != 0 && k != 1) in.invalid("tensor role \"keep\" has " + std::to_string(k) + " at [" + std::to_string(j) + "], expected 0 or 1");
     if (k == 0 && strategy == "constant")
       in.invalid("strategy \"constant\" keeps every column, but tensor role \"keep\" has 0 at [" + std::to_string(j) + "]");
     if (k == 1) {
       kept.push_back(j);
-      fill.push_back(statistics[j]);
+      fill.push_back(has_text_fill ? in.text_code(j, t->get<std::string>()) : statistics[j]);
     }
   }
   const Index n_kept = static_cast<Index>(kept.size());

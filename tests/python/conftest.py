@@ -308,6 +308,63 @@ def _spec_missing_indicator(params, t, Z):
     return np.column_stack([np.isnan(Z[:, j]).astype(np.float64) for j in t["features"]])
 
 
+def _spec_category_index(params, t, Z):
+    """Per column: category index of each value (-1 unknown), and each column's first
+    global category index (sections 4.18/4.19; numeric columns only here)."""
+    numeric = t.get("numeric_categories", np.zeros(0))
+    idx, first, pos, start = [], [], 0, 0
+    for j, (entry, miss) in enumerate(zip(params["categories"], params["missing"])):
+        assert not isinstance(entry, list), "spec_evaluate covers numeric categories"
+        cats = numeric[pos: pos + entry]
+        pos += entry
+        col = np.full(Z.shape[0], -1)
+        for r, x in enumerate(Z[:, j]):
+            if np.isnan(x):
+                col[r] = entry if miss is not None else -1
+            else:
+                hits = np.flatnonzero(cats == x)
+                col[r] = hits[0] if hits.size else -1
+        idx.append(col)
+        first.append(start)
+        start += entry + (miss is not None)
+    return idx, first
+
+
+def _spec_one_hot_encoder(params, t, Z):
+    idx, first = _spec_category_index(params, t, Z)
+    blocks = []
+    for j, col in enumerate(idx):
+        end = first[j + 1] if j + 1 < len(first) else len(t["outputs"])
+        outs = t["outputs"][first[j]: end]
+        width = max(outs.max(), t["unknown"][j]) + 1
+        block = np.zeros((Z.shape[0], width))
+        for r, c in enumerate(col):
+            assert c >= 0 or params["handle_unknown"] != "error"
+            k = outs[c] if c >= 0 else t["unknown"][j]
+            if k >= 0:
+                block[r, k] = 1.0
+        blocks.append(block)
+    return np.hstack(blocks)
+
+
+def _spec_ordinal_encoder(params, t, Z):
+    idx, _ = _spec_category_index(params, t, Z)
+    nan = float("nan")
+    out = np.empty((Z.shape[0], len(idx)))
+    for j, col in enumerate(idx):
+        count = params["categories"][j] + (params["missing"][j] is not None)
+        for r, c in enumerate(col):
+            if c < 0:
+                assert params["handle_unknown"] == "use_encoded_value"
+                v = params["unknown_value"]
+            elif c == count - 1 and params["missing"][j] == "nan":
+                v = params["encoded_missing_value"]
+            else:
+                v = c
+            out[r, j] = nan if v is None else v
+    return out
+
+
 #: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
@@ -325,6 +382,8 @@ SPEC_STEPS = {
     "spline_transformer": _spec_spline_transformer,
     "simple_imputer": _spec_simple_imputer,
     "missing_indicator": _spec_missing_indicator,
+    "one_hot_encoder": _spec_one_hot_encoder,
+    "ordinal_encoder": _spec_ordinal_encoder,
 }
 
 

@@ -37,6 +37,11 @@ TEST_DATA_CASES += [
     "impute_mean_indicator", "impute_median", "impute_most_frequent", "impute_constant",
     "impute_all_nan_column", "impute_keep_empty", "impute_missing_indicator", "impute_missing_indicator_all",
 ]
+# OneHotEncoder, OrdinalEncoder on numeric categories (tests/python/test_encoders.py)
+TEST_DATA_CASES += [
+    "enc_onehot_ignore", "enc_onehot_infrequent", "enc_onehot_drop_first", "enc_onehot_drop_explicit",
+    "enc_ordinal_encoded", "enc_ordinal_nan_imputed",
+]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -332,6 +337,13 @@ EXPECTED_SHAPES = {
                                  [("missing_indicator", {"error_on_new": True})], "int64", "x0"),
     "impute_missing_indicator_all": ("regression", "identity", 5, 1, 1,
                                      ["max_abs_scaler", ("missing_indicator", {"error_on_new": False})], None, "x0"),
+    "enc_onehot_ignore": ("classification", "logistic", 3, 2, 1, ["one_hot_encoder"], "bool", "x0"),
+    "enc_onehot_infrequent": ("regression", "identity", 3, 1, 1, ["one_hot_encoder"], None, "x0"),
+    "enc_onehot_drop_first": ("classification", "softmax", 3, 3, 3, ["one_hot_encoder", (True, True)], "str", "x0"),
+    "enc_onehot_drop_explicit": ("regression", "identity", 2, 1, 1, ["one_hot_encoder"], None, "x0"),
+    "enc_ordinal_encoded": ("regression", "identity", 3, 1, 1, ["ordinal_encoder", (True, True)], None, "x0"),
+    "enc_ordinal_nan_imputed": ("regression", "identity", 2, 1, 1, ["ordinal_encoder", "simple_imputer"], None,
+                                "x0"),
 }
 
 
@@ -374,6 +386,8 @@ def test_each_case_covers_what_it_claims(sub, case):
     if case.startswith("impute_"):
         assert all(i["nullable"] for i in h["schema"]["inputs"])
         assert np.isnan(art.tensors["verification.input"]).any()
+    elif case.startswith("enc_"):  # an encoder takes a missing value as a category or as unknown
+        assert all(i["nullable"] for i in h["schema"]["inputs"])
     else:
         assert not any(i["nullable"] for i in h["schema"]["inputs"])
     if case == "impute_all_nan_column":  # column 5 dropped, its indicator kept
@@ -383,6 +397,10 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert art.tensors["steps.0.keep"].tolist() == [1] * 6
     if case == "impute_missing_indicator_all":
         assert art.tensors["steps.1.features"].tolist() == [0, 1, 2, 3, 4]
+    if case == "enc_onehot_infrequent":  # unknown values go to the infrequent column of each input column
+        assert np.all(art.tensors["steps.0.unknown"] >= 0)
+    if case == "enc_onehot_drop_explicit":  # 16 and NaN dropped: two categories output nothing
+        assert np.sum(art.tensors["steps.0.outputs"] == -1) == 2
     if case == "decomp_poly_interaction_range":  # max degree 4 > 3 columns: degrees 2 and 3 only
         assert art.tensors["steps.0.powers"].tolist() == [[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]]
 
@@ -405,7 +423,8 @@ def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, 
         assert case == "decomp_function_chain"
     assert header == sklearn_names
     got = np.array([[float(v) for v in r] for r in rows])
-    want = np.asarray(f.model[:-1].transform(f.X), dtype=np.float64)
+    want = f.model[:-1].transform(f.X)
+    want = np.asarray(want.toarray() if hasattr(want, "toarray") else want, dtype=np.float64)  # sparse one-hot
     np.testing.assert_array_equal(got, want)  # repr() round-trips exactly
     if same_producer(shipped):
         assert path.read_bytes() == (regenerated / sub / case / "transformed.csv").read_bytes()
