@@ -30,6 +30,7 @@ constexpr Entry kSteps[] = {
     {"quantile_transformer", make_quantile_transformer},
     {"simple_imputer", make_simple_imputer},
     {"missing_indicator", make_missing_indicator},
+    {"column_transformer", make_column_transformer},
     {"spline_transformer", make_spline_transformer},
 };
 

@@ -23,6 +23,7 @@ std::unique_ptr<Step> make_quantile_transformer(const StepInputs& inputs);
 std::unique_ptr<Step> make_spline_transformer(const StepInputs& inputs);
 std::unique_ptr<Step> make_simple_imputer(const StepInputs& inputs);
 std::unique_ptr<Step> make_missing_indicator(const StepInputs& inputs);
+std::unique_ptr<Step> make_column_transformer(const StepInputs& inputs);
 
 }  // namespace ferry
 
