@@ -288,6 +288,28 @@ def nullable_inputs(steps: List[ConvertedStep], n_inputs: Optional[int] = None) 
     return [False] * n
 
 
+#: step types that take text columns (docs/format.md 3.2)
+_TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder")
+
+
+def text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
+    """Per input column, whether it may hold text: the steps that first see it are encoders,
+    possibly behind a simple_imputer (through a column_transformer, in every branch taking it)."""
+    for k, s in enumerate(steps):
+        if s.type == "column_transformer":
+            out: List[Optional[bool]] = [None] * s.n_features_in
+            for b in s.branches or []:
+                inner = [st for st, _, _ in b.steps]
+                verdict = text_inputs(inner, len(b.columns)) if inner else [False] * len(b.columns)
+                for c, ok in zip(b.columns, verdict):
+                    out[c] = ok if out[c] is None else (out[c] and ok)
+            return [bool(v) if v is not None else True for v in out]
+        if s.type == "simple_imputer" and k + 1 < len(steps) and s.n_features_out >= s.n_features_in:
+            continue  # keeps its columns in place: what follows decides
+        return [s.type in _TEXT_STEPS] * s.n_features_in
+    return [False] * n_inputs
+
+
 def _is_missing(v: Any) -> bool:
     if v is None:
         return True
@@ -323,7 +345,7 @@ def _column_kind(values: np.ndarray, name: str) -> str:
     return "text" if kinds == {"text"} else "number"
 
 
-def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[bool]) -> Sample:
+def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[bool], text_ok: List[bool]) -> Sample:
     n = len(names)
     columns = getattr(X_sample, "columns", None)
     if columns is not None:  # a DataFrame
@@ -360,6 +382,8 @@ def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[boo
                 raise ValueError(
                     f"X_sample column {names[j]!r} contains NaN; these models cannot take missing values there"
                 )
+        elif not text_ok[j]:
+            raise ValueError(f"X_sample column {names[j]!r} holds text, but the model takes numeric input there")
         else:
             cats = sorted({v for v in col if not _is_missing(v)})
             index = {c: float(i) for i, c in enumerate(cats)}
@@ -587,7 +611,7 @@ def export(
     categories: List[Optional[List[str]]] = [None] * n_inputs
     ranges: List[Any] = [None] * n_inputs
     if X_sample is not None:
-        sample = _sample(X_sample, names, has_names, nullable)
+        sample = _sample(X_sample, names, has_names, nullable, text_inputs([c[0] for c in chain], n_inputs))
         categories = sample.categories
         for j, col in enumerate(sample.codes.T):
             seen = col[~np.isnan(col)]
