@@ -14,19 +14,20 @@ import os
 import platform
 import re
 from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import sklearn
 from sklearn.exceptions import NotFittedError
-from sklearn.pipeline import Pipeline
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from . import format as _format
-from sklearn.preprocessing import OneHotEncoder
-
 from .converters import encoders
-from .converters import ESTIMATORS, KERNELS, PREPROCESSORS, ConvertedEstimator, ConvertedStep, class_labels
+from .converters import ESTIMATORS, KERNELS, PREPROCESSORS, Branch, ConvertedEstimator, ConvertedStep, class_labels
 
 __all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices"]
 
@@ -101,29 +102,100 @@ def _is_fitted(obj: Any) -> bool:
     return True
 
 
+def _transformer_problems(obj: Any, path: str) -> List[str]:
+    """Unsupported preprocessing in obj, recursing into Pipelines, ColumnTransformers and
+    FeatureUnions."""
+    cls = type(obj)
+    if cls is Pipeline:
+        out = []
+        for i, (_, step) in enumerate(obj.steps):
+            if not _is_passthrough(step):
+                out += _transformer_problems(step, f"{path}.steps[{i}]")
+        return out
+    if cls is ColumnTransformer or cls is FeatureUnion:
+        out = []
+        for name, trans in _branch_transformers(obj):
+            if not (isinstance(trans, str) and trans in ("drop", "passthrough")) and trans is not None:
+                out += _transformer_problems(trans, f"{path}.transformers['{name}']")
+        return out
+    label = _label(path, obj)
+    conv = PREPROCESSORS.get(cls)
+    if conv is None:
+        if cls in ESTIMATORS:
+            label += " (supported only as the final estimator)"
+        return [label]
+    if conv.check is not None and _is_fitted(obj):
+        reason = conv.check(obj)
+        if reason:
+            return [f"{label} ({reason})"]
+    return []
+
+
+def _branch_transformers(obj: Any) -> List[Tuple[str, Any]]:
+    """(name, transformer) of a ColumnTransformer (fitted, incl. remainder) or FeatureUnion."""
+    if type(obj) is ColumnTransformer:
+        entries = getattr(obj, "transformers_", None) or obj.transformers
+        return [(name, trans) for name, trans, _ in entries]
+    return [(name, trans) for name, trans in obj.transformer_list]
+
+
 def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
     problems = []
     for i, (path, obj) in enumerate(leaves):
         final = i == len(leaves) - 1
         cls = type(obj)
-        conv = (ESTIMATORS if final else PREPROCESSORS).get(cls)
+        if not final:
+            problems += _transformer_problems(obj, path)
+            continue
+        conv = ESTIMATORS.get(cls)
         label = _label(path, obj)
         if conv is None:
-            if final and cls in PREPROCESSORS:
+            if cls in PREPROCESSORS or cls in (ColumnTransformer, FeatureUnion):
                 label += " (a pipeline must end with an estimator)"
-            elif not final and cls in ESTIMATORS:
-                label += " (supported only as the final estimator)"
             problems.append(label)
         elif conv.check is not None and _is_fitted(obj):
             reason = conv.check(obj)
             if reason:
                 problems.append(f"{label} ({reason})")
-        if type(obj) is OneHotEncoder and not final and encoders.sparse_output(obj):
-            reason = encoders.sparse_followers_problem([o for _, o in leaves[i + 1:]])
-            if reason:
-                problems.append(f"{label} ({reason})")
+    problems += _sparse_problems(leaves)
     if problems:
         raise UnsupportedModelError(problems)
+
+
+def _may_be_sparse(obj: Any) -> bool:
+    """Whether a fitted transformer hands a sparse matrix to the step after it."""
+    if type(obj) is OneHotEncoder:
+        return encoders.sparse_output(obj)
+    if type(obj) is ColumnTransformer:
+        return bool(getattr(obj, "sparse_output_", False))
+    if type(obj) is FeatureUnion:
+        return any(_may_be_sparse(t) for _, t in _branch_transformers(obj))
+    if type(obj) is Pipeline:
+        inner = [s for _, s in obj.steps if not _is_passthrough(s)]
+        return bool(inner) and _may_be_sparse(inner[-1])
+    return False
+
+
+def _sparse_problems(leaves: List[Tuple[str, Any]], terminal: bool = True) -> List[str]:
+    """ferry computes densely: a sparse one-hot output is exported only where the steps after it
+    give the same values on a dense matrix (encoders.sparse_followers_problem). Inside a
+    ColumnTransformer branch the followers end at the branch; what it stacks is checked as the
+    ColumnTransformer's own output."""
+    out = []
+    for i, (path, obj) in enumerate(leaves):
+        if type(obj) in (ColumnTransformer, FeatureUnion):
+            for name, trans in _branch_transformers(obj):
+                if type(trans) is Pipeline:
+                    inner = [(f"{path}.transformers['{name}'].steps[{k}]", s) for k, (_, s) in enumerate(trans.steps)
+                             if not _is_passthrough(s)]
+                    out += _sparse_problems(inner, terminal=False)
+        followers = [o for _, o in leaves[i + 1:]]
+        if not followers or not _may_be_sparse(obj) or type(obj) is Pipeline:
+            continue
+        reason = encoders.sparse_followers_problem(followers, terminal)
+        if reason:
+            out.append(f"{_label(path, obj)} ({reason})")
+    return out
 
 
 def _check_fitted(leaves: List[Tuple[str, Any]]) -> None:
@@ -132,6 +204,76 @@ def _check_fitted(leaves: List[Tuple[str, Any]]) -> None:
         raise NotFittedError(
             "ferry can only export fitted models; not fitted: " + ", ".join(unfitted) + ". Call fit() first."
         )
+
+
+# --------------------------------------------------------------------------- converting
+
+
+def _n_features_in(first: Any) -> int:
+    n = getattr(first, "n_features_in_", None)
+    if n is None:
+        raise ValueError(f"{type(first).__name__} has no n_features_in_; is it fitted?")
+    return int(n)
+
+
+def _convert_chain(obj: Any, path: str, names_in: List[str]) -> List[Tuple[ConvertedStep, str, List[str]]]:
+    """obj (a transformer, a Pipeline of them, a ColumnTransformer or a FeatureUnion) as
+    (converted step, label, feature_names_out) triples, in the order they run."""
+    if type(obj) is Pipeline:
+        out: List[Tuple[ConvertedStep, str, List[str]]] = []
+        names = list(names_in)
+        for i, (_, step) in enumerate(obj.steps):
+            if _is_passthrough(step):
+                continue
+            sub = _convert_chain(step, f"{path}.steps[{i}]" if path else f"steps[{i}]", names)
+            out += sub
+            if sub:
+                names = sub[-1][2]
+        return out
+    label = _label(path, obj)
+    if type(obj) in (ColumnTransformer, FeatureUnion):
+        step = _convert_composite(obj, path, names_in)
+    else:
+        step = PREPROCESSORS[type(obj)].convert(obj, label)
+    if step.n_features_in != len(names_in):
+        raise ValueError(f"{label} takes {step.n_features_in} features but the step before it gives {len(names_in)}")
+    return [(step, label, _names_out(obj, names_in, step.n_features_out))]
+
+
+def _selected_columns(ct: Any, name: str, columns: Any, n: int) -> List[int]:
+    """The input indices a fitted ColumnTransformer gives transformer `name`."""
+    known = getattr(ct, "_transformer_to_input_indices", None)
+    if known is not None and name in known:
+        return [int(i) for i in known[name]]
+    from sklearn.utils import _get_column_indices  # older scikit-learn: resolve the spec ourselves
+
+    names = getattr(ct, "feature_names_in_", None)
+    if names is not None:
+        import pandas as pd
+
+        return [int(i) for i in _get_column_indices(pd.DataFrame(columns=list(names)), columns)]
+    return [int(i) for i in _get_column_indices(np.zeros((1, n)), columns)]
+
+
+def _convert_composite(obj: Any, path: str, names_in: List[str]) -> ConvertedStep:
+    """ColumnTransformer or FeatureUnion -> column_transformer (docs/format.md 4.20)."""
+    n = len(names_in)
+    weights = obj.transformer_weights or {}
+    branches: List[Branch] = []
+    if type(obj) is ColumnTransformer:
+        entries = [(nm, tr, _selected_columns(obj, nm, cols, n)) for nm, tr, cols in obj.transformers_]
+    else:
+        entries = [(nm, tr, list(range(n))) for nm, tr in obj.transformer_list]
+    for name, trans, columns in entries:
+        if trans is None or (isinstance(trans, str) and trans == "drop") or not columns:
+            continue
+        sub_names = [names_in[c] for c in columns]
+        where = f"{path}.transformers['{name}']" if path else f"transformers['{name}']"
+        steps = [] if isinstance(trans, str) and trans == "passthrough" else _convert_chain(trans, where, sub_names)
+        weight = weights.get(name)
+        branches.append(Branch(str(name), columns, steps, None if weight is None else float(weight)))
+    width = sum(b.steps[-1][0].n_features_out if b.steps else len(b.columns) for b in branches)
+    return ConvertedStep("column_transformer", {}, {}, n, width, branches=branches)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -155,22 +297,94 @@ def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
 #: step types that map NaN to NaN elementwise (and touch no other column), so an imputer
 #: after them still sees the missing values of the inputs
 _NAN_PRESERVING = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler")
-#: step types that take a missing value as an input (imputers; encoders: a category or unknown)
-_NAN_ACCEPTING = ("simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder")
+#: step types that take missing values as scikit-learn does
+_MISSING_HANDLERS = ("simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder")
 
 
-def nullable_inputs(steps: List[ConvertedStep]) -> bool:
-    """Whether the inputs may be missing (NaN): the first preprocessing step that is not
-    one of _NAN_PRESERVING is one of _NAN_ACCEPTING (docs/format.md 3.2)."""
-    for s in steps:
-        if s.type in _NAN_ACCEPTING:
-            return True
+def nullable_inputs(steps: List[ConvertedStep], n_inputs: Optional[int] = None) -> List[bool]:
+    """Per input column, whether it may be missing (NaN) (docs/format.md 3.2): the first step
+    that is not one of _NAN_PRESERVING takes missing values itself; through a
+    column_transformer, each column by the branches that take it (a column no branch takes
+    may be anything)."""
+    n = steps[0].n_features_in if steps else (n_inputs or 0)
+    for k, s in enumerate(steps):
+        if s.type == "column_transformer":
+            after = nullable_inputs(steps[k + 1 :], s.n_features_out)
+            out = [True] * n
+            offset = 0
+            for b in s.branches or []:
+                inner = [st for st, _, _ in b.steps]
+                width = inner[-1].n_features_out if inner else len(b.columns)
+                verdict = nullable_inputs(inner, len(b.columns)) if inner else after[offset : offset + width]
+                for c, ok in zip(b.columns, verdict):
+                    out[c] = out[c] and ok
+                offset += width
+            return out
+        if s.type in _MISSING_HANDLERS:
+            return [True] * n
         if s.type not in _NAN_PRESERVING:
-            return False
-    return False
+            return [False] * n
+    return [False] * n
 
 
-def _sample_matrix(X_sample: Any, names: List[str], has_names: bool, nullable: bool = False) -> np.ndarray:
+#: step types that take text columns (docs/format.md 3.2)
+_TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder")
+
+
+def text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
+    """Per input column, whether it may hold text: the steps that first see it are encoders,
+    possibly behind a simple_imputer (through a column_transformer, in every branch taking it)."""
+    for k, s in enumerate(steps):
+        if s.type == "column_transformer":
+            out: List[Optional[bool]] = [None] * s.n_features_in
+            for b in s.branches or []:
+                inner = [st for st, _, _ in b.steps]
+                verdict = text_inputs(inner, len(b.columns)) if inner else [False] * len(b.columns)
+                for c, ok in zip(b.columns, verdict):
+                    out[c] = ok if out[c] is None else (out[c] and ok)
+            return [bool(v) if v is not None else True for v in out]
+        if s.type == "simple_imputer" and k + 1 < len(steps) and s.n_features_out >= s.n_features_in:
+            continue  # keeps its columns in place: what follows decides
+        return [s.type in _TEXT_STEPS] * s.n_features_in
+    return [False] * n_inputs
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN, pandas.NA-like
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class Sample:
+    codes: np.ndarray  # float64 rows x inputs; text as index into categories, missing as NaN
+    categories: List[Optional[List[str]]]  # per input: sorted distinct text values, None if numeric
+    original: Any  # the rows as given (DataFrame or array), for scikit-learn
+
+    def rows(self, idx: np.ndarray) -> Any:
+        return self.original.iloc[idx] if hasattr(self.original, "iloc") else self.original[idx]
+
+
+def _column_kind(values: np.ndarray, name: str) -> str:
+    kinds = set()
+    for v in values:
+        if _is_missing(v):
+            continue
+        if isinstance(v, str):
+            kinds.add("text")
+        elif isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)):
+            kinds.add("number")
+        else:
+            raise ValueError(f"X_sample column {name!r} holds a {type(v).__name__}; ferry takes numbers and text")
+    if len(kinds) > 1:
+        raise ValueError(f"X_sample column {name!r} mixes text and numbers")
+    return "text" if kinds == {"text"} else "number"
+
+
+def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[bool], text_ok: List[bool]) -> Sample:
     n = len(names)
     columns = getattr(X_sample, "columns", None)
     if columns is not None:  # a DataFrame
@@ -183,27 +397,38 @@ def _sample_matrix(X_sample: Any, names: List[str], has_names: bool, nullable: b
                 "X_sample's column names do not match the names the model was fitted with "
                 f"(column {diff[0]}{', ...' if len(diff) > 1 else ''})"
             )
-        try:
-            X = X_sample.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"X_sample must be numeric: {e}") from None
+        raw = X_sample.to_numpy(dtype=object)
     else:
-        try:
-            X = np.asarray(X_sample, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"X_sample must be numeric: {e}") from None
-    if X.ndim != 2:
-        raise ValueError(f"X_sample must be 2-D (rows x {n} inputs), got shape {X.shape}")
-    if X.shape[1] != n:
-        raise ValueError(f"X_sample has {X.shape[1]} columns but the model takes {n} inputs")
-    if X.shape[0] == 0:
+        raw = np.asarray(X_sample)
+        if raw.dtype.kind not in "biufO":
+            raw = raw.astype(object)
+    if raw.ndim != 2:
+        raise ValueError(f"X_sample must be 2-D (rows x {n} inputs), got shape {raw.shape}")
+    if raw.shape[1] != n:
+        raise ValueError(f"X_sample has {raw.shape[1]} columns but the model takes {n} inputs")
+    if raw.shape[0] == 0:
         raise ValueError("X_sample has no rows")
-    if nullable:
-        if np.any(np.isinf(X)):
-            raise ValueError("X_sample contains infinity")
-    elif not np.all(np.isfinite(X)):
-        raise ValueError("X_sample contains NaN or infinity; these models cannot take missing values")
-    return np.ascontiguousarray(X, dtype=np.float64)
+    X = np.empty(raw.shape, dtype=np.float64)
+    categories: List[Optional[List[str]]] = []
+    for j in range(n):
+        col = raw[:, j]
+        if raw.dtype != object or _column_kind(col, names[j]) == "number":
+            X[:, j] = [np.nan if _is_missing(v) else float(v) for v in col] if raw.dtype == object else col
+            categories.append(None)
+            if np.any(np.isinf(X[:, j])):
+                raise ValueError(f"X_sample column {names[j]!r} contains infinity")
+            if not nullable[j] and np.any(np.isnan(X[:, j])):
+                raise ValueError(
+                    f"X_sample column {names[j]!r} contains NaN; these models cannot take missing values there"
+                )
+        elif not text_ok[j]:
+            raise ValueError(f"X_sample column {names[j]!r} holds text, but the model takes numeric input there")
+        else:
+            cats = sorted({v for v in col if not _is_missing(v)})
+            index = {c: float(i) for i, c in enumerate(cats)}
+            X[:, j] = [np.nan if _is_missing(v) else index[v] for v in col]
+            categories.append(cats)
+    return Sample(np.ascontiguousarray(X), categories, X_sample)
 
 
 def verification_indices(n_rows: int, max_rows: int = MAX_VERIFICATION_ROWS) -> np.ndarray:
@@ -266,13 +491,48 @@ def producer_versions() -> Dict[str, str]:
 # --------------------------------------------------------------------------- evaluation
 
 
-def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]:
-    """Run an artifact with the numpy kernels: predict (values or class indices),
-    predict_proba (classifiers) and decision_function (2-D raw scores)."""
+def _decode(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
+    """Text inputs from their codes back to strings (docs/format.md 3.2): the kernels take
+    numbers, or an object array holding str and NaN where there is text."""
     Z = np.asarray(X, dtype=np.float64)
+    cats = [c.get("categories") if c["kind"] == "categorical" else None for c in artifact.schema["inputs"]]
+    if all(c is None for c in cats):
+        return Z
+    out = Z.astype(object)
+    for j, c in enumerate(cats):
+        if c is not None:
+            out[:, j] = [np.nan if np.isnan(v) else c[int(v)] for v in Z[:, j]]
+    return out
+
+
+def _as_numbers_if_possible(Z: np.ndarray) -> np.ndarray:
+    if Z.dtype == object and not any(isinstance(v, str) for v in Z.flat):
+        return Z.astype(np.float64)
+    return Z
+
+
+def run_steps(steps: List[dict], Z: np.ndarray, tensors: Dict[str, np.ndarray]) -> np.ndarray:
+    """The preprocessing steps of an artifact, with the numpy kernels."""
+    for step in steps:
+        if step["type"] == "column_transformer":
+            parts = []
+            for b in step["params"]["transformers"]:
+                part = run_steps(b["steps"], Z[:, b["columns"]], tensors)
+                if b.get("weight") is not None:
+                    part = np.asarray(part, dtype=np.float64) * b["weight"]
+                parts.append(part)
+            Z = np.hstack(parts) if parts else np.zeros((Z.shape[0], 0))
+        else:
+            Z = KERNELS[step["type"]](step, {r: tensors[n] for r, n in step["tensors"].items()}, Z)
+        Z = _as_numbers_if_possible(np.asarray(Z))
+    return Z
+
+
+def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]:
+    """Run an artifact with the numpy kernels on X (text inputs as codes): predict (values
+    or class indices), predict_proba (classifiers) and decision_function (2-D raw scores)."""
     t = artifact.tensors
-    for step in artifact.pipeline:
-        Z = KERNELS[step["type"]](step, {r: t[n] for r, n in step["tensors"].items()}, Z)
+    Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X), t), dtype=np.float64)
     est = artifact.estimator
     return KERNELS[est["type"]](est, {r: t[n] for r, n in est["tensors"].items()}, Z, artifact.schema["task"])
 
@@ -324,63 +584,85 @@ def export(
     _check_fitted(leaves)
     created_str = _created(created)
 
-    # Convert every step.
-    converted: List[ConvertedStep] = []
-    for i, (path_, obj) in enumerate(leaves):
-        table = ESTIMATORS if i == len(leaves) - 1 else PREPROCESSORS
-        converted.append(table[type(obj)].convert(obj, _label(path_, obj)))
-    est = converted[-1]
-    assert isinstance(est, ConvertedEstimator)
-    for prev, (cur, (p, o)) in zip(converted, zip(converted[1:], leaves[1:])):
-        if cur.n_features_in != prev.n_features_out:
-            raise ValueError(
-                f"{_label(p, o)} takes {cur.n_features_in} features but the step before it gives {prev.n_features_out}"
-            )
-
-    n_inputs = converted[0].n_features_in
+    n_inputs = _n_features_in(leaves[0][1])
     names, has_names = _feature_names(leaves[0][1], n_inputs)
+
+    # Convert every step; composite steps (ColumnTransformer, FeatureUnion) carry theirs inside.
+    chain: List[Tuple[ConvertedStep, str, List[str]]] = []
+    width_names = list(names)
+    for path_, obj in leaves[:-1]:
+        converted_steps = _convert_chain(obj, path_, width_names)
+        chain += converted_steps
+        if converted_steps:
+            width_names = converted_steps[-1][2]
+    est = ESTIMATORS[type(leaves[-1][1])].convert(leaves[-1][1], _label(*leaves[-1]))
+    assert isinstance(est, ConvertedEstimator)
+    if est.n_features_in != len(width_names):
+        raise ValueError(
+            f"{_label(*leaves[-1])} takes {est.n_features_in} features but the step before it gives {len(width_names)}"
+        )
 
     tensors: Dict[str, np.ndarray] = {}
 
-    def step_header(step: ConvertedStep, prefix: str, label: str) -> dict:
+    def step_header(step: ConvertedStep, prefix: str, label: str, names_out: Optional[List[str]]) -> dict:
         refs = {}
         for role, arr in step.tensors.items():
             tname = f"{prefix}.{role}"
             tensors[tname] = arr
             refs[role] = tname
-        return {
+        params = step.params
+        if step.branches is not None:
+            params = dict(params)
+            params["transformers"] = [
+                {
+                    "name": b.name,
+                    "columns": [int(c) for c in b.columns],
+                    "weight": b.weight,
+                    "steps": [
+                        step_header(sub, f"{prefix}.transformers.{k}.steps.{i}", sub_label, sub_names)
+                        for i, (sub, sub_label, sub_names) in enumerate(b.steps)
+                    ],
+                }
+                for k, b in enumerate(step.branches)
+            ]
+        entry = {
             "type": step.type,
             "name": label,
             "n_features_in": int(step.n_features_in),
             "n_features_out": int(step.n_features_out),
-            "params": step.params,
+            "params": params,
             "tensors": refs,
         }
+        if names_out is not None:
+            entry["feature_names_out"] = names_out
+        return entry
 
-    pipeline = []
-    width_names = list(names)
-    for i, s in enumerate(converted[:-1]):
-        entry = step_header(s, f"steps.{i}", _label(*leaves[i]))
-        width_names = _names_out(leaves[i][1], width_names, s.n_features_out)
-        entry["feature_names_out"] = width_names
-        pipeline.append(entry)
-    estimator = step_header(est, "estimator", _label(*leaves[-1]))
+    pipeline = [step_header(s, f"steps.{i}", label, names_out) for i, (s, label, names_out) in enumerate(chain)]
+    estimator = step_header(est, "estimator", _label(*leaves[-1]), None)
 
     classes = None
     if est.task == "classification":
         dtype, values = class_labels(est.classes)
         classes = {"dtype": dtype, "values": values}
 
-    nullable = nullable_inputs(converted[:-1])
-    X = None
+    nullable = nullable_inputs([c[0] for c in chain], n_inputs)
+    sample = None
+    categories: List[Optional[List[str]]] = [None] * n_inputs
+    ranges: List[Any] = [None] * n_inputs
     if X_sample is not None:
-        X = _sample_matrix(X_sample, names, has_names, nullable)
-        ranges = []
-        for col in X.T:
+        sample = _sample(X_sample, names, has_names, nullable, text_inputs([c[0] for c in chain], n_inputs))
+        categories = sample.categories
+        for j, col in enumerate(sample.codes.T):
             seen = col[~np.isnan(col)]
-            ranges.append([float(seen.min()), float(seen.max())] if seen.size else None)
-    else:
-        ranges = [None] * n_inputs
+            if categories[j] is None and seen.size:
+                ranges[j] = [float(seen.min()), float(seen.max())]
+    X = None if sample is None else sample.codes
+
+    def input_entry(j: int) -> dict:
+        if categories[j] is not None:
+            # Each step decides what a missing or unseen value means (an encoder may take it).
+            return {"name": names[j], "kind": "categorical", "nullable": True, "categories": categories[j]}
+        return {"name": names[j], "kind": "numeric", "nullable": nullable[j], "range": ranges[j]}
 
     header: Dict[str, Any] = {
         "metadata": {
@@ -396,9 +678,7 @@ def export(
             },
         },
         "schema": {
-            "inputs": [
-                {"name": nm, "kind": "numeric", "nullable": nullable, "range": rng} for nm, rng in zip(names, ranges)
-            ],
+            "inputs": [input_entry(j) for j in range(n_inputs)],
             "task": est.task,
             "n_outputs": int(est.n_outputs),
             "classes": classes,
@@ -410,8 +690,9 @@ def export(
 
     expected: Dict[str, np.ndarray] = {}
     if X is not None:
-        rows = X[verification_indices(X.shape[0])]
-        expected = _sklearn_outputs(model, leaves, est, rows, names if has_names else None)
+        idx = verification_indices(X.shape[0])
+        rows = X[idx]
+        expected = _sklearn_outputs(model, leaves, est, sample.rows(idx), names if has_names else None)
         tensors["verification.input"] = rows
         outputs = {}
         for key, arr in expected.items():
@@ -444,9 +725,9 @@ def export(
     return artifact
 
 
-def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: np.ndarray, fitted_names) -> Dict[str, np.ndarray]:
-    """scikit-learn's own outputs for the verification rows."""
-    if fitted_names is not None:
+def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: Any, fitted_names) -> Dict[str, np.ndarray]:
+    """scikit-learn's own outputs for the verification rows (as given in X_sample)."""
+    if fitted_names is not None and not hasattr(rows, "columns"):
         import pandas as pd
 
         original = list(leaves[0][1].feature_names_in_)

@@ -90,8 +90,10 @@ PREPROCESSING_TYPES = (
     "standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer",
     "polynomial_features", "linear_projection", "function_transformer",
     "kbins_discretizer", "power_transformer", "quantile_transformer", "spline_transformer",
-    "simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder",
+    "simple_imputer", "missing_indicator", "column_transformer", "one_hot_encoder", "ordinal_encoder",
 )
+#: step types that take text columns (docs/format.md 3.2); text reaching any other is refused
+TEXT_STEP_TYPES = ("simple_imputer", "column_transformer", "one_hot_encoder", "ordinal_encoder")
 IMPUTER_STRATEGIES = ("mean", "median", "most_frequent", "constant")
 ONE_HOT_UNKNOWN = ("error", "ignore", "infrequent_if_exist")
 ORDINAL_UNKNOWN = ("error", "use_encoded_value")
@@ -973,16 +975,6 @@ def _check_missing_indicator(where, step, tensors, table, referenced):
     _check_unknown_refs(where, st, ("features",), table, referenced)
 
 
-#: step types that take text columns (they receive ``text=`` and return the text flags of their output)
-_TEXT_STEPS = ("simple_imputer", "one_hot_encoder", "ordinal_encoder")
-
-
-def _no_text(where, names, text) -> None:
-    for j, t in enumerate(text):
-        if t:
-            _fail("format", f"{where}: input column {names[j]!r} holds text, which this step cannot take")
-
-
 def _check_categories(where, step, tensors, table, referenced, text=None):
     """params.categories / params.missing and tensor numeric_categories (section 4.18);
     returns the number of categories of each column, missing category included."""
@@ -1087,6 +1079,81 @@ def _check_ordinal_encoder(where, step, tensors, table, referenced, text):
     return [False] * step["n_features_out"]
 
 
+def _check_steps(steps, path, width, text, tensors, table, referenced):
+    """A list of preprocessing steps taking `width` columns (`text[j]`: column j holds text);
+    returns the width and text flags of the last step's output."""
+    if not _is_arr(steps):
+        _fail("format", f"'{path}' is not an array")
+    for i, step in enumerate(steps):
+        where = f"{path}[{i}]"
+        stype = _check_step_common(where, step)
+        label = _step_label(where, step)
+        if stype in ESTIMATOR_TYPES:
+            _fail("format", f"{label}: estimator type '{stype}' in the preprocessing pipeline")
+        if stype not in PREPROCESSING_TYPES:
+            _fail("unsupported", f"{label}: unknown step type '{stype}'")
+        if step["n_features_in"] != width:
+            _fail("format", f"{label}: n_features_in {step['n_features_in']} != {width} columns coming in")
+        names_out = step.get("feature_names_out")
+        if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
+            _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
+        if any(text) and stype not in TEXT_STEP_TYPES:
+            _fail("format", f"{label}: input column {text.index(True)} holds text, which this step cannot take")
+        if stype == "column_transformer":
+            text = _check_column_transformer(label, step, text, tensors, table, referenced)
+        else:
+            if stype in TEXT_STEP_TYPES:  # they check their columns' kinds (sections 4.15, 4.18, 4.19)
+                _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced, text=text)
+            else:
+                _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced)
+            text = _text_out(step, text, tensors, table)
+        width = step["n_features_out"]
+    return width, text
+
+
+def _text_out(step, text, tensors, table):
+    """Which output columns of a (non-composite) step still hold text: copies of text inputs."""
+    out = [False] * step["n_features_out"]
+    if step["type"] == "simple_imputer" and any(text):
+        kept = [j for j, k in enumerate(tensors[step["tensors"]["keep"]]) if k]
+        for o, j in enumerate(kept):
+            out[o] = text[j]
+    return out
+
+
+def _check_column_transformer(where, step, text, tensors, table, referenced):
+    n, n_out = step["n_features_in"], step["n_features_out"]
+    transformers = step["params"].get("transformers")
+    if not _is_arr(transformers):
+        _fail("format", f"{where}: params.transformers is missing or not an array")
+    out_text = []
+    for k, t in enumerate(transformers):
+        at = f"{where}: params.transformers[{k}]"
+        if not _is_obj(t):
+            _fail("format", f"{at} is not an object")
+        cols = t.get("columns")
+        if not _is_arr(cols) or not cols:
+            _fail("format", f"{at}.columns is missing, empty or not an array")
+        for c, j in enumerate(cols):
+            if not _is_int(j) or not 0 <= j < n:
+                _fail("format", f"{at}.columns[{c}] is not a column index below {n}")
+        weight = t.get("weight")
+        if weight is not None and not (_is_num(weight) and math.isfinite(weight)):
+            _fail("format", f"{at}.weight is not null or a finite number")
+        inner = t.get("steps")
+        _, branch_text = _check_steps(
+            inner, f"{where}.params.transformers[{k}].steps", len(cols), [text[j] for j in cols], tensors, table,
+            referenced,
+        )
+        if weight is not None and any(branch_text):
+            _fail("format", f"{at} multiplies a text column by a weight")
+        out_text += branch_text
+    if len(out_text) != n_out:
+        _fail("format", f"{where}: its transformers give {len(out_text)} columns but n_features_out is {n_out}")
+    _check_unknown_refs(where, step["tensors"], (), table, referenced)
+    return out_text
+
+
 _PREPROCESSING_CHECKS = {
     "standard_scaler": _check_standard_scaler,
     "min_max_scaler": _check_min_max_scaler,
@@ -1106,7 +1173,7 @@ _PREPROCESSING_CHECKS = {
     "one_hot_encoder": _check_one_hot_encoder,
     "ordinal_encoder": _check_ordinal_encoder,
 }
-assert set(_PREPROCESSING_CHECKS) == set(PREPROCESSING_TYPES)
+assert set(_PREPROCESSING_CHECKS) | {"column_transformer"} == set(PREPROCESSING_TYPES)
 
 
 def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int = MINOR) -> None:
@@ -1122,34 +1189,11 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
     n_inputs, task, n_outputs = _check_schema(header["schema"])
 
     pipeline = header["pipeline"]
-    if not _is_arr(pipeline):
-        _fail("format", "'pipeline' is not an array")
     referenced: set = set()
-    width = n_inputs
-    # Which columns carry text (section 3.2: categorical inputs; section 4: steps that copy them).
-    names = [inp["name"] for inp in header["schema"]["inputs"]]
     text = [inp["kind"] == "categorical" for inp in header["schema"]["inputs"]]
-    for i, step in enumerate(pipeline):
-        where = f"pipeline[{i}]"
-        stype = _check_step_common(where, step)
-        label = _step_label(where, step)
-        if stype in ESTIMATOR_TYPES:
-            _fail("format", f"{label}: estimator type '{stype}' in the preprocessing pipeline")
-        if stype not in PREPROCESSING_TYPES:
-            _fail("unsupported", f"{label}: unknown step type '{stype}'")
-        if step["n_features_in"] != width:
-            _fail("format", f"{label}: n_features_in {step['n_features_in']} != {width} columns coming in")
-        names_out = step.get("feature_names_out")
-        if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
-            _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
-        if stype in _TEXT_STEPS:
-            text = _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced, text=text)
-        else:
-            _no_text(label, names, text)
-            _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced)
-            text = [False] * step["n_features_out"]
-        width = step["n_features_out"]
-        names = names_out
+    width, text = _check_steps(pipeline, "pipeline", n_inputs, text, tensors, table, referenced)
+    if any(text):
+        _fail("format", f"estimator: input column {text.index(True)} holds text, which this step cannot take")
 
     est = header["estimator"]
     stype = _check_step_common("estimator", est)

@@ -18,28 +18,6 @@ namespace {
 
 std::string shape_text(const std::vector<std::int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
-// Every column as text (an empty cell is a missing value): the model parses numeric inputs
-// itself, so one reader serves numeric and text inputs alike.
-Table to_table(const CsvTable& csv) {
-  Table table;
-  for (std::size_t c = 0; c < csv.header.size(); ++c) {
-    std::vector<std::optional<std::string>> values;
-    values.reserve(csv.rows.size());
-    for (const auto& row : csv.rows) {
-      if (row[c].empty())
-        values.emplace_back();
-      else
-        values.emplace_back(row[c]);
-    }
-    try {
-      table.add_text(csv.header[c], std::move(values));
-    } catch (const Error& e) {
-      throw Error(e.code(), "CSV header: " + e.message());
-    }
-  }
-  return table;
-}
-
 // The issue's message, with the CSV line of its first row.
 std::string with_line(const ValidationIssue& issue, const CsvTable& csv) {
   if (issue.first_row < 0) return issue.message;
@@ -68,7 +46,7 @@ void predict(const std::string& model_path, std::istream& csv_in, std::ostream& 
   if (args.proba && schema.task != Task::kClassification)
     throw Error(ErrorCode::kUnsupported, "--proba needs a classifier; this model is a regressor");
   const CsvTable csv = read_csv(csv_in);
-  const Table table = to_table(csv);
+  const Table table = to_table(csv);  // every column as text; the model parses numbers
   PredictOptions options;
   options.strict = args.strict;
   // Validate first so that an error names the CSV line as well as the row.

@@ -1,6 +1,8 @@
 #include "cli/csv.hpp"
 
+#include <algorithm>
 #include <iterator>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -92,6 +94,26 @@ std::string csv_field(const std::string& text) {
     out += c;
   }
   return out + '"';
+}
+
+Table to_table(const CsvTable& csv, std::size_t first, std::size_t count) {
+  const std::size_t begin = std::min(first, csv.rows.size());
+  const std::size_t end = begin + std::min(count, csv.rows.size() - begin);
+  Table table;
+  for (std::size_t c = 0; c < csv.header.size(); ++c) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(end - begin);
+    for (std::size_t r = begin; r < end; ++r) {
+      const std::string& cell = csv.rows[r][c];
+      values.push_back(cell.empty() ? std::nullopt : std::optional<std::string>(cell));
+    }
+    try {
+      table.add_text(csv.header[c], std::move(values));
+    } catch (const Error& e) {
+      throw Error(e.code(), "CSV header: " + e.message());
+    }
+  }
+  return table;
 }
 
 }  // namespace ferry::cli

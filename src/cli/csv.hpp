@@ -2,9 +2,12 @@
 #ifndef FERRY_SRC_CLI_CSV_HPP
 #define FERRY_SRC_CLI_CSV_HPP
 
+#include <cstdint>
 #include <istream>
 #include <string>
 #include <vector>
+
+#include "ferry/table.hpp"
 
 namespace ferry::cli {
 
@@ -18,6 +21,11 @@ struct CsvTable {
 // ends; a UTF-8 byte-order mark is skipped. Every row must have as many fields as the header.
 // Throws Error(kValue) naming the line on a ragged row or a malformed quote.
 CsvTable read_csv(std::istream& in);
+
+// Rows [first, first + count) as a Table of text columns, an empty cell being a missing
+// value: the model parses the numbers of numeric inputs itself, so one reader serves numeric
+// and text inputs alike. Error(kSchema) when the header repeats a name.
+Table to_table(const CsvTable& csv, std::size_t first = 0, std::size_t count = SIZE_MAX);
 
 // Quotes a field when it holds a comma, a quote or a line break.
 std::string csv_field(const std::string& text);

@@ -32,6 +32,7 @@ constexpr Entry kSteps[] = {
     {"missing_indicator", make_missing_indicator},
     {"one_hot_encoder", make_one_hot_encoder},
     {"ordinal_encoder", make_ordinal_encoder},
+    {"column_transformer", make_column_transformer},
     {"spline_transformer", make_spline_transformer},
 };
 

@@ -387,6 +387,22 @@ SPEC_STEPS = {
 }
 
 
+def _spec_steps(steps, tensors, Z):
+    for step in steps:
+        if step["type"] == "column_transformer":  # docs/format.md 4.20
+            parts = []
+            for b in step["params"]["transformers"]:
+                part = _spec_steps(b["steps"], tensors, Z[:, b["columns"]])
+                parts.append(part if b["weight"] is None else np.asarray(part, dtype=np.float64) * b["weight"])
+            Z = np.hstack(parts)
+        else:
+            assert step["type"] in SPEC_STEPS, step["type"]
+            Z = SPEC_STEPS[step["type"]](step["params"], {r: tensors[n] for r, n in step["tensors"].items()}, Z)
+        if Z.dtype == object and not any(isinstance(v, str) for v in Z.flat):
+            Z = Z.astype(np.float64)
+    return Z
+
+
 def spec_evaluate(header, tensors, X):
     """docs/format.md section 4, evaluated with numpy.
 
@@ -394,9 +410,13 @@ def spec_evaluate(header, tensors, X):
     [rows]), decision_function [rows, k] and predict_proba for classifiers.
     """
     Z = np.asarray(X, dtype=np.float64)
-    for step in header["pipeline"]:
-        assert step["type"] in SPEC_STEPS, step["type"]
-        Z = SPEC_STEPS[step["type"]](step["params"], {r: tensors[n] for r, n in step["tensors"].items()}, Z)
+    inputs = header["schema"]["inputs"]
+    if any(i["kind"] == "categorical" for i in inputs):  # docs/format.md 3.2: text as category codes
+        Z = Z.astype(object)
+        for j, inp in enumerate(inputs):
+            if inp["kind"] == "categorical":
+                Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] for v in X[:, j]]
+    Z = np.asarray(_spec_steps(header["pipeline"], tensors, Z), dtype=np.float64)
     est = header["estimator"]
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]

@@ -42,6 +42,8 @@ TEST_DATA_CASES += [
     "enc_onehot_ignore", "enc_onehot_infrequent", "enc_onehot_drop_first", "enc_onehot_drop_explicit",
     "enc_ordinal_encoded", "enc_ordinal_nan_imputed",
 ]
+# ColumnTransformer, FeatureUnion
+TEST_DATA_CASES += ["compose_column_transformer", "compose_mask_remainder", "compose_feature_union"]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -70,6 +72,20 @@ def fitted(make_artifacts):
 def num(v: str) -> float:
     """A CSV cell as a number: an empty cell is a missing value (NaN)."""
     return float("nan") if v == "" else float(v)
+
+
+def input_matrix(header, rows):
+    """input.csv rows as the artifact's verification input: numbers, and text as its index in
+    the input's categories (an empty cell is a missing value, NaN)."""
+    inputs = header["schema"]["inputs"]
+    X = np.empty((len(rows), len(inputs)))
+    for j, inp in enumerate(inputs):
+        if inp["kind"] == "categorical":
+            index = {c: float(k) for k, c in enumerate(inp["categories"])}
+            X[:, j] = [np.nan if r[j] == "" else index[r[j]] for r in rows]
+        else:
+            X[:, j] = [num(r[j]) for r in rows]
+    return X
 
 
 def read_csv(path):
@@ -153,8 +169,16 @@ def test_input_csv(sub, case, regenerated, fitted):
     header, rows = read_csv(path)
     art = ferry.read(ROOT / sub / case / "model.ferry")
     assert header == [i["name"] for i in art.header["schema"]["inputs"]]
-    X = np.array([[num(v) for v in row] for row in rows])
-    np.testing.assert_array_equal(X, np.asarray(fitted(case).X, dtype=np.float64))
+    given = fitted(case).X
+    given = given.to_numpy(dtype=object) if hasattr(given, "columns") else np.asarray(given, dtype=object)
+    for row, want in zip(rows, given):
+        for cell, v in zip(row, want):
+            if isinstance(v, str):
+                assert cell == v
+            elif v is None or v != v:
+                assert cell == ""
+            else:
+                assert float(cell) == float(v)
     assert art.header["metadata"]["training"]["sample_rows"] == len(rows)
 
 
@@ -204,8 +228,7 @@ def test_artifact_reproduces_expected_csv(sub, case):
     art = ferry.read(ROOT / sub / case / "model.ferry")
     _, in_rows = read_csv(ROOT / sub / case / "input.csv")
     header, rows = read_csv(ROOT / sub / case / "expected.csv")
-    X = np.array([[num(v) for v in r] for r in in_rows])
-    got = spec_evaluate(art.header, art.tensors, X)
+    got = spec_evaluate(art.header, art.tensors, input_matrix(art.header, in_rows))
     rtol, atol = 0.0, 1e-12  # the parity bar of the golden tests, tighter than the embedded tolerance
     schema = art.header["schema"]
     if schema["task"] == "classification":
@@ -230,8 +253,7 @@ def test_verification_rows_agree_with_csv(sub, case):
     idx = np.unique(np.linspace(0, n - 1, min(16, n)).round().astype(int))
     ver = art.header["verification"]
     assert ver["rows"] == len(idx)
-    X = np.array([[num(v) for v in in_rows[i]] for i in idx])
-    np.testing.assert_array_equal(art.tensors[ver["input"]], X)
+    np.testing.assert_array_equal(art.tensors[ver["input"]], input_matrix(art.header, [in_rows[i] for i in idx]))
     schema = art.header["schema"]
     outs = {k: art.tensors[v] for k, v in ver["outputs"].items()}
     if schema["task"] == "classification":
@@ -344,6 +366,10 @@ EXPECTED_SHAPES = {
     "enc_ordinal_encoded": ("regression", "identity", 3, 1, 1, ["ordinal_encoder", (True, True)], None, "x0"),
     "enc_ordinal_nan_imputed": ("regression", "identity", 2, 1, 1, ["ordinal_encoder", "simple_imputer"], None,
                                 "x0"),
+    "compose_column_transformer": ("regression", "identity", 10, 1, 1, ["column_transformer"], None, "age"),
+    "compose_mask_remainder": ("classification", "softmax", 13, 3, 3, ["column_transformer"], "int64", "x0"),
+    "compose_feature_union": ("classification", "logistic", 8, 2, 1, ["column_transformer", (True, True)], "int64",
+                              "x0"),
 }
 
 
@@ -388,6 +414,10 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert np.isnan(art.tensors["verification.input"]).any()
     elif case.startswith("enc_"):  # an encoder takes a missing value as a category or as unknown
         assert all(i["nullable"] for i in h["schema"]["inputs"])
+    elif case == "compose_column_transformer":  # the imputing branch takes age, bmi, bp
+        assert [i["nullable"] for i in h["schema"]["inputs"]] == [True, False, True, True] + [False] * 6
+    elif case == "compose_mask_remainder":  # column 1 is dropped: any value will do
+        assert [i["nullable"] for i in h["schema"]["inputs"]] == [False, True] + [False] * 11
     else:
         assert not any(i["nullable"] for i in h["schema"]["inputs"])
     if case == "impute_all_nan_column":  # column 5 dropped, its indicator kept

@@ -210,7 +210,7 @@ def test_sparse_output_only_before_steps_that_agree_on_dense(tmp_path, after, ok
         art = ferry.export(model, tmp_path / "m.ferry", X_sample=X)
         assert art.pipeline[0]["type"] == "one_hot_encoder"
     else:
-        with pytest.raises(ferry.UnsupportedModelError, match="sparse_output=True is followed by TruncatedSVD"):
+        with pytest.raises(ferry.UnsupportedModelError, match="sparse output is followed by TruncatedSVD"):
             ferry.export(model, tmp_path / "m.ferry", X_sample=X)
 
 

@@ -145,7 +145,7 @@ def test_export_refuses_nan_sample_without_an_imputer(tmp_path):
     model = Pipeline([("s", StandardScaler()), ("c", LogisticRegression(max_iter=1000))]).fit(X, y)
     Xn = X.copy()
     Xn[0, 0] = np.nan
-    with pytest.raises(ValueError, match="X_sample contains NaN or infinity"):
+    with pytest.raises(ValueError, match="contains NaN; these models cannot take missing values"):
         ferry.export(model, tmp_path / "m.ferry", X_sample=Xn)
 
 

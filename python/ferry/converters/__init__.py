@@ -35,6 +35,17 @@ class ConvertedStep:
     tensors: Dict[str, np.ndarray]  # role -> array
     n_features_in: int
     n_features_out: int
+    #: composite steps (column_transformer): one Branch per transformer, whose steps the
+    #: exporter writes into params["transformers"]
+    branches: Optional[List["Branch"]] = None
+
+
+@dataclass
+class Branch:
+    name: str
+    columns: List[int]  # input columns it takes
+    steps: List[Tuple[ConvertedStep, str, List[str]]]  # (step, label, feature_names_out)
+    weight: Optional[float] = None
 
 
 @dataclass
@@ -190,6 +201,7 @@ KERNELS: Dict[str, Callable] = {
 __all__ = [
     "ConversionError",
     "ConvertedStep",
+    "Branch",
     "ConvertedEstimator",
     "Converter",
     "class_labels",

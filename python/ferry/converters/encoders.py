@@ -148,24 +148,26 @@ def sparse_output(est) -> bool:
     return bool(est.sparse_output if isinstance(sparse, str) and sparse == "deprecated" else sparse)
 
 
-def sparse_followers_problem(followers: Sequence[Any]) -> Optional[str]:
-    """Why a sparse one-hot output cannot be exported, given the steps after the encoder
-    (the last one the estimator), or None. ferry computes densely; the steps allowed after a
-    sparse encoder give the same values on a dense matrix (to the rounding of a product)."""
+def sparse_followers_problem(followers: Sequence[Any], terminal: bool = True) -> Optional[str]:
+    """Why a sparse one-hot output cannot be exported, given the steps after it (with
+    ``terminal``, the last one is the estimator; else they end a ColumnTransformer branch), or
+    None. ferry computes densely; the steps allowed after a sparse matrix give the same values
+    on a dense one (to the rounding of a product)."""
     from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
     from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
     for k, step in enumerate(followers):
-        last = k == len(followers) - 1
+        last = terminal and k == len(followers) - 1
         if last and type(step) in (LinearRegression, Ridge, LogisticRegression):
             return None
         if not last and type(step) is MaxAbsScaler:
             continue
         if not last and type(step) is StandardScaler and not step.with_mean:
             continue
-        return (f"sparse_output=True is followed by {type(step).__name__}, which may compute differently on a "
-                "sparse matrix; set sparse_output=False")
-    return "sparse_output=True with no estimator after it; set sparse_output=False"
+        return (f"sparse output is followed by {type(step).__name__}, which may compute differently on a "
+                "sparse matrix; set sparse_output=False on the OneHotEncoder (or sparse_threshold=0 on the "
+                "ColumnTransformer)")
+    return None if not terminal else "sparse output with no estimator after it; set sparse_output=False"
 
 
 def _one_hot_outputs(est, j: int, c: int) -> Tuple[List[int], int]:
