@@ -158,8 +158,46 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
             if reason:
                 problems.append(f"{label} ({reason})")
     problems += _sparse_problems(leaves)
+    problems += _missing_marker_problems(leaves)
     if problems:
         raise UnsupportedModelError(problems)
+
+
+def _missing_marker_problems(leaves: List[Tuple[str, Any]]) -> List[str]:
+    """ferry has one missing marker for text; scikit-learn tells None from NaN in object columns.
+    A SimpleImputer that left the other marker in place at fit shows in the encoder right after
+    it, which then has that marker as a category: refused, as ferry would impute it."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OrdinalEncoder
+
+    out = []
+    for i, (path, obj) in enumerate(leaves):
+        if type(obj) in (ColumnTransformer, FeatureUnion):
+            for name, trans in _branch_transformers(obj):
+                if type(trans) is Pipeline:
+                    out += _missing_marker_problems(
+                        [(f"{path}.transformers['{name}'].steps[{k}]", s) for k, (_, s) in enumerate(trans.steps)
+                         if not _is_passthrough(s)])
+        if type(obj) is not SimpleImputer or i + 1 == len(leaves) or not _is_fitted(obj):
+            continue
+        nxt = leaves[i + 1][1]
+        if type(nxt) not in (OneHotEncoder, OrdinalEncoder) or not _is_fitted(nxt):
+            continue
+        imputes_none = obj.missing_values is None
+        names = [str(v) for v in getattr(obj, "feature_names_in_", [f"x{j}" for j in range(obj.n_features_in_)])]
+        stats = np.asarray(obj.statistics_, dtype=object)
+        kept = [j for j in range(len(stats)) if obj.strategy == "constant" or obj.keep_empty_features
+                or not encoders._is_missing(stats[j])]
+        for k, j in enumerate(kept[: len(nxt.categories_)]):
+            cats = list(nxt.categories_[k])
+            other = any(c is None for c in cats) if not imputes_none else any(
+                c is not None and encoders._is_missing(c) for c in cats)
+            if other:
+                marker, use = ("None", "missing_values=None") if not imputes_none else ("NaN", "missing_values=np.nan")
+                out.append(f"{_label(path, obj)} (column {names[j]!r}: it left {marker} values unimputed at fit, so "
+                           f"{type(nxt).__name__} after it has a {marker} category; ferry has one missing marker "
+                           f"and would impute them: use {use}, or one marker for missing text)")
+    return out
 
 
 def _may_be_sparse(obj: Any) -> bool:

@@ -1202,7 +1202,6 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         _fail("format", f"{label}: preprocessing type '{stype}' used as the estimator")
     if stype not in ESTIMATOR_TYPES:
         _fail("unsupported", f"{label}: unknown step type '{stype}'")
-    _no_text(label, names, text)
     if est["n_features_in"] != width:
         _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
     k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)

@@ -295,9 +295,11 @@ def _spec_spline_transformer(params, t, Z):
 
 def _spec_simple_imputer(params, t, Z):
     keep = np.flatnonzero(t["keep"] == 1)
-    out = [np.where(np.isnan(Z[:, j]), t["statistics"][j], Z[:, j]) for j in keep]
+    fill = params.get("text_fill") or [None] * Z.shape[1]  # section 4.15: a text column's fill string
+    missing = np.array([[not isinstance(v, str) and np.isnan(v) for v in row] for row in Z], dtype=bool).reshape(Z.shape)
+    out = [np.where(missing[:, j], t["statistics"][j] if fill[j] is None else fill[j], Z[:, j]) for j in keep]
     if params["add_indicator"]:
-        out += [np.isnan(Z[:, j]).astype(np.float64) for j in t["indicator_features"]]
+        out += [missing[:, j].astype(np.float64) for j in t["indicator_features"]]
     return np.column_stack(out)
 
 
@@ -310,23 +312,24 @@ def _spec_missing_indicator(params, t, Z):
 
 def _spec_category_index(params, t, Z):
     """Per column: category index of each value (-1 unknown), and each column's first
-    global category index (sections 4.18/4.19; numeric columns only here)."""
+    global category index (sections 4.18/4.19). Text values are str, missing values NaN."""
     numeric = t.get("numeric_categories", np.zeros(0))
     idx, first, pos, start = [], [], 0, 0
     for j, (entry, miss) in enumerate(zip(params["categories"], params["missing"])):
-        assert not isinstance(entry, list), "spec_evaluate covers numeric categories"
-        cats = numeric[pos: pos + entry]
-        pos += entry
+        if isinstance(entry, list):
+            cats, m = entry, len(entry)
+        else:
+            cats, m = list(numeric[pos: pos + entry]), entry
+            pos += entry
         col = np.full(Z.shape[0], -1)
         for r, x in enumerate(Z[:, j]):
-            if np.isnan(x):
-                col[r] = entry if miss is not None else -1
-            else:
-                hits = np.flatnonzero(cats == x)
-                col[r] = hits[0] if hits.size else -1
+            if not isinstance(x, str) and np.isnan(x):
+                col[r] = m if miss is not None else -1
+            elif isinstance(x, str) == isinstance(entry, list) and x in cats:
+                col[r] = cats.index(x)
         idx.append(col)
         first.append(start)
-        start += entry + (miss is not None)
+        start += m + (miss is not None)
     return idx, first
 
 
@@ -352,7 +355,8 @@ def _spec_ordinal_encoder(params, t, Z):
     nan = float("nan")
     out = np.empty((Z.shape[0], len(idx)))
     for j, col in enumerate(idx):
-        count = params["categories"][j] + (params["missing"][j] is not None)
+        entry = params["categories"][j]
+        count = (len(entry) if isinstance(entry, list) else entry) + (params["missing"][j] is not None)
         for r, c in enumerate(col):
             if c < 0:
                 assert params["handle_unknown"] == "use_encoded_value"

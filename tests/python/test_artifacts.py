@@ -41,6 +41,7 @@ TEST_DATA_CASES += [
 TEST_DATA_CASES += [
     "enc_onehot_ignore", "enc_onehot_infrequent", "enc_onehot_drop_first", "enc_onehot_drop_explicit",
     "enc_ordinal_encoded", "enc_ordinal_nan_imputed",
+    "enc_text_onehot_infrequent", "enc_text_onehot_missing_category", "enc_text_ordinal", "enc_text_impute_constant",
 ]
 # ColumnTransformer, FeatureUnion
 TEST_DATA_CASES += ["compose_column_transformer", "compose_mask_remainder", "compose_feature_union"]
@@ -366,6 +367,12 @@ EXPECTED_SHAPES = {
     "enc_ordinal_encoded": ("regression", "identity", 3, 1, 1, ["ordinal_encoder", (True, True)], None, "x0"),
     "enc_ordinal_nan_imputed": ("regression", "identity", 2, 1, 1, ["ordinal_encoder", "simple_imputer"], None,
                                 "x0"),
+    "enc_text_onehot_infrequent": ("classification", "softmax", 3, 3, 3, ["simple_imputer", "one_hot_encoder"],
+                                   "int64", "color"),
+    "enc_text_onehot_missing_category": ("regression", "identity", 3, 1, 1, ["one_hot_encoder"], None, "color"),
+    "enc_text_ordinal": ("regression", "identity", 3, 1, 1, ["ordinal_encoder", (True, True)], None, "color"),
+    "enc_text_impute_constant": ("classification", "softmax", 3, 3, 3, ["simple_imputer", "one_hot_encoder"],
+                                 "int64", "color"),
     "compose_column_transformer": ("regression", "identity", 10, 1, 1, ["column_transformer"], None, "age"),
     "compose_mask_remainder": ("classification", "softmax", 13, 3, 3, ["column_transformer"], "int64", "x0"),
     "compose_feature_union": ("classification", "logistic", 8, 2, 1, ["column_transformer", (True, True)], "int64",
@@ -427,6 +434,10 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert art.tensors["steps.0.keep"].tolist() == [1] * 6
     if case == "impute_missing_indicator_all":
         assert art.tensors["steps.1.features"].tolist() == [0, 1, 2, 3, 4]
+    if case.startswith("enc_text_"):  # text inputs, text categories in the encoder's params
+        assert all(i["kind"] == "categorical" for i in h["schema"]["inputs"])
+        enc = [s for s in h["pipeline"] if s["type"] in ("one_hot_encoder", "ordinal_encoder")][0]
+        assert all(isinstance(c, list) for c in enc["params"]["categories"][:3])
     if case == "enc_onehot_infrequent":  # unknown values go to the infrequent column of each input column
         assert np.all(art.tensors["steps.0.unknown"] >= 0)
     if case == "enc_onehot_drop_explicit":  # 16 and NaN dropped: two categories output nothing

@@ -274,7 +274,7 @@ def test_text_imputer_then_encoder_matches_the_pipeline():
 def test_text_imputer_refuses_other_missing_values():
     X = np.array([["a"], ["?"], ["a"]], dtype=object)
     est = SimpleImputer(strategy="most_frequent", missing_values="?").fit(X)
-    with pytest.raises(ConversionError, match="missing_values='\\?' is not supported"):
+    with pytest.raises(ConversionError, match="missing_values='\\?' is not supported; ferry imputes only NaN"):
         convert_and_run(est, X)
 
 
@@ -377,7 +377,7 @@ BAD = [
     ("simple_imputer", {"strategy": "most_frequent", "add_indicator": False, "text_fill": ["a"]},
      {"keep": [1, 1], "statistics": [0.0, 1.0]}, 2, "params.text_fill is not an array of n_features_in entries"),
     ("standard_scaler", {"with_mean": False, "with_std": True}, {"scale": [1.0, 2.0]}, 2,
-     "input column 'x0' holds text, which this step cannot take"),
+     "input column 0 holds text, which this step cannot take"),
 ]
 
 
@@ -398,7 +398,7 @@ def test_text_stays_text_through_the_imputer():
     header, tensors = _file("simple_imputer", imputer, {"keep": [1, 1], "statistics": [0.0, 1.0],
                                                         "indicator_features": [0]}, n_out=3)
     # The imputer's first output is a copy of text column 0: the estimator cannot take it.
-    with pytest.raises(ferry.ArtifactError, match="estimator.*input column 'y0' holds text"):
+    with pytest.raises(ferry.ArtifactError, match="estimator: input column 0 holds text"):
         ferry.read(build_file(header, tensors))
     # An ordinal encoder after the imputer takes it as text.
     header["pipeline"].append({
@@ -414,3 +414,19 @@ def test_text_stays_text_through_the_imputer():
     for step in art.pipeline:
         X = KERNELS[step["type"]](step, {r: art.tensors[n] for r, n in step["tensors"].items()}, X)
     np.testing.assert_array_equal(X, [[1.0, 0.0, 0.0], [2.0, 0.0, 1.0]])
+
+
+def test_imputer_that_left_the_other_missing_marker_is_refused(tmp_path):
+    import pandas as pd
+
+    X, _ = _text(missing=None)
+    X = pd.DataFrame(X[:, :2], columns=["a", "b"])
+    y = np.arange(len(X)) % 2
+    model = Pipeline([("impute", SimpleImputer(strategy="most_frequent")),  # NaN only: None stays
+                      ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                      ("clf", LogisticRegression())]).fit(X, y)
+    with pytest.raises(ferry.UnsupportedModelError, match="column 'a': it left None values unimputed at fit"):
+        ferry.export(model, tmp_path / "m.ferry", X_sample=X)
+    model.set_params(impute__missing_values=None).fit(X, y)
+    art = ferry.export(model, tmp_path / "m.ferry", X_sample=X)
+    assert art.pipeline[0]["params"]["text_fill"] is not None

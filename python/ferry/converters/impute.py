@@ -33,8 +33,8 @@ def _nan_only(est, label: str, allow_none: bool = False) -> None:
     if not (isinstance(mv, (float, np.floating)) and np.isnan(mv)):
         also = " (or None on text columns)" if allow_none else ""
         raise ConversionError(
-            f"{label}: missing_values={mv!r} is not supported; ferry imputes only its missing marker, "
-            f"missing_values=np.nan{also}"
+            f"{label}: missing_values={mv!r} is not supported; ferry imputes only NaN "
+            f"(missing_values=np.nan{also}), its one missing marker"
         )
 
 
