@@ -47,25 +47,24 @@ Categories::Categories(const StepInputs& in) {
         in.invalid(fmt::format("params.categories[{}] has more than {} categories", j, kMaxCategories));
       c.text = true;
       c.count = static_cast<Index>(e.size());
-      std::vector<Index> codes;
-      codes.reserve(e.size());
-      Index top = -1;
+      std::vector<std::pair<double, Index>> pairs;
+      pairs.reserve(e.size());
       for (std::size_t i = 0; i < e.size(); ++i) {
         if (!e[i].is_string()) in.invalid(fmt::format("params.categories[{}][{}] is not a string", j, i));
         const double code = in.text_code(j, e[i].get<std::string>());
-        // Codes are vocabulary positions; anything else is a loader bug, not undefined behaviour here.
-        if (!(code >= 0.0 && code < static_cast<double>(kMaxCategories) * 4.0) || code != std::floor(code))
+        // Codes are vocabulary positions; anything else is a loader bug, refused rather than trusted.
+        if (!(code >= 0.0) || code != std::floor(code))
           in.invalid(fmt::format("params.categories[{}][{}] has no usable vocabulary code", j, i));
-        codes.push_back(static_cast<Index>(code));
-        top = std::max(top, codes.back());
+        pairs.emplace_back(code, static_cast<Index>(i));
       }
-      c.begin = static_cast<Index>(by_code_.size());
-      c.size = top + 1;
-      by_code_.resize(by_code_.size() + static_cast<std::size_t>(c.size), kUnknown);
-      for (std::size_t i = 0; i < codes.size(); ++i) {
-        Index& slot = by_code_[static_cast<std::size_t>(c.begin + codes[i])];
-        if (slot != kUnknown) in.invalid(fmt::format("params.categories[{}] repeats the category at [{}]", j, i));
-        slot = static_cast<Index>(i);
+      std::sort(pairs.begin(), pairs.end());
+      c.begin = static_cast<Index>(codes_.size());
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (i > 0 && pairs[i].first == pairs[i - 1].first)
+          in.invalid(fmt::format("params.categories[{}] repeats the category at [{}]", j,
+                                 std::max(pairs[i].second, pairs[i - 1].second)));
+        codes_.push_back(pairs[i].first);
+        code_category_.push_back(pairs[i].second);
       }
     } else if (e.is_number_integer() && e.get<std::int64_t>() >= 0 && e.get<std::int64_t>() <= kMaxCategories) {
       if (text_input)
@@ -99,8 +98,10 @@ Categories::Categories(const StepInputs& in) {
 }
 
 Index Categories::text_index(const Column& c, double code) const noexcept {
-  if (!(code >= 0.0 && code < static_cast<double>(c.size))) return kUnknown;
-  return by_code_[static_cast<std::size_t>(c.begin + static_cast<Index>(code))];
+  const double* first = codes_.data() + c.begin;
+  const double* last = first + (c.count - (c.missing != Missing::kAbsent));
+  const double* it = std::lower_bound(first, last, code);
+  return it != last && *it == code ? code_category_[static_cast<std::size_t>(it - codes_.data())] : kUnknown;
 }
 
 // Exact float64 equality, as scikit-learn's np.searchsorted / np.isin on numeric columns.

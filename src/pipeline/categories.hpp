@@ -46,16 +46,19 @@ class Categories {
     bool text = false;
     Missing missing = Missing::kAbsent;
     Index count = 0;
-    Index begin = 0;  // numeric: [begin, begin + count - has missing) of values_; text: of by_code_
-    Index size = 0;   // text: entries of by_code_ from begin
+    Index begin = 0;  // numeric: [begin, begin + count - has missing) of values_; text: of codes_
   };
 
   Index text_index(const Column& c, double code) const noexcept;
   Index numeric_index(const Column& c, double x) const noexcept;
 
   std::vector<Column> columns_;
-  std::vector<double> values_;   // numeric categories, column after column, strictly increasing in a column
-  std::vector<Index> by_code_;  // text: vocabulary code -> category index (kUnknown where none)
+  std::vector<double> values_;  // numeric categories, column after column, strictly increasing in a column
+  // Text: each column's vocabulary codes, increasing, and the category each one is. Sorted pairs
+  // rather than a table indexed by code: memory stays proportional to the categories the file
+  // lists, however large the vocabulary it shares with other steps.
+  std::vector<double> codes_;
+  std::vector<Index> code_category_;
 };
 
 }  // namespace ferry
