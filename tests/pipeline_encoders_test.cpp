@@ -76,15 +76,19 @@ std::vector<double> numeric_categories_of(Parsed& p, std::size_t j, std::size_t*
   return {all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + m)};
 }
 
+// The text twin of numeric category v: "v<v>", and the empty string for 0 (a category like any
+// other; input.csv cannot hold one, since an empty cell is a missing value there).
+std::string text_of(double v) { return v == 0.0 ? std::string() : "v" + std::to_string(static_cast<long long>(v)); }
+
 // Turns numeric input column j of an encoder case into a text column: the category with value
-// v becomes the string "v<v>"; a one-hot encoder lists them in reverse order (text categories
+// v becomes the string text_of(v); a one-hot encoder lists them in reverse order (text categories
 // need not be sorted; its outputs follow them), an ordinal encoder in order (its output is the
 // position). The schema lists them sorted, as the exporter does.
 std::vector<double> textify(Parsed& p, std::size_t j) {
   std::size_t start = 0;
   const std::vector<double> values = numeric_categories_of(p, j, &start);
   std::vector<std::string> names;
-  for (double v : values) names.push_back("v" + std::to_string(static_cast<long long>(v)));
+  for (double v : values) names.push_back(text_of(v));
   // outputs are per category in step order: reverse column j's part with the strings.
   const bool one_hot = p.step()["type"] == "one_hot_encoder";
   if (one_hot) {
@@ -111,8 +115,8 @@ std::vector<double> textify(Parsed& p, std::size_t j) {
   return values;
 }
 
-// The rows of X as a Table, column j as text ("v<value>", missing for NaN, "nope" for a value
-// that is no category).
+// The rows of X as a Table, column j as text (text_of(value), missing for NaN, "nope" for a
+// value that is no category).
 Table as_table(const Model& numeric, const RowMatrixXd& X, Index j, const std::vector<double>& categories) {
   Table t;
   const auto& inputs = numeric.schema().inputs;
@@ -130,7 +134,7 @@ Table as_table(const Model& numeric, const RowMatrixXd& X, Index j, const std::v
       if (std::isnan(v))
         text.emplace_back(std::nullopt);
       else if (std::find(categories.begin(), categories.end(), v) != categories.end())
-        text.emplace_back("v" + std::to_string(static_cast<long long>(v)));
+        text.emplace_back(text_of(v));
       else
         text.emplace_back("nope");
     }
@@ -275,13 +279,13 @@ TEST(EncodersText, UnknownTextWithErrorNamesColumnAndRow) {
   const std::vector<double> categories = textify(p, 0);
   const Model text = p.load();
   Table t;
-  t.add_text("x0", {std::string("v0"), std::string("nope"), std::nullopt})
+  t.add_text("x0", {std::string(""), std::string("nope"), std::nullopt})
       .add_numeric("x1", {0.0, 0.0, 0.0})
       .add_numeric("x2", {0.0, 0.0, 0.0});
   EXPECT_FERRY_ERROR(text.predict(t), ErrorCode::kValue, "x0");
   EXPECT_FERRY_ERROR(text.predict(t), ErrorCode::kValue, "row 1");
   Table ok;
-  ok.add_text("x0", {std::string("v0"), std::nullopt}).add_numeric("x1", {0.0, 16.0}).add_numeric("x2", {0.0, kNaN});
+  ok.add_text("x0", {std::string(""), std::nullopt}).add_numeric("x1", {0.0, 16.0}).add_numeric("x2", {0.0, kNaN});
   EXPECT_EQ(text.predict(ok).rows(), 2);
 }
 
