@@ -140,6 +140,29 @@ TEST(CliPredict, EmptyCellsAreImputed) {
   EXPECT_LE(worst, 1e-12);
 }
 
+TEST(CliPredict, TextColumnsAndMissingValuesFromCsv) {
+  // artifacts/churn: text columns, empty cells in text and numeric columns, unseen categories.
+  const std::string dir = test::source_path("artifacts/churn/");
+  std::ifstream in(dir + "input.csv");
+  std::ostringstream out, log;
+  predict(dir + "model.ferry", in, out, PredictArgs{true, false}, log);
+  std::istringstream printed(out.str());
+  const CsvTable got = read_csv(printed);
+  const CsvTable expected = test::read_csv_file(dir + "expected.csv");
+  ASSERT_EQ(got.rows.size(), expected.rows.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < got.rows.size(); ++i) {
+    EXPECT_EQ(got.rows[i][0], expected.rows[i][test::column(expected, "prediction")]) << "row " << i;
+    const std::size_t g = test::column(got, "proba_churned"), e = test::column(expected, "proba_churned");
+    worst = std::max(worst, std::abs(std::stod(got.rows[i][g]) - std::stod(expected.rows[i][e])));
+  }
+  EXPECT_LE(worst, 1e-12);
+  EXPECT_NE(log.str().find("warning: column \"plan\", row 150: \"platinum\" was not seen in training (CSV line "
+                           "152)"),
+            std::string::npos)
+      << log.str();
+}
+
 TEST(CliPredict, ProbaOnARegressorIsRefused) {
   EXPECT_FERRY_ERROR(run_predict("diabetes", "x0\n1\n", true), ErrorCode::kUnsupported, "--proba needs a classifier");
 }

@@ -200,3 +200,83 @@ TEST(Validation, ImputedColumnsTakeMissingValues) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+// artifacts/churn: numeric and text inputs, missing values, OneHotEncoder(handle_unknown="ignore").
+Model churn() { return Model::load(test::source_path("artifacts/churn/model.ferry")); }
+
+Row churn_row() {
+  return Row()
+      .set("tenure_months", 14)
+      .set("monthly_fee", 39.5)
+      .set("support_calls", 2)
+      .set("plan", "pro")
+      .set("region", "north")
+      .set("payment_method", "card")
+      .set("contract", "one-year");
+}
+
+TEST(TextInput, DenseInputIsRefusedForTextModels) {
+  RowMatrixXd X = RowMatrixXd::Zero(1, 7);
+  EXPECT_FERRY_ERROR(churn().predict(X), ErrorCode::kSchema, "input \"plan\" is text; pass the input as a ferry::Table");
+}
+
+TEST(TextInput, UnseenCategoriesAreCountedAndIgnoredByTheEncoder) {
+  Row unseen = churn_row();
+  unseen.set("region", "atlantis");
+  const Prediction p = churn().predict(unseen);
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_EQ(p.warnings[0].kind, IssueKind::kUnknownCategory);
+  EXPECT_EQ(p.warnings[0].message, "column \"region\", row 0: \"atlantis\" was not seen in training");
+  // handle_unknown="ignore": the region contributes nothing, whatever the unseen value is.
+  Row other = churn_row();
+  other.set("region", "");  // the empty string is a value, and an unseen one
+  EXPECT_EQ(churn().predict(other).scores, p.scores);
+  EXPECT_NE(churn().predict(churn_row()).scores, p.scores);
+}
+
+TEST(TextInput, MissingTextIsImputed) {
+  Row missing = churn_row();
+  missing.set_missing("plan");
+  Row unknown = churn_row();
+  unknown.set("plan", "unknown");  // the imputer's fill value, a category of the encoder
+  EXPECT_EQ(churn().predict(missing).scores, churn().predict(unknown).scores);
+  EXPECT_TRUE(churn().validate(missing).ok());
+}
+
+TEST(TextInput, NumbersForATextInputAreASchemaError) {
+  Table t = churn_row();
+  Table bad;
+  for (const TableColumn& c : t.columns()) {
+    if (c.name == "plan")
+      bad.add_numeric("plan", {3.0});
+    else if (c.is_text)
+      bad.add_text(c.name, c.text);
+    else
+      bad.add_numeric(c.name, c.numbers);
+  }
+  EXPECT_FERRY_ERROR(churn().predict(bad), ErrorCode::kSchema,
+                     "column \"plan\" holds numbers, but the model takes text there");
+  const ValidationReport report = churn().validate(bad);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.issues[0].kind, IssueKind::kWrongType);
+}
+
+TEST(TextInput, RowEqualsItsRowInABatch) {
+  Table batch;
+  batch.add_numeric("tenure_months", {1, 14})
+      .add_numeric("monthly_fee", {19.0, 39.5})
+      .add_numeric("support_calls", {0, 2})
+      .add_text("plan", {std::nullopt, "pro"})
+      .add_text("region", {"south", "north"})
+      .add_text("payment_method", {"invoice", "card"})
+      .add_text("contract", {"month-to-month", "one-year"});
+  const Prediction all = churn().predict(batch);
+  EXPECT_EQ(churn().predict(churn_row()).scores, RowMatrixXd(all.scores.row(1)));
+  EXPECT_EQ(all.labels<std::string>().size(), 2u);
+}
+
+}  // namespace
+}  // namespace ferry

@@ -529,6 +529,10 @@ def producer_versions() -> Dict[str, str]:
 # --------------------------------------------------------------------------- evaluation
 
 
+#: a text value with code -1 (docs/format.md 3.2: in no vocabulary), equal to no category
+UNSEEN = "\x00unseen"
+
+
 def _decode(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
     """Text inputs from their codes back to strings (docs/format.md 3.2): the kernels take
     numbers, or an object array holding str and NaN where there is text."""
@@ -539,7 +543,7 @@ def _decode(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
     out = Z.astype(object)
     for j, c in enumerate(cats):
         if c is not None:
-            out[:, j] = [np.nan if np.isnan(v) else c[int(v)] for v in Z[:, j]]
+            out[:, j] = [np.nan if np.isnan(v) else c[int(v)] if v >= 0 else UNSEEN for v in Z[:, j]]
     return out
 
 

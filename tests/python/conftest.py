@@ -391,6 +391,10 @@ SPEC_STEPS = {
 }
 
 
+#: stands for a text value with code -1 (in no vocabulary): equal to no category of any step
+UNSEEN = "\x00unseen"
+
+
 def _spec_steps(steps, tensors, Z):
     for step in steps:
         if step["type"] == "column_transformer":  # docs/format.md 4.20
@@ -419,7 +423,7 @@ def spec_evaluate(header, tensors, X):
         Z = Z.astype(object)
         for j, inp in enumerate(inputs):
             if inp["kind"] == "categorical":
-                Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] for v in X[:, j]]
+                Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] if v >= 0 else UNSEEN for v in X[:, j]]
     Z = np.asarray(_spec_steps(header["pipeline"], tensors, Z), dtype=np.float64)
     est = header["estimator"]
     assert est["type"] == "linear"
