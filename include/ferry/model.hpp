@@ -31,6 +31,13 @@ struct LoadOptions {
   std::function<void(LogLevel, const std::string&)> log;
 };
 
+// How a dense batch is computed; every choice gives the same results.
+struct PredictOptions {
+  // Threads for a large batch (rows are split into contiguous chunks); 1 computes on the
+  // calling thread. Estimators whose per-row work is small ignore it.
+  int threads = 1;
+};
+
 // Always a valid loaded model: there is no default constructor. Copies share one immutable
 // state, so copying is cheap and every const method may be called from many threads at once.
 //
@@ -56,6 +63,8 @@ class FERRY_API Model {
   // Throws Error: kShape (wrong column count), kValue (NaN or infinity where not allowed).
   Prediction predict(const Eigen::Ref<const RowMatrixXd>& X) const;
   Prediction predict(const Eigen::Ref<const RowMatrixXf>& X) const;
+  Prediction predict(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
+  Prediction predict(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
 
   // The preprocessed matrix the estimator receives, as scikit-learn's pipeline[:-1].transform(X);
   // rows x transformed_feature_names().size(). Throws as predict.
@@ -64,14 +73,20 @@ class FERRY_API Model {
   // Names of transform()'s columns, as scikit-learn's get_feature_names_out().
   const std::vector<std::string>& transformed_feature_names() const noexcept;
 
-  // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors.
+  // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors and
+  // models without one (IsolationForest).
   RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const;
   RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const;
+  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
+  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
 
   // scikit-learn's decision_function as rows x k (k = 1 for a binary classifier, where
-  // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors.
+  // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors and models
+  // without one (forests, whose scores are probabilities).
   RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X) const;
   RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X) const;
+  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
+  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
 
   // Re-runs the embedded test rows (see LoadOptions::verify) and returns how many passed.
   // Throws Error(kVerification) naming the row, output and difference; Error(kUnsupported)
