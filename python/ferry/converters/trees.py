@@ -1,0 +1,1 @@
+"""scikit-learn tree models -> estimator type ``tree_ensemble`` (placeholder)."""
