@@ -129,8 +129,20 @@ from . import (  # noqa: E402  (the modules use the definitions above)
     trees,
 )
 from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
     FunctionTransformer,
@@ -171,6 +183,21 @@ ESTIMATORS: Dict[type, Converter] = {
     LinearRegression: Converter(linear.convert_linear_regression),
     Ridge: Converter(linear.convert_linear_regression),
     LogisticRegression: Converter(linear.convert_logistic_regression, linear.check_logistic_regression),
+    DecisionTreeClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
+    RandomForestClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
+    ExtraTreesClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
+    DecisionTreeRegressor: Converter(trees.convert_tree_regressor),
+    RandomForestRegressor: Converter(trees.convert_tree_regressor),
+    ExtraTreesRegressor: Converter(trees.convert_tree_regressor),
+    GradientBoostingClassifier: Converter(trees.convert_gradient_boosting, trees.check_gradient_boosting),
+    GradientBoostingRegressor: Converter(trees.convert_gradient_boosting, trees.check_gradient_boosting),
+    HistGradientBoostingClassifier: Converter(
+        trees.convert_hist_gradient_boosting, trees.check_hist_gradient_boosting
+    ),
+    HistGradientBoostingRegressor: Converter(
+        trees.convert_hist_gradient_boosting, trees.check_hist_gradient_boosting
+    ),
+    IsolationForest: Converter(trees.convert_isolation_forest, trees.check_isolation_forest),
 }
 
 #: step type -> numpy kernel (reference semantics of docs/format.md section 4)
