@@ -274,13 +274,13 @@ def _hgb_input_map(est, label: str):
         cols[out] = idx
         if name == "encoder":
             for j, cats in zip(out, trans.categories_):
-                values = np.asarray(cats)
-                if values.dtype.kind not in "iuf":
+                try:
+                    values = np.asarray(cats, dtype=np.float64)
+                except (TypeError, ValueError):
                     raise ConversionError(
                         f"{label}: categorical column {int(cols[j])} has non-numeric categories; ferry takes "
                         "numeric inputs only (encode the categories as integers 0..254 before fitting)"
-                    )
-                values = values.astype(np.float64)
+                    ) from None
                 known = values[~np.isnan(values)]
                 if np.any(known < 0) or np.any(known != np.floor(known)):
                     raise ConversionError(
@@ -291,15 +291,15 @@ def _hgb_input_map(est, label: str):
 
 
 def check_hist_gradient_boosting(est) -> Optional[str]:
-    loss = getattr(est, "loss", None)
-    if hasattr(est, "classes_"):
-        return check_classifier_labels(est)
-    if loss not in _HGB_REGRESSION_LINKS:
-        return f"loss={loss!r} is not supported"
     try:
         _hgb_input_map(est, type(est).__name__)
     except ConversionError as e:
         return str(e).split(": ", 1)[1]
+    if hasattr(est, "classes_"):
+        return check_classifier_labels(est)
+    loss = getattr(est, "loss", None)
+    if loss not in _HGB_REGRESSION_LINKS:
+        return f"loss={loss!r} is not supported"
     return None
 
 
