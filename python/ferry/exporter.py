@@ -23,7 +23,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from . import format as _format
-from .converters import ESTIMATORS, KERNELS, PREPROCESSORS, ConvertedEstimator, ConvertedStep, class_labels
+from .converters import (
+    ESTIMATORS,
+    KERNELS,
+    PREPROCESSORS,
+    ConvertedEstimator,
+    ConvertedStep,
+    class_labels,
+    estimator_converter,
+)
 
 __all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices"]
 
@@ -90,7 +98,10 @@ def _label(path: str, obj: Any) -> str:
     return f"{path}: {cls}" if path else cls
 
 
-def _is_fitted(obj: Any) -> bool:
+def _is_fitted(obj: Any, final: bool = False) -> bool:
+    conv = estimator_converter(type(obj)) if final else None
+    if conv is not None and conv.is_fitted is not None:
+        return conv.is_fitted(obj)
     try:
         check_is_fitted(obj)
     except (NotFittedError, TypeError):
@@ -103,7 +114,7 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
     for i, (path, obj) in enumerate(leaves):
         final = i == len(leaves) - 1
         cls = type(obj)
-        conv = (ESTIMATORS if final else PREPROCESSORS).get(cls)
+        conv = estimator_converter(cls) if final else PREPROCESSORS.get(cls)
         label = _label(path, obj)
         if conv is None:
             if final and cls in PREPROCESSORS:
@@ -111,7 +122,7 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
             elif not final and cls in ESTIMATORS:
                 label += " (supported only as the final estimator)"
             problems.append(label)
-        elif conv.check is not None and _is_fitted(obj):
+        elif conv.check is not None and _is_fitted(obj, final):
             reason = conv.check(obj)
             if reason:
                 problems.append(f"{label} ({reason})")
@@ -120,7 +131,7 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
 
 
 def _check_fitted(leaves: List[Tuple[str, Any]]) -> None:
-    unfitted = [_label(p, o) for p, o in leaves if not _is_fitted(o)]
+    unfitted = [_label(p, o) for i, (p, o) in enumerate(leaves) if not _is_fitted(o, i == len(leaves) - 1)]
     if unfitted:
         raise NotFittedError(
             "ferry can only export fitted models; not fitted: " + ", ".join(unfitted) + ". Call fit() first."
@@ -132,6 +143,9 @@ def _check_fitted(leaves: List[Tuple[str, Any]]) -> None:
 
 def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
     names = getattr(first, "feature_names_in_", None)
+    conv = estimator_converter(type(first))
+    if names is None and conv is not None and conv.feature_names is not None:
+        names = conv.feature_names(first)  # a raw XGBoost Booster
     if names is None:
         return [f"x{i}" for i in range(n)], False
     names = [str(v) for v in names]
@@ -151,15 +165,16 @@ _NAN_PRESERVING = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robus
 _IMPUTERS = ("simple_imputer", "missing_indicator")
 
 
-def nullable_inputs(steps: List[ConvertedStep]) -> bool:
+def nullable_inputs(steps: List[ConvertedStep], estimator: Optional[ConvertedStep] = None) -> bool:
     """Whether the inputs may be missing (NaN): the first preprocessing step that is not
-    one of _NAN_PRESERVING is a simple_imputer or missing_indicator (docs/format.md 3.2)."""
+    one of _NAN_PRESERVING is a simple_imputer or missing_indicator, or there is no such
+    step and the estimator routes missing values itself (docs/format.md 3.2)."""
     for s in steps:
         if s.type in _IMPUTERS:
             return True
         if s.type not in _NAN_PRESERVING:
             return False
-    return False
+    return estimator is not None and estimator.params.get("missing") == "default_left"
 
 
 def _sample_matrix(X_sample: Any, names: List[str], has_names: bool, nullable: bool = False) -> np.ndarray:
@@ -269,13 +284,13 @@ def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]
     return KERNELS[est["type"]](est, {r: t[n] for r, n in est["tensors"].items()}, Z, artifact.schema["task"])
 
 
-def _compare(what: str, got: np.ndarray, expected: np.ndarray, exact: bool) -> None:
+def _compare(what: str, got: np.ndarray, expected: np.ndarray, exact: bool, rtol: float = RTOL, atol: float = ATOL) -> None:
     if got.shape != expected.shape:
         raise AssertionError(f"{what}: shape {got.shape} != scikit-learn's {expected.shape}")
     if exact:
         bad = got != expected
     else:
-        bad = ~(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected))
+        bad = ~(np.abs(got - expected) <= atol + rtol * np.abs(expected))
     if np.any(bad):
         i = tuple(np.argwhere(bad)[0])
         raise AssertionError(f"{what}{list(i)}: ferry {got[i]!r} != scikit-learn {expected[i]!r}")
@@ -319,8 +334,8 @@ def export(
     # Convert every step.
     converted: List[ConvertedStep] = []
     for i, (path_, obj) in enumerate(leaves):
-        table = ESTIMATORS if i == len(leaves) - 1 else PREPROCESSORS
-        converted.append(table[type(obj)].convert(obj, _label(path_, obj)))
+        conv = estimator_converter(type(obj)) if i == len(leaves) - 1 else PREPROCESSORS[type(obj)]
+        converted.append(conv.convert(obj, _label(path_, obj)))
     est = converted[-1]
     assert isinstance(est, ConvertedEstimator)
     for prev, (cur, (p, o)) in zip(converted, zip(converted[1:], leaves[1:])):
@@ -363,7 +378,9 @@ def export(
         dtype, values = class_labels(est.classes)
         classes = {"dtype": dtype, "values": values}
 
-    nullable = nullable_inputs(converted[:-1])
+    nullable = nullable_inputs(converted[:-1], est)
+    rtol = RTOL if est.rtol is None else est.rtol
+    atol = ATOL if est.atol is None else est.atol
     X = None
     if X_sample is not None:
         X = _sample_matrix(X_sample, names, has_names, nullable)
@@ -413,8 +430,8 @@ def export(
             "rows": int(rows.shape[0]),
             "input": "verification.input",
             "outputs": outputs,
-            "rtol": RTOL,
-            "atol": ATOL,
+            "rtol": rtol,
+            "atol": atol,
         }
 
     data = _format.dumps(header, tensors, compress=compress)
@@ -424,7 +441,7 @@ def export(
         got = evaluate(artifact, artifact.tensors["verification.input"])
         for key, exp in expected.items():
             try:
-                _compare(key, got[key], exp, exact=(key == "predict" and est.task == "classification"))
+                _compare(key, got[key], exp, (key == "predict" and est.task == "classification"), rtol, atol)
             except AssertionError as e:
                 raise ValueError(
                     f"internal error: the exported artifact does not reproduce scikit-learn's {e}; "
@@ -437,7 +454,14 @@ def export(
 
 
 def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: np.ndarray, fitted_names) -> Dict[str, np.ndarray]:
-    """scikit-learn's own outputs for the verification rows."""
+    """scikit-learn's own outputs for the verification rows (or the trainer's own, for
+    estimators with a reference function such as XGBoost's)."""
+    conv = estimator_converter(type(leaves[-1][1]))
+    if conv is not None and conv.reference is not None:
+        Xt = rows
+        for _, obj in leaves[:-1]:
+            Xt = np.asarray(obj.transform(Xt), dtype=np.float64)
+        return conv.reference(leaves[-1][1], Xt, est)
     if fitted_names is not None:
         import pandas as pd
 
@@ -452,8 +476,10 @@ def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: np.ndarray, f
         classes = np.asarray(est.classes)
         idx = np.array([np.flatnonzero(classes == p)[0] for p in pred], dtype=np.int64)
         out["predict"] = idx
-        out["predict_proba"] = np.asarray(model.predict_proba(X_in), dtype=np.float64).reshape(n, -1)
-        out["decision_function"] = np.asarray(model.decision_function(X_in), dtype=np.float64).reshape(n, -1)
+        if hasattr(model, "predict_proba"):
+            out["predict_proba"] = np.asarray(model.predict_proba(X_in), dtype=np.float64).reshape(n, -1)
+        if hasattr(model, "decision_function"):
+            out["decision_function"] = np.asarray(model.decision_function(X_in), dtype=np.float64).reshape(n, -1)
     else:
         out["predict"] = np.asarray(pred, dtype=np.float64).reshape(n, -1)
     return out
