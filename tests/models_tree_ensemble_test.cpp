@@ -143,8 +143,8 @@ struct Ensemble {
     if (comparison != "le_float64" && !std::isnan(x)) x = static_cast<float>(x);  // the value as compared
     if (n.set >= 0) {
       const auto& s = sets[static_cast<std::size_t>(n.set)];
-      if (x >= 0 && x == std::floor(x) && x < 8.0 * static_cast<double>(s.size())) {
-        const auto c = static_cast<std::size_t>(x);
+      if (x >= 0 && x < 8.0 * static_cast<double>(s.size())) {
+        const auto c = static_cast<std::size_t>(std::floor(x));
         return (s[c / 8] >> (c % 8)) & 1;
       }
       return n.default_left != 0;
@@ -521,15 +521,15 @@ TEST(TreeEnsemble, CategoricalSplits) {
   en.nullable = true;
   en.categorical = true;
   en.sets = {{0x00, 0x00, 0x00, 0x00, 0x01}};  // only category 32 goes left: beyond a 32-bit mask
-  Node n = split(1, 0.0, 1, 2, 1);
+  Node n = split(1, 0.0, 1, 2, 0);  // missing goes right
   n.set = 0;
   en.trees = {{{n, leaf({-1.0}), leaf({1.0})}}};
   RowMatrixXd X(7, 2);
   X.col(0).setZero();
   X.col(1) << 32, 31, 33, 40, -1, 32.5, kNaN;
   const Prediction p = en.load().predict(X);
-  EXPECT_EQ(p.values.col(0).transpose(), (Eigen::RowVectorXd(7) << -1, 1, 1, -1, -1, -1, -1).finished());
-  // 40 is beyond the set, -1 negative, 32.5 not an integer, NaN missing: all the missing way (left).
+  EXPECT_EQ(p.values.col(0).transpose(), (Eigen::RowVectorXd(7) << -1, 1, 1, 1, 1, -1, 1).finished());
+  // 40 is beyond the set, -1 negative, NaN missing: the missing way (right); 32.5 is category 32.
   en.missing = "error";
   en.nullable = false;
   RowMatrixXd Y = X.topRows(4);

@@ -120,16 +120,17 @@ bool CompactForest::categorical_left(const Node& n, double v, Index row) const {
   std::uint64_t set = 0;
   std::memcpy(&set, &n.threshold, sizeof set);
   const std::int64_t lo = set_offsets_[set], hi = set_offsets_[set + 1];
-  // A category is a non-negative integer below the set's size; anything else (NaN included)
-  // takes the missing direction.
-  if (v >= 0.0 && v < 8.0 * static_cast<double>(hi - lo) && v == std::floor(v)) {
+  // A value in [0, set size) is the category ⌊v⌋ (both trainers truncate); anything else, NaN
+  // included, takes the missing direction.
+  if (v >= 0.0 && v < 8.0 * static_cast<double>(hi - lo)) {
     const auto c = static_cast<std::uint64_t>(v);
     return ((bits_[static_cast<std::size_t>(lo) + c / 8] >> (c % 8)) & 1u) != 0;
   }
   if (settings_.missing_error)
     value_error(row, n.info & kFeatureMask,
                 std::isnan(v) ? "a missing value (NaN) is not allowed here"
-                              : "is not a category of the model's categorical split, and it has no missing direction");
+                              : "the value is outside the categories of a categorical split, which has no missing "
+                                "direction");
   return (n.info & kDefaultLeft) != 0;
 }
 
