@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -83,7 +84,7 @@ void CompactForest::add_tree(const TreeArrays& t) {
     if (t.left[local] < 0) {
       n.threshold = std::numeric_limits<double>::quiet_NaN();
       n.info = kLeaf;
-      n.right = global;
+      n.skip = ~0u;  // i + 1 + skip wraps to i itself
     } else {
       n.info = static_cast<std::uint32_t>(t.feature[local]);
       if (t.default_left != nullptr && t.default_left[local] != 0) n.info |= kDefaultLeft;
@@ -95,7 +96,7 @@ void CompactForest::add_tree(const TreeArrays& t) {
       } else {
         n.threshold = compare_threshold(settings_.compare, t.threshold[local]);
       }
-      n.right = static_cast<std::uint32_t>(t.right[local]);  // local for now
+      n.skip = static_cast<std::uint32_t>(t.right[local]);  // the local right child, for now
       stack.push_back(t.right[local]);
       stack.push_back(t.left[local]);
     }
@@ -103,7 +104,8 @@ void CompactForest::add_tree(const TreeArrays& t) {
     values_.insert(values_.end(), t.value + local * w, t.value + (local + 1) * w);
   }
   for (std::size_t i = base; i < nodes_.size(); ++i)
-    if ((nodes_[i].info & kLeaf) == 0) nodes_[i].right = where[nodes_[i].right];
+    if ((nodes_[i].info & kLeaf) == 0)
+      nodes_[i].skip = where[nodes_[i].skip] - static_cast<std::uint32_t>(i) - 1u;
   if (settings_.float32_sum) {
     values32_.resize(values_.size());
     for (std::size_t i = base * static_cast<std::size_t>(w); i < values_.size(); ++i)
@@ -134,14 +136,18 @@ bool CompactForest::categorical_left(const Node& n, double v, Index row) const {
   return (n.info & kDefaultLeft) != 0;
 }
 
-template <bool kLt, bool kCategories>
+template <bool kLt, bool kCategories, bool kNan>
 void CompactForest::predict_block(const double* X, Index rows, Index stride, Index first_row, double* out,
                                   float* acc_f) const {
   const Index k = settings_.n_scores, w = settings_.leaf_width;
   const auto n_trees = static_cast<Index>(roots_.size());
   const Node* nodes = nodes_.data();
 
-  auto step = [&](std::uint32_t i, const double* x, Index row) -> std::uint32_t {
+  // Many rows per tree are throughput-bound: select the child by mask, not by branch (the
+  // direction is data-dependent, a branch would be mispredicted half the time). One row over
+  // many trees is latency-bound: there a predicted branch starts the next load early and wins.
+  auto step = [&](std::uint32_t i, const double* x, Index row, auto branch) -> std::uint32_t {
+    constexpr bool kBranch = decltype(branch)::value;
     const Node& n = nodes[i];
     const double v = x[n.info & kFeatureMask];
     bool left;
@@ -150,9 +156,11 @@ void CompactForest::predict_block(const double* X, Index rows, Index stride, Ind
     } else {
       // NaN fails both comparisons; it goes left only by its default direction. A leaf's NaN
       // threshold and clear default bit send every row back to the leaf.
-      left = (kLt ? v < n.threshold : v <= n.threshold) | ((v != v) & ((n.info & kDefaultLeft) != 0));
+      left = kLt ? v < n.threshold : v <= n.threshold;
+      if (kNan) left |= (v != v) & ((n.info & kDefaultLeft) != 0);
     }
-    return left ? i + 1 : n.right;
+    if (kBranch) return left ? i + 1 : i + 1 + n.skip;
+    return i + 1 + (n.skip & (static_cast<std::uint32_t>(left) - 1u));
   };
 
   // Per-row accumulators in the `accumulate` arithmetic: `out` itself in double, acc_f in float32.
@@ -181,7 +189,7 @@ void CompactForest::predict_block(const double* X, Index rows, Index stride, Ind
       const int depth = depth_[static_cast<std::size_t>(t)];
       for (Index r = 0; r < rows; ++r) idx[r] = root;
       for (int level = 0; level < depth; ++level) {
-        for (Index r = 0; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r);
+        for (Index r = 0; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
         // Unbalanced trees: stop as soon as every row has reached its leaf.
         if ((level & 7) == 7) {
           bool all_leaves = true;
@@ -203,7 +211,7 @@ void CompactForest::predict_block(const double* X, Index rows, Index stride, Ind
           depth = std::max<int>(depth, depth_[static_cast<std::size_t>(t0 + i)]);
         }
         for (int level = 0; level < depth; ++level) {
-          for (Index i = 0; i < m; ++i) idx[i] = step(idx[i], x, first_row + r);
+          for (Index i = 0; i < m; ++i) idx[i] = step(idx[i], x, first_row + r, std::true_type{});
           if ((level & 7) == 7) {
             bool all_leaves = true;
             for (Index i = 0; i < m; ++i) all_leaves &= (nodes[idx[i]].info & kLeaf) != 0;
@@ -265,15 +273,30 @@ void CompactForest::predict(const double* X, Index rows, Index stride, double* s
       st = nf;
     }
     double* out = scores + b * k;
+    // Blocks without NaN (the usual case) skip the missing-direction test at every node.
+    bool nan = false;
+    if (!settings_.missing_error)
+      for (Index r = 0; r < n; ++r)
+        for (Index j = 0; j < nf; ++j) nan |= std::isnan(xb[r * st + j]);
     const bool lt = settings_.compare == TreeCompare::kLtFloat32;
-    if (lt && has_categories_)
-      predict_block<true, true>(xb, n, st, first_row + b, out, acc_f.data());
-    else if (lt)
-      predict_block<true, false>(xb, n, st, first_row + b, out, acc_f.data());
-    else if (has_categories_)
-      predict_block<false, true>(xb, n, st, first_row + b, out, acc_f.data());
-    else
-      predict_block<false, false>(xb, n, st, first_row + b, out, acc_f.data());
+    float* acc = acc_f.data();
+    const Index row = first_row + b;
+    if (has_categories_) {  // categorical splits handle NaN themselves
+      if (lt)
+        predict_block<true, true, true>(xb, n, st, row, out, acc);
+      else
+        predict_block<false, true, true>(xb, n, st, row, out, acc);
+    } else if (lt) {
+      if (nan)
+        predict_block<true, false, true>(xb, n, st, row, out, acc);
+      else
+        predict_block<true, false, false>(xb, n, st, row, out, acc);
+    } else {
+      if (nan)
+        predict_block<false, false, true>(xb, n, st, row, out, acc);
+      else
+        predict_block<false, false, false>(xb, n, st, row, out, acc);
+    }
   }
 }
 

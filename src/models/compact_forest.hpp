@@ -70,7 +70,7 @@ class CompactForest {
   struct Node {
     double threshold;     // NaN at a leaf, so that every row goes "right", to the leaf itself
     std::uint32_t info;   // feature | flag bits below
-    std::uint32_t right;  // global index of the right child (the left one is the next node); self at a leaf
+    std::uint32_t skip;   // the right child is node i + 1 + skip, the left one i + 1; at a leaf, i itself
   };
   static constexpr std::uint32_t kFeatureMask = (1u << 24) - 1;
   static constexpr std::uint32_t kLeaf = 1u << 29;
@@ -78,7 +78,7 @@ class CompactForest {
   static constexpr std::uint32_t kDefaultLeft = 1u << 31;
 
  private:
-  template <bool kLt, bool kCategories>
+  template <bool kLt, bool kCategories, bool kNan>
   void predict_block(const double* X, Index rows, Index stride, Index first_row, double* scores, float* acc_f) const;
   bool categorical_left(const Node& n, double v, Index row) const;
   // Rounds a block of rows to float32 for the float32 comparisons, refusing values that
