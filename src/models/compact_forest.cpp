@@ -188,12 +188,28 @@ void CompactForest::predict_block(const double* X, Index rows, Index stride, Ind
       const std::uint32_t root = roots_[static_cast<std::size_t>(t)];
       const int depth = depth_[static_cast<std::size_t>(t)];
       for (Index r = 0; r < rows; ++r) idx[r] = root;
-      for (int level = 0; level < depth; ++level) {
-        for (Index r = 0; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
+      // Groups of 8 rows walk the whole tree with their node indices in registers (shallow
+      // trees: the common boosting case); deeper trees go level by level over the block so
+      // that they can stop early.
+      Index done = 0;
+      if (depth <= 8) {
+        for (; done + 8 <= rows; done += 8) {
+          std::uint32_t g[8];
+          for (int j = 0; j < 8; ++j) g[j] = root;
+          for (int level = 0; level < depth; ++level) {
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; ++j)
+              g[j] = step(g[j], X + (done + j) * stride, first_row + done + j, std::false_type{});
+          }
+          for (int j = 0; j < 8; ++j) idx[done + j] = g[j];
+        }
+      }
+      for (int level = 0; level < depth && done < rows; ++level) {
+        for (Index r = done; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
         // Unbalanced trees: stop as soon as every row has reached its leaf.
         if ((level & 7) == 7) {
           bool all_leaves = true;
-          for (Index r = 0; r < rows; ++r) all_leaves &= (nodes[idx[r]].info & kLeaf) != 0;
+          for (Index r = done; r < rows; ++r) all_leaves &= (nodes[idx[r]].info & kLeaf) != 0;
           if (all_leaves) break;
         }
       }
