@@ -4,11 +4,11 @@
 //   FERRY_TREE_MODELS=<dir from make_tree_models.py> tree_benchmark
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <malloc.h>
 #include <memory>
 #include <optional>
 #include <random>
@@ -60,7 +60,8 @@ struct Xgb {
                   static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(X.data())),
                   static_cast<long long>(X.rows()), static_cast<long long>(X.cols()));
     static const char* config =
-        "{\"type\": 0, \"training\": false, \"cache_id\": 0, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false, "
+        "{\"type\": 0, \"training\": false, \"cache_id\": 0, \"iteration_begin\": 0, \"iteration_end\": 0, "
+        "\"strict_shape\": false, "
         "\"missing\": NaN}";
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
@@ -74,8 +75,8 @@ struct Xgb {
   const float* predict_dmatrix(const ferry::RowMatrixXd& X, bst_ulong* n_out) const {
     const ferry::RowMatrixXf Xf = X.cast<float>();
     DMatrixHandle dm = nullptr;
-    xgb_check(XGDMatrixCreateFromMat(Xf.data(), static_cast<bst_ulong>(X.rows()), static_cast<bst_ulong>(X.cols()),
-                                     NAN, &dm));
+    xgb_check(XGDMatrixCreateFromMat(Xf.data(), static_cast<bst_ulong>(X.rows()), static_cast<bst_ulong>(X.cols()), NAN,
+                                     &dm));
     const float* out = nullptr;
     xgb_check(XGBoosterPredict(booster, dm, 1 /* output margin */, 0, 0, n_out, &out));
     XGDMatrixFree(dm);

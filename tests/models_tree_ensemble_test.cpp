@@ -58,11 +58,17 @@ struct Ensemble {
   std::vector<std::uint8_t> bytes() const {
     json inputs = json::array();
     for (Index j = 0; j < n_features; ++j)
-      inputs.push_back({{"name", "x" + std::to_string(j)}, {"kind", "numeric"}, {"nullable", nullable}, {"range", nullptr}});
-    json schema = {{"inputs", inputs}, {"task", task}, {"n_outputs", task == "regression" ? k : Index(classes["values"].size())}};
+      inputs.push_back(
+          {{"name", "x" + std::to_string(j)}, {"kind", "numeric"}, {"nullable", nullable}, {"range", nullptr}});
+    json schema = {
+        {"inputs", inputs}, {"task", task}, {"n_outputs", task == "regression" ? k : Index(classes["values"].size())}};
     if (!classes.is_null()) schema["classes"] = classes;
-    json params = {{"n_trees", trees.size()}, {"leaf_width", w},         {"aggregation", aggregation},
-                   {"comparison", comparison}, {"missing", missing},      {"accumulate", accumulate},
+    json params = {{"n_trees", trees.size()},
+                   {"leaf_width", w},
+                   {"aggregation", aggregation},
+                   {"comparison", comparison},
+                   {"missing", missing},
+                   {"accumulate", accumulate},
                    {"link", link}};
     if (!isolation.is_null()) params["isolation"] = isolation;
     std::vector<std::int64_t> offsets{0}, group, feature, left, right, set;
@@ -128,8 +134,11 @@ struct Ensemble {
                    {"schema", schema},
                    {"pipeline", json::array()},
                    {"estimator",
-                    {{"type", "tree_ensemble"}, {"n_features_in", n_features}, {"n_features_out", k},
-                     {"params", params}, {"tensors", refs}}}};
+                    {{"type", "tree_ensemble"},
+                     {"n_features_in", n_features},
+                     {"n_features_out", k},
+                     {"params", params},
+                     {"tensors", refs}}}};
     if (edit) edit(header, tensors);
     return artifact::write(header, tensors);
   }
@@ -196,8 +205,8 @@ Tree random_tree(std::mt19937_64& rng, int depth, Index n_features, Index w, con
       t.nodes.push_back(leaf(v));
       return id;
     }
-    Node n = split(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n_features)),
-                   cuts[rng() % cuts.size()], 0, 0, static_cast<std::uint8_t>(rng() % 2), w);
+    Node n = split(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n_features)), cuts[rng() % cuts.size()],
+                   0, 0, static_cast<std::uint8_t>(rng() % 2), w);
     if (categorical && rng() % 3 == 0) {
       n.set = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n_sets));
       n.threshold = 0.0;
@@ -223,14 +232,29 @@ RowMatrixXd adversarial_rows(std::mt19937_64& rng, Index rows, Index n_features,
       const double c = cuts[rng() % cuts.size()];
       const float cf = static_cast<float>(c);
       switch (rng() % 8) {
-        case 0: X(i, j) = c; break;
-        case 1: X(i, j) = std::nextafter(cf, INFINITY); break;
-        case 2: X(i, j) = std::nextafter(cf, -INFINITY); break;
-        case 3: X(i, j) = cf; break;
-        case 4: X(i, j) = std::nextafter(c, INFINITY); break;
-        case 5: X(i, j) = nan ? kNaN : c; break;
-        case 6: X(i, j) = static_cast<double>(rng() % 20) - 2.0; break;  // categories, incl. unseen and negative
-        default: X(i, j) = std::uniform_real_distribution<double>(-3, 3)(rng);
+        case 0:
+          X(i, j) = c;
+          break;
+        case 1:
+          X(i, j) = std::nextafter(cf, INFINITY);
+          break;
+        case 2:
+          X(i, j) = std::nextafter(cf, -INFINITY);
+          break;
+        case 3:
+          X(i, j) = cf;
+          break;
+        case 4:
+          X(i, j) = std::nextafter(c, INFINITY);
+          break;
+        case 5:
+          X(i, j) = nan ? kNaN : c;
+          break;
+        case 6:
+          X(i, j) = static_cast<double>(rng() % 20) - 2.0;
+          break;  // categories, incl. unseen and negative
+        default:
+          X(i, j) = std::uniform_real_distribution<double>(-3, 3)(rng);
       }
     }
   return X;
@@ -246,7 +270,8 @@ void expect_matches_reference(const Ensemble& en, const RowMatrixXd& X, const Ro
   ASSERT_EQ(scores.rows(), X.rows());
   for (Index i = 0; i < X.rows(); ++i) {
     const std::vector<double> ref = en.reference(X.row(i).data());
-    for (Index j = 0; j < en.k; ++j) ASSERT_EQ(scores(i, j), ref[static_cast<std::size_t>(j)]) << "row " << i << " score " << j;
+    for (Index j = 0; j < en.k; ++j)
+      ASSERT_EQ(scores(i, j), ref[static_cast<std::size_t>(j)]) << "row " << i << " score " << j;
   }
 }
 
@@ -297,8 +322,8 @@ TEST(TreeEnsemble, RandomEnsemblesMatchTheSpecExactly) {
 TEST(TreeEnsemble, Float32ThresholdsDecideExactlyAsTheTrainers) {
   std::mt19937_64 rng(11);
   std::vector<double> ts{0.1, 1.0 / 3.0, -0.1, 1e-40, -1e-40, 16777217.0, 3.4e38, -3.4e38, 1e300, -1e300, 0.0, -0.0};
-  for (int i = 0; i < 2000; ++i) ts.push_back(std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng),
-                                                         static_cast<int>(rng() % 200) - 100));
+  for (int i = 0; i < 2000; ++i)
+    ts.push_back(std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng), static_cast<int>(rng() % 200) - 100));
   for (const double t : ts) {
     const double le = CompactForest::compare_threshold(TreeCompare::kLeFloat32, t);
     const double lt = CompactForest::compare_threshold(TreeCompare::kLtFloat32, t);
@@ -324,9 +349,14 @@ TEST(TreeEnsemble, StumpAtThresholdBoundaries) {
     const double t = 0.1;  // not a float32
     en.trees = {{{split(0, t, 1, 2), leaf({-1.0}), leaf({1.0})}}};
     const float tf = static_cast<float>(t);
-    const std::vector<double> xs{t, std::nextafter(t, 1.0), std::nextafter(t, 0.0), tf,
-                                 std::nextafter(tf, 1.0f), std::nextafter(tf, 0.0f),
-                                 std::nextafter(static_cast<double>(tf), 1.0), std::nextafter(static_cast<double>(tf), 0.0)};
+    const std::vector<double> xs{t,
+                                 std::nextafter(t, 1.0),
+                                 std::nextafter(t, 0.0),
+                                 tf,
+                                 std::nextafter(tf, 1.0f),
+                                 std::nextafter(tf, 0.0f),
+                                 std::nextafter(static_cast<double>(tf), 1.0),
+                                 std::nextafter(static_cast<double>(tf), 0.0)};
     RowMatrixXd X(static_cast<Index>(xs.size()), 1);
     for (std::size_t i = 0; i < xs.size(); ++i) X(static_cast<Index>(i), 0) = xs[i];
     const Prediction p = en.load().predict(X);
@@ -483,7 +513,8 @@ TEST(TreeEnsemble, MissingValues) {
   X << 0, 0, 1, 0, 0, kNaN;
   // missing: error, nullable input without imputer: the model's own safety net names the column.
   en.nullable = true;
-  EXPECT_FERRY_ERROR(en.load().predict(X), ErrorCode::kValue, "row 1: a missing value reached the estimator in column \"x2\"");
+  EXPECT_FERRY_ERROR(en.load().predict(X), ErrorCode::kValue,
+                     "row 1: a missing value reached the estimator in column \"x2\"");
   // missing: default_left: NaN follows default_left (here left).
   en.missing = "default_left";
   const Prediction p = en.load().predict(X);
@@ -503,7 +534,8 @@ TEST(TreeEnsemble, Float32OverflowIsAValueError) {
   EXPECT_NO_THROW(en.load().predict(X));
   for (const char* c : {"le_float32", "lt_float32"}) {
     en.comparison = c;
-    EXPECT_FERRY_ERROR(en.load().predict(X), ErrorCode::kValue, "row 2, column \"x1\": -1e+39 is too large for float32");
+    EXPECT_FERRY_ERROR(en.load().predict(X), ErrorCode::kValue,
+                       "row 2, column \"x1\": -1e+39 is too large for float32");
   }
   // Exactly the float32 rounding boundary: just below rounds to FLT_MAX, the boundary to infinity.
   const double edge = std::ldexp(1.0, 128) - std::ldexp(1.0, 103);
@@ -521,7 +553,7 @@ TEST(TreeEnsemble, CategoricalSplits) {
   en.nullable = true;
   en.categorical = true;
   en.sets = {{0x00, 0x00, 0x00, 0x00, 0x01}};  // only category 32 goes left: beyond a 32-bit mask
-  Node n = split(1, 0.0, 1, 2, 0);  // missing goes right
+  Node n = split(1, 0.0, 1, 2, 0);             // missing goes right
   n.set = 0;
   en.trees = {{{n, leaf({-1.0}), leaf({1.0})}}};
   RowMatrixXd X(7, 2);
@@ -542,7 +574,7 @@ TEST(TreeEnsemble, LoadRefusesEveryBrokenRule) {
     Ensemble en;
     en.n_features = 2;
     en.trees = {{{split(0, 0.5, 1, 2), leaf({1.0}), split(1, 1.5, 3, 4), leaf({2.0}), leaf({3.0})}},
-               {{split(1, 0.0, 1, 2), leaf({4.0}), leaf({5.0})}}};
+                {{split(1, 0.0, 1, 2), leaf({4.0}), leaf({5.0})}}};
     return en;
   };
   EXPECT_NO_THROW(base().load());
@@ -617,7 +649,10 @@ TEST(TreeEnsemble, LoadRefusesEveryBrokenRule) {
   en.edit = [](json& h, auto&) { h["estimator"]["params"]["comparison"] = "lt_float64"; };
   expect(en, "params.comparison \"lt_float64\"");
   en = base();
-  en.edit = [](json& h, auto&) { h["estimator"]["params"]["accumulate"] = "float32"; h["estimator"]["params"]["aggregation"] = "mean"; };
+  en.edit = [](json& h, auto&) {
+    h["estimator"]["params"]["accumulate"] = "float32";
+    h["estimator"]["params"]["aggregation"] = "mean";
+  };
   expect(en, "accumulate float32 needs aggregation sum");
   en = base();
   en.missing = "default_left";

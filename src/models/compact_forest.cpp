@@ -104,8 +104,7 @@ void CompactForest::add_tree(const TreeArrays& t) {
     values_.insert(values_.end(), t.value + local * w, t.value + (local + 1) * w);
   }
   for (std::size_t i = base; i < nodes_.size(); ++i)
-    if ((nodes_[i].info & kLeaf) == 0)
-      nodes_[i].skip = where[nodes_[i].skip] - static_cast<std::uint32_t>(i) - 1u;
+    if ((nodes_[i].info & kLeaf) == 0) nodes_[i].skip = where[nodes_[i].skip] - static_cast<std::uint32_t>(i) - 1u;
   if (settings_.float32_sum) {
     values32_.resize(values_.size());
     for (std::size_t i = base * static_cast<std::size_t>(w); i < values_.size(); ++i)
@@ -114,8 +113,7 @@ void CompactForest::add_tree(const TreeArrays& t) {
 }
 
 void CompactForest::value_error(Index row, std::uint32_t feature, const char* what) const {
-  throw Error(ErrorCode::kValue, fmt::format("row {}, column \"{}\": {}", row,
-                                             settings_.feature_names[feature], what));
+  throw Error(ErrorCode::kValue, fmt::format("row {}, column \"{}\": {}", row, settings_.feature_names[feature], what));
 }
 
 bool CompactForest::categorical_left(const Node& n, double v, Index row) const {
@@ -284,7 +282,8 @@ void CompactForest::predict(const double* X, Index rows, Index stride, double* s
     if (float32) {
       // Round once per block rather than at every node visited.
       for (Index r = 0; r < n; ++r)
-        for (Index j = 0; j < nf; ++j) rounded[static_cast<std::size_t>(r * nf + j)] = round_to_float32(xb[r * stride + j]);
+        for (Index j = 0; j < nf; ++j)
+          rounded[static_cast<std::size_t>(r * nf + j)] = round_to_float32(xb[r * stride + j]);
       xb = rounded.data();
       st = nf;
     }

@@ -68,10 +68,11 @@ class CompactForest {
   static double compare_threshold(TreeCompare compare, double t) noexcept;
 
   struct Node {
-    double threshold;     // NaN at a leaf, so that every row goes "right", to the leaf itself
-    std::uint32_t info;   // feature | flag bits below
-    std::uint32_t skip;   // the right child is node i + 1 + skip, the left one i + 1; at a leaf, i itself
+    double threshold;    // NaN at a leaf, so that every row goes "right", to the leaf itself
+    std::uint32_t info;  // feature | flag bits below
+    std::uint32_t skip;  // the right child is node i + 1 + skip, the left one i + 1; at a leaf, i itself
   };
+  static_assert(sizeof(Node) == 16, "four nodes per cache line");
   static constexpr std::uint32_t kFeatureMask = (1u << 24) - 1;
   static constexpr std::uint32_t kLeaf = 1u << 29;
   static constexpr std::uint32_t kCategorical = 1u << 30;

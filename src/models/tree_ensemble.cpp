@@ -15,7 +15,7 @@
 namespace ferry {
 namespace {
 
-constexpr int kMaxDepth = 1024;              // docs/format.md §6
+constexpr int kMaxDepth = 1024;                // docs/format.md §6
 constexpr std::int64_t kMaxNodes = INT32_MAX;  // global node indices are 32-bit
 
 class TreeEnsemble final : public Estimator {
@@ -139,8 +139,8 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
   for (std::int64_t t = 0; t < T; ++t)
     if (offsets[static_cast<std::size_t>(t + 1)] <= offsets[static_cast<std::size_t>(t)] ||
         offsets[static_cast<std::size_t>(t + 1)] > kMaxNodes)
-      in.invalid(fmt::format("tree {}: tree_offsets must increase strictly (each tree has a node) and stay below 2^31",
-                             t));
+      in.invalid(
+          fmt::format("tree {}: tree_offsets must increase strictly (each tree has a node) and stay below 2^31", t));
   const std::int64_t N = offsets.back();
   const auto n = static_cast<Index>(N);
 
@@ -186,7 +186,8 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
   for (std::int64_t i = 0; i < N; ++i) {
     const std::size_t u = static_cast<std::size_t>(i);
     if (!std::isfinite(cover[u]) || cover[u] < 0.0) {
-      const auto t = static_cast<std::int64_t>(std::upper_bound(offsets.begin(), offsets.end(), i) - offsets.begin()) - 1;
+      const auto t =
+          static_cast<std::int64_t>(std::upper_bound(offsets.begin(), offsets.end(), i) - offsets.begin()) - 1;
       in.invalid(at(t, i - offsets[static_cast<std::size_t>(t)]) + "cover must be finite and >= 0");
     }
   }
@@ -220,9 +221,10 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
         continue;
       }
       if (l <= j || r <= j || l >= size || r >= size)
-        fail(fmt::format("children ({}, {}) must both be -1, or greater than {} and less than the tree's "
-                                       "{} nodes",
-                                       l, r, j, size));
+        fail(
+            fmt::format("children ({}, {}) must both be -1, or greater than {} and less than the tree's "
+                        "{} nodes",
+                        l, r, j, size));
       if (feature[g] < 0 || feature[g] >= in.n_features_in())
         fail(fmt::format("feature {} is outside [0, {})", feature[g], in.n_features_in()));
       if (set < -1 || set >= n_sets)
