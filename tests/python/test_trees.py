@@ -711,3 +711,42 @@ def test_hgb_preprocessor_since_1_4_string_categories_are_refused():
     assert reason is not None and "non-numeric categories" in reason
     with pytest.raises(ConversionError, match="non-numeric categories"):
         trees.convert_hist_gradient_boosting(model, "m")
+
+
+# --------------------------------------------------------------------------- nullable inputs
+
+
+@pytest.mark.parametrize(
+    "steps, nullable",
+    [
+        ([], True),
+        ([("s", StandardScaler())], True),  # NaN-preserving: HistGradientBoosting still sees the NaN
+        ([("p", __import__("sklearn.decomposition", fromlist=["PCA"]).PCA(3))], False),  # mixes columns
+    ],
+)
+def test_inputs_are_nullable_when_the_trees_route_nan(steps, nullable, tmp_path):
+    X, y = _diabetes
+    X = X[:, :5]
+    model = Pipeline(steps + [("hgb", HistGradientBoostingRegressor(max_iter=3))]).fit(X, y)
+    art = ferry.export(model, tmp_path / "m.ferry", X_sample=X)
+    assert [i["nullable"] for i in art.schema["inputs"]] == [nullable] * 5
+    if nullable:  # X_sample may then hold NaN, and the artifact reproduces scikit-learn on it
+        X_nan = X.copy()
+        X_nan[::7, 1] = np.nan
+        art = ferry.export(model, tmp_path / "m.ferry", X_sample=X_nan)
+        assert np.isnan(art.tensors["verification.input"]).any()
+    else:
+        with pytest.raises(ValueError, match="NaN"):
+            ferry.export(model, tmp_path / "m.ferry", X_sample=np.where(np.eye(len(X), 5, dtype=bool), np.nan, X))
+
+
+def test_xgboost_after_a_scaler_and_two_class_softprob(tmp_path):
+    X, z, rng = _xgb_data()
+    model = Pipeline([("s", StandardScaler()), ("xgb", xgb.XGBRegressor(n_estimators=5, max_depth=3))]).fit(X, z)
+    art, got = export_and_run(model, X, X, tmp_path)
+    assert all(i["nullable"] for i in art.schema["inputs"])
+    assert np.allclose(got["predict"][:, 0], model.predict(X), rtol=1e-6, atol=0)
+
+    two = xgb.train({"objective": "multi:softprob", "num_class": 2}, xgb.DMatrix(X, (z > 0).astype(int)), 2)
+    with pytest.raises(UnsupportedModelError, match="fewer than 3 classes"):
+        ferry.export(two, tmp_path / "m.ferry", X_sample=X)

@@ -100,6 +100,8 @@ def check_xgboost(est) -> Optional[str]:
     missing = getattr(est, "missing", np.nan)
     if missing is not None and not (isinstance(missing, float) and math.isnan(missing)):
         return f"missing={missing!r} is not supported; ferry treats only NaN as missing"
+    if obj.startswith("multi:") and int(model["learner"]["learner_model_param"].get("num_class", "0")) < 3:
+        return f"objective '{obj}' with fewer than 3 classes is not supported (use binary:logistic)"
     if int(model["learner"]["learner_model_param"].get("num_target", "1")) > 1:
         return "multi-target XGBoost models are not supported"
     return None
