@@ -475,6 +475,7 @@ READER_CASES = [
     ("comparison", _param("comparison", "lt"), "comparison"),
     ("missing", _param("missing", "zero"), "params.missing"),
     ("accumulate", _param("accumulate", "float16"), "accumulate"),
+    ("float32 mean", lambda h, t: h["estimator"]["params"].update(accumulate="float32", aggregation="mean"), "accumulate float32 needs aggregation sum"),
     ("link", _param("link", "probit"), "link"),
     ("isolation without link", _param("isolation", {"offset": 0, "scale": 1}), "isolation"),
     ("link vs task", _param("link", "identity"), "not valid for classification"),
@@ -750,3 +751,14 @@ def test_xgboost_after_a_scaler_and_two_class_softprob(tmp_path):
     two = xgb.train({"objective": "multi:softprob", "num_class": 2}, xgb.DMatrix(X, (z > 0).astype(int)), 2)
     with pytest.raises(UnsupportedModelError, match="fewer than 3 classes"):
         ferry.export(two, tmp_path / "m.ferry", X_sample=X)
+
+
+def test_xgboost_leaf_indices_equal_pred_leaf():
+    X, z, rng = _xgb_data()
+    model = xgb.XGBClassifier(n_estimators=6, max_depth=4).fit(X, _xgb_target("multi", z, rng))
+    booster = model.get_booster()
+    X_test = np.vstack([X, threshold_rows(np.nan_to_num(X), *_xgb_thresholds(booster))])
+    conv = estimator_converter(type(model)).convert(model, "m")
+    leaves = te.leaf_indices({"params": conv.params}, conv.tensors, X_test)
+    want = booster.predict(xgb.DMatrix(X_test), pred_leaf=True).reshape(len(X_test), -1)
+    assert np.array_equal(leaves, want)
