@@ -667,6 +667,13 @@ def test_missing_go_to_left_since_1_3():
     # a tree that does not allow NaN keeps refusing it
     fake._get_tags = lambda: {"allow_nan": False}
     assert trees.convert_tree_regressor(fake, "m").params["missing"] == "error"
+    # scikit-learn >= 1.6 says it with __sklearn_tags__
+    del fake._get_tags
+    for allow in (True, False):
+        fake.__sklearn_tags__ = lambda allow=allow: types.SimpleNamespace(
+            input_tags=types.SimpleNamespace(allow_nan=allow)
+        )
+        assert trees.convert_tree_regressor(fake, "m").params["missing"] == ("default_left" if allow else "error")
 
 
 def _hgb_with_preprocessor(categories):

@@ -60,10 +60,13 @@ def _nan_routing(est, tree_) -> Optional[np.ndarray]:
     mgl = getattr(tree_, "missing_go_to_left", None)
     if mgl is None:
         return None
-    try:
-        allow_nan = bool(est._get_tags().get("allow_nan", False))
+    try:  # scikit-learn >= 1.6
+        allow_nan = bool(est.__sklearn_tags__().input_tags.allow_nan)
     except AttributeError:
-        allow_nan = False
+        try:
+            allow_nan = bool(est._get_tags().get("allow_nan", False))
+        except AttributeError:
+            allow_nan = False
     return np.asarray(mgl, dtype=bool) if allow_nan else None
 
 
