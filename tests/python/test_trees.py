@@ -11,7 +11,8 @@ import types
 import numpy as np
 import pytest
 from sklearn import datasets
-from sklearn.dummy import DummyRegressor
+from sklearn.decomposition import PCA
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -403,6 +404,10 @@ def test_xgboost_refusals(make, fit_kw, message, tmp_path):
     [
         (GradientBoostingRegressor(init=LinearRegression(), n_estimators=3), "init=LinearRegression is not supported"),
         (GradientBoostingClassifier(loss="exponential", n_estimators=3), "loss='exponential' is not supported"),
+        (
+            GradientBoostingClassifier(init=DummyClassifier(strategy="stratified"), n_estimators=3),
+            "strategy='stratified'",
+        ),
         (IsolationForest(n_estimators=3, max_samples=1), "max_samples=1"),
         (RandomForestClassifier(3), "multi-output classification is not supported"),
     ],
@@ -729,7 +734,7 @@ def test_hgb_preprocessor_since_1_4_string_categories_are_refused():
     [
         ([], True),
         ([("s", StandardScaler())], True),  # NaN-preserving: HistGradientBoosting still sees the NaN
-        ([("p", __import__("sklearn.decomposition", fromlist=["PCA"]).PCA(3))], False),  # mixes columns
+        ([("p", PCA(3))], False),  # mixes columns: a NaN would spread
     ],
 )
 def test_inputs_are_nullable_when_the_trees_route_nan(steps, nullable, tmp_path):

@@ -195,6 +195,8 @@ def check_gradient_boosting(est) -> Optional[str]:
                 f"init={type(init).__name__} is not supported; only init=None (a DummyEstimator), "
                 "a DummyClassifier/DummyRegressor or 'zero'"
             )
+        if type(init) is DummyClassifier and init.strategy == "stratified":
+            return "init=DummyClassifier(strategy='stratified') is not supported (its predictions are random)"
     loss = getattr(est, "loss", None)
     if hasattr(est, "classes_"):
         if loss == "exponential":
