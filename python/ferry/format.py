@@ -921,10 +921,11 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
     w = params.get("leaf_width")
     if not _is_int(w) or w < 1:
         _fail("format", f"{where}: params.leaf_width is missing or not an integer >= 1")
-    _enum_param(where, params, "aggregation", TREE_AGGREGATIONS)
+    aggregation = _enum_param(where, params, "aggregation", TREE_AGGREGATIONS)
     _enum_param(where, params, "comparison", TREE_COMPARISONS)
     missing = _enum_param(where, params, "missing", TREE_MISSING)
-    _enum_param(where, params, "accumulate", TREE_ACCUMULATE)
+    if _enum_param(where, params, "accumulate", TREE_ACCUMULATE) == "float32" and aggregation != "sum":
+        _fail("format", f"{where}: accumulate float32 needs aggregation sum")
     link = _enum_param(where, params, "link", TREE_LINKS)
     if link == "isolation":
         iso = params.get("isolation")

@@ -11,7 +11,8 @@ import types
 import numpy as np
 import pytest
 from sklearn import datasets
-from sklearn.dummy import DummyRegressor
+from sklearn.decomposition import PCA
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -403,6 +404,10 @@ def test_xgboost_refusals(make, fit_kw, message, tmp_path):
     [
         (GradientBoostingRegressor(init=LinearRegression(), n_estimators=3), "init=LinearRegression is not supported"),
         (GradientBoostingClassifier(loss="exponential", n_estimators=3), "loss='exponential' is not supported"),
+        (
+            GradientBoostingClassifier(init=DummyClassifier(strategy="stratified"), n_estimators=3),
+            "strategy='stratified'",
+        ),
         (IsolationForest(n_estimators=3, max_samples=1), "max_samples=1"),
         (RandomForestClassifier(3), "multi-output classification is not supported"),
     ],
@@ -475,6 +480,7 @@ READER_CASES = [
     ("comparison", _param("comparison", "lt"), "comparison"),
     ("missing", _param("missing", "zero"), "params.missing"),
     ("accumulate", _param("accumulate", "float16"), "accumulate"),
+    ("float32 mean", lambda h, t: h["estimator"]["params"].update(accumulate="float32", aggregation="mean"), "accumulate float32 needs aggregation sum"),
     ("link", _param("link", "probit"), "link"),
     ("isolation without link", _param("isolation", {"offset": 0, "scale": 1}), "isolation"),
     ("link vs task", _param("link", "identity"), "not valid for classification"),
@@ -666,6 +672,13 @@ def test_missing_go_to_left_since_1_3():
     # a tree that does not allow NaN keeps refusing it
     fake._get_tags = lambda: {"allow_nan": False}
     assert trees.convert_tree_regressor(fake, "m").params["missing"] == "error"
+    # scikit-learn >= 1.6 says it with __sklearn_tags__
+    del fake._get_tags
+    for allow in (True, False):
+        fake.__sklearn_tags__ = lambda allow=allow: types.SimpleNamespace(
+            input_tags=types.SimpleNamespace(allow_nan=allow)
+        )
+        assert trees.convert_tree_regressor(fake, "m").params["missing"] == ("default_left" if allow else "error")
 
 
 def _hgb_with_preprocessor(categories):
@@ -711,3 +724,53 @@ def test_hgb_preprocessor_since_1_4_string_categories_are_refused():
     assert reason is not None and "non-numeric categories" in reason
     with pytest.raises(ConversionError, match="non-numeric categories"):
         trees.convert_hist_gradient_boosting(model, "m")
+
+
+# --------------------------------------------------------------------------- nullable inputs
+
+
+@pytest.mark.parametrize(
+    "steps, nullable",
+    [
+        ([], True),
+        ([("s", StandardScaler())], True),  # NaN-preserving: HistGradientBoosting still sees the NaN
+        ([("p", PCA(3))], False),  # mixes columns: a NaN would spread
+    ],
+)
+def test_inputs_are_nullable_when_the_trees_route_nan(steps, nullable, tmp_path):
+    X, y = _diabetes
+    X = X[:, :5]
+    model = Pipeline(steps + [("hgb", HistGradientBoostingRegressor(max_iter=3))]).fit(X, y)
+    art = ferry.export(model, tmp_path / "m.ferry", X_sample=X)
+    assert [i["nullable"] for i in art.schema["inputs"]] == [nullable] * 5
+    if nullable:  # X_sample may then hold NaN, and the artifact reproduces scikit-learn on it
+        X_nan = X.copy()
+        X_nan[::7, 1] = np.nan
+        art = ferry.export(model, tmp_path / "m.ferry", X_sample=X_nan)
+        assert np.isnan(art.tensors["verification.input"]).any()
+    else:
+        with pytest.raises(ValueError, match="NaN"):
+            ferry.export(model, tmp_path / "m.ferry", X_sample=np.where(np.eye(len(X), 5, dtype=bool), np.nan, X))
+
+
+def test_xgboost_after_a_scaler_and_two_class_softprob(tmp_path):
+    X, z, rng = _xgb_data()
+    model = Pipeline([("s", StandardScaler()), ("xgb", xgb.XGBRegressor(n_estimators=5, max_depth=3))]).fit(X, z)
+    art, got = export_and_run(model, X, X, tmp_path)
+    assert all(i["nullable"] for i in art.schema["inputs"])
+    assert np.allclose(got["predict"][:, 0], model.predict(X), rtol=1e-6, atol=0)
+
+    two = xgb.train({"objective": "multi:softprob", "num_class": 2}, xgb.DMatrix(X, (z > 0).astype(int)), 2)
+    with pytest.raises(UnsupportedModelError, match="fewer than 3 classes"):
+        ferry.export(two, tmp_path / "m.ferry", X_sample=X)
+
+
+def test_xgboost_leaf_indices_equal_pred_leaf():
+    X, z, rng = _xgb_data()
+    model = xgb.XGBClassifier(n_estimators=6, max_depth=4).fit(X, _xgb_target("multi", z, rng))
+    booster = model.get_booster()
+    X_test = np.vstack([X, threshold_rows(np.nan_to_num(X), *_xgb_thresholds(booster))])
+    conv = estimator_converter(type(model)).convert(model, "m")
+    leaves = te.leaf_indices({"params": conv.params}, conv.tensors, X_test)
+    want = booster.predict(xgb.DMatrix(X_test), pred_leaf=True).reshape(len(X_test), -1)
+    assert np.array_equal(leaves, want)

@@ -14,6 +14,12 @@ module provides
 The tables below are keyed by **exact class**: a subclass may override
 ``transform`` or ``predict``, so it is unsupported until it has a converter
 of its own. Adding a family = one new module + entries in these tables.
+
+Tree models share one estimator type, ``tree_ensemble``: ``tree_ensemble.py``
+holds the representation and its kernel, ``trees.py`` the scikit-learn
+converters and ``xgboost.py`` XGBoost's. Classes of optional libraries
+(XGBoost) are looked up by exact class too, but registered on first use
+(:func:`estimator_converter`), so ferry imports without them.
 """
 
 from __future__ import annotations

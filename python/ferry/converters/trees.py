@@ -60,10 +60,13 @@ def _nan_routing(est, tree_) -> Optional[np.ndarray]:
     mgl = getattr(tree_, "missing_go_to_left", None)
     if mgl is None:
         return None
-    try:
-        allow_nan = bool(est._get_tags().get("allow_nan", False))
+    try:  # scikit-learn >= 1.6
+        allow_nan = bool(est.__sklearn_tags__().input_tags.allow_nan)
     except AttributeError:
-        allow_nan = False
+        try:
+            allow_nan = bool(est._get_tags().get("allow_nan", False))
+        except AttributeError:
+            allow_nan = False
     return np.asarray(mgl, dtype=bool) if allow_nan else None
 
 
@@ -192,6 +195,8 @@ def check_gradient_boosting(est) -> Optional[str]:
                 f"init={type(init).__name__} is not supported; only init=None (a DummyEstimator), "
                 "a DummyClassifier/DummyRegressor or 'zero'"
             )
+        if type(init) is DummyClassifier and init.strategy == "stratified":
+            return "init=DummyClassifier(strategy='stratified') is not supported (its predictions are random)"
     loss = getattr(est, "loss", None)
     if hasattr(est, "classes_"):
         if loss == "exponential":

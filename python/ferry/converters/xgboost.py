@@ -100,6 +100,8 @@ def check_xgboost(est) -> Optional[str]:
     missing = getattr(est, "missing", np.nan)
     if missing is not None and not (isinstance(missing, float) and math.isnan(missing)):
         return f"missing={missing!r} is not supported; ferry treats only NaN as missing"
+    if obj.startswith("multi:") and int(model["learner"]["learner_model_param"].get("num_class", "0")) < 3:
+        return f"objective '{obj}' with fewer than 3 classes is not supported (use binary:logistic)"
     if int(model["learner"]["learner_model_param"].get("num_target", "1")) > 1:
         return "multi-target XGBoost models are not supported"
     return None
@@ -248,7 +250,9 @@ def reference_outputs(est, X: np.ndarray, converted: ConvertedEstimator) -> Dict
     if margin.shape[1] == 1:
         p1 = np.asarray(booster.predict(dm, iteration_range=it)).reshape(n)
         proba = np.column_stack([1.0 - p1, p1]).astype(np.float64)  # float32 arithmetic, as XGBClassifier
-        predict = (p1 > 0.5).astype(np.int64)
+        # from the margin, as ferry decides: XGBClassifier's float32 "p > 0.5" differs only for
+        # margins within about 1e-7 of 0, where its sigmoid rounds to exactly 0.5
+        predict = (margin[:, 0] > 0).astype(np.int64)
     elif _objective(_model_json(est)) == "multi:softmax":
         # XGBoost predicts the label of the largest margin; XGBClassifier's probabilities
         # are the float32 softmax of the margins
@@ -259,7 +263,7 @@ def reference_outputs(est, X: np.ndarray, converted: ConvertedEstimator) -> Dict
     else:
         p = np.asarray(booster.predict(dm, iteration_range=it)).reshape(n, -1)
         proba = p.astype(np.float64)
-        predict = np.argmax(p, axis=1).astype(np.int64)
+        predict = np.argmax(margin, axis=1).astype(np.int64)  # float32 ties in p aside, argmax(p)
     return {"predict": predict, "predict_proba": proba, "decision_function": margin}
 
 
