@@ -86,6 +86,8 @@ void predict(const std::string& model_path, std::istream& csv_in, std::ostream& 
     throw Error(ErrorCode::kUnsupported, "--proba needs a classifier; this model is a regressor");
   const CsvTable csv = read_csv(csv_in);
   const Prediction p = model.predict(bind_columns(csv, schema));
+  if (proba && p.probabilities.cols() != static_cast<Index>(schema.classes.size()))
+    throw Error(ErrorCode::kUnsupported, "--proba: this model has no predict_proba (an IsolationForest)");
 
   std::vector<std::string> header;
   if (schema.task == Task::kRegression && schema.n_outputs > 1) {
