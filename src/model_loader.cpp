@@ -144,8 +144,9 @@ void check_estimator_matches_schema(const Estimator& e, const Schema& s, const S
     if (link == Link::kIdentity || link == Link::kExp) in.invalid("a classifier cannot use the identity link or the exp link");
     if (n_probabilities(link, e.n_scores()) != s.n_outputs)
       in.invalid("number of scores does not match the number of classes");
-    if (link == Link::kIsolation && s.classes.to_string(0) + "," + s.classes.to_string(1) != "-1,1")
-      in.invalid("the isolation link needs schema.classes [-1, 1]");
+    if (link == Link::kIsolation &&
+        (s.classes.type() != LabelType::kInt64 || s.classes.int64() != std::vector<std::int64_t>{-1, 1}))
+      in.invalid("the isolation link needs schema.classes int64 [-1, 1]");
   }
 }
 

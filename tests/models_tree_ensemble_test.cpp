@@ -501,7 +501,9 @@ TEST(TreeEnsemble, Links) {
     EXPECT_FERRY_ERROR(en.load(), ErrorCode::kFormat, "isolation");
     en = stump_classifier("isolation", 1, {0, 1});
     en.isolation = {{"offset", -0.5}, {"scale", 5.0}};
-    EXPECT_FERRY_ERROR(en.load(), ErrorCode::kFormat, "classes [-1, 1]");
+    EXPECT_FERRY_ERROR(en.load(), ErrorCode::kFormat, "classes int64 [-1, 1]");
+    en.classes = {{"dtype", "float64"}, {"values", {-1.0, 1.0}}};
+    EXPECT_FERRY_ERROR(en.load(), ErrorCode::kFormat, "classes int64 [-1, 1]");
   }
 }
 
