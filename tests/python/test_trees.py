@@ -774,3 +774,9 @@ def test_xgboost_leaf_indices_equal_pred_leaf():
     leaves = te.leaf_indices({"params": conv.params}, conv.tensors, X_test)
     want = booster.predict(xgb.DMatrix(X_test), pred_leaf=True).reshape(len(X_test), -1)
     assert np.array_equal(leaves, want)
+
+
+def test_xgboost_is_supported_only_as_the_final_estimator(tmp_path):
+    model = Pipeline([("x", xgb.XGBRegressor()), ("r", LinearRegression())])
+    with pytest.raises(UnsupportedModelError, match=r"steps\[0\]: XGBRegressor \(supported only as the final estimator\)"):
+        ferry.export(model, tmp_path / "m.ferry")
