@@ -430,10 +430,18 @@ def test_nan_is_refused_by_trees_that_refuse_it():
     model = RandomForestRegressor(3, max_depth=3, random_state=0).fit(X, y)
     conv = estimator_converter(type(model)).convert(model, "m")
     assert conv.params["missing"] == "error"
+    step = {"type": conv.type, "params": conv.params}
+    for j in (int(model.estimators_[0].tree_.feature[0]), 9):  # a split column or any other
+        rows = X[:3].copy()
+        rows[2, j] = np.nan
+        with pytest.raises(ValueError, match=f"row 2, column {j}: a missing value"):
+            te.tree_ensemble(step, conv.tensors, rows, "regression")
     rows = X[:3].copy()
-    rows[2, int(model.estimators_[0].tree_.feature[0])] = np.nan
-    with pytest.raises(ValueError, match="row 2, column"):
-        te.tree_ensemble({"type": conv.type, "params": conv.params}, conv.tensors, rows, "regression")
+    rows[1, 4] = -3.5e38  # beyond float32: scikit-learn's check_array refuses it
+    with pytest.raises(ValueError, match="row 1, column 4: .*too large for float32"):
+        te.tree_ensemble(step, conv.tensors, rows, "regression")
+    rows[1, 4] = -3.4e38  # still a float32
+    te.tree_ensemble(step, conv.tensors, rows, "regression")
 
 
 # --------------------------------------------------------------------------- reader
