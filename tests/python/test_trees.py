@@ -689,7 +689,7 @@ def test_missing_go_to_left_since_1_3():
         assert trees.convert_tree_regressor(fake, "m").params["missing"] == ("default_left" if allow else "error")
 
 
-def _hgb_with_preprocessor(categories):
+def _hgb_with_preprocessor(categories, masks=False):
     """A scikit-learn 1.2 HistGradientBoosting fitted on what 1.4's own _preprocessor
     gives (an OrdinalEncoder on the categorical columns, placed first), with that
     preprocessor attached, as 1.4 stores it."""
@@ -702,10 +702,12 @@ def _hgb_with_preprocessor(categories):
     x = rng.normal(size=n)
     X_raw = np.empty((n, 2), dtype=object)
     X_raw[:, 0], X_raw[:, 1] = x, raw_cat
+    is_cat = np.array([False, True])
     pre = ColumnTransformer(
         [
-            ("encoder", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan), [1]),
-            ("numerical", "passthrough", [0]),
+            ("encoder", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan),
+             is_cat if masks else [1]),
+            ("numerical", "passthrough", ~is_cat if masks else [0]),
         ],
         sparse_threshold=0,
     )
@@ -716,8 +718,9 @@ def _hgb_with_preprocessor(categories):
     return model, pre, X_raw
 
 
-def test_hgb_preprocessor_since_1_4_numeric_categories():
-    model, pre, X_raw = _hgb_with_preprocessor([3, 10, 42, 77])
+@pytest.mark.parametrize("masks", [False, True])  # columns as indices or as boolean masks
+def test_hgb_preprocessor_since_1_4_numeric_categories(masks):
+    model, pre, X_raw = _hgb_with_preprocessor([3, 10, 42, 77], masks)
     conv = trees.convert_hist_gradient_boosting(model, "m")
     probes = np.array([[v, c] for v in (-1.0, 0.3, 2.0) for c in (3, 10, 42, 77, 5, 0, np.nan)], dtype=np.float64)
     got = te.tree_ensemble({"params": conv.params}, conv.tensors, probes, "classification")
