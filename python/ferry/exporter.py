@@ -24,7 +24,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import format as _format
 from .converters import (
-    ESTIMATORS,
     KERNELS,
     PREPROCESSORS,
     ConvertedEstimator,
@@ -119,7 +118,7 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
         if conv is None:
             if final and cls in PREPROCESSORS:
                 label += " (a pipeline must end with an estimator)"
-            elif not final and cls in ESTIMATORS:
+            elif not final and estimator_converter(cls) is not None:
                 label += " (supported only as the final estimator)"
             problems.append(label)
         elif conv.check is not None and _is_fitted(obj, final):

@@ -430,10 +430,18 @@ def test_nan_is_refused_by_trees_that_refuse_it():
     model = RandomForestRegressor(3, max_depth=3, random_state=0).fit(X, y)
     conv = estimator_converter(type(model)).convert(model, "m")
     assert conv.params["missing"] == "error"
+    step = {"type": conv.type, "params": conv.params}
+    for j in (int(model.estimators_[0].tree_.feature[0]), 9):  # a split column or any other
+        rows = X[:3].copy()
+        rows[2, j] = np.nan
+        with pytest.raises(ValueError, match=f"row 2, column {j}: a missing value"):
+            te.tree_ensemble(step, conv.tensors, rows, "regression")
     rows = X[:3].copy()
-    rows[2, int(model.estimators_[0].tree_.feature[0])] = np.nan
-    with pytest.raises(ValueError, match="row 2, column"):
-        te.tree_ensemble({"type": conv.type, "params": conv.params}, conv.tensors, rows, "regression")
+    rows[1, 4] = -3.5e38  # beyond float32: scikit-learn's check_array refuses it
+    with pytest.raises(ValueError, match="row 1, column 4: .*too large for float32"):
+        te.tree_ensemble(step, conv.tensors, rows, "regression")
+    rows[1, 4] = -3.4e38  # still a float32
+    te.tree_ensemble(step, conv.tensors, rows, "regression")
 
 
 # --------------------------------------------------------------------------- reader
@@ -681,7 +689,7 @@ def test_missing_go_to_left_since_1_3():
         assert trees.convert_tree_regressor(fake, "m").params["missing"] == ("default_left" if allow else "error")
 
 
-def _hgb_with_preprocessor(categories):
+def _hgb_with_preprocessor(categories, masks=False):
     """A scikit-learn 1.2 HistGradientBoosting fitted on what 1.4's own _preprocessor
     gives (an OrdinalEncoder on the categorical columns, placed first), with that
     preprocessor attached, as 1.4 stores it."""
@@ -694,10 +702,12 @@ def _hgb_with_preprocessor(categories):
     x = rng.normal(size=n)
     X_raw = np.empty((n, 2), dtype=object)
     X_raw[:, 0], X_raw[:, 1] = x, raw_cat
+    is_cat = np.array([False, True])
     pre = ColumnTransformer(
         [
-            ("encoder", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan), [1]),
-            ("numerical", "passthrough", [0]),
+            ("encoder", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan),
+             is_cat if masks else [1]),
+            ("numerical", "passthrough", ~is_cat if masks else [0]),
         ],
         sparse_threshold=0,
     )
@@ -708,8 +718,9 @@ def _hgb_with_preprocessor(categories):
     return model, pre, X_raw
 
 
-def test_hgb_preprocessor_since_1_4_numeric_categories():
-    model, pre, X_raw = _hgb_with_preprocessor([3, 10, 42, 77])
+@pytest.mark.parametrize("masks", [False, True])  # columns as indices or as boolean masks
+def test_hgb_preprocessor_since_1_4_numeric_categories(masks):
+    model, pre, X_raw = _hgb_with_preprocessor([3, 10, 42, 77], masks)
     conv = trees.convert_hist_gradient_boosting(model, "m")
     probes = np.array([[v, c] for v in (-1.0, 0.3, 2.0) for c in (3, 10, 42, 77, 5, 0, np.nan)], dtype=np.float64)
     got = te.tree_ensemble({"params": conv.params}, conv.tensors, probes, "classification")
@@ -774,3 +785,9 @@ def test_xgboost_leaf_indices_equal_pred_leaf():
     leaves = te.leaf_indices({"params": conv.params}, conv.tensors, X_test)
     want = booster.predict(xgb.DMatrix(X_test), pred_leaf=True).reshape(len(X_test), -1)
     assert np.array_equal(leaves, want)
+
+
+def test_xgboost_is_supported_only_as_the_final_estimator(tmp_path):
+    model = Pipeline([("x", xgb.XGBRegressor()), ("r", LinearRegression())])
+    with pytest.raises(UnsupportedModelError, match=r"steps\[0\]: XGBRegressor \(supported only as the final estimator\)"):
+        ferry.export(model, tmp_path / "m.ferry")

@@ -262,9 +262,28 @@ def _go_left(step: dict, tensors: Dict[str, np.ndarray], nodes: np.ndarray, x: n
     return left
 
 
+#: the smallest magnitude that rounds to infinity in float32 (2^128 - 2^103)
+FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+
+
+def _check_input(p: dict, X: np.ndarray) -> None:
+    """Rows scikit-learn refuses before its trees see them: a NaN anywhere (``missing: error``,
+    as its check_array), a value too large for float32 (float32 comparisons)."""
+    bad = np.zeros(X.shape, dtype=bool)
+    if p["missing"] == "error":
+        bad |= np.isnan(X)
+    if p["comparison"] != "le_float64":
+        bad |= np.abs(X) >= FLOAT32_OVERFLOW
+    if np.any(bad):
+        r, c = (int(v) for v in np.argwhere(bad)[0])
+        what = "a missing value (NaN)" if np.isnan(X[r, c]) else f"{X[r, c]!r}, too large for float32,"
+        raise ValueError(f"row {r}, column {c}: {what} cannot go through these trees (scikit-learn refuses it too)")
+
+
 def leaf_indices(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """int64 [rows, T]: the local index of the leaf each row reaches in each tree."""
     X = np.asarray(X, dtype=np.float64)
+    _check_input(step["params"], X)
     n = X.shape[0]
     off = tensors["tree_offsets"]
     feature, left, right = tensors["feature"], tensors["left"], tensors["right"]
