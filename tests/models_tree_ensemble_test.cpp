@@ -275,6 +275,8 @@ void expect_matches_reference(const Ensemble& en, const RowMatrixXd& X, const Ro
   }
 }
 
+Ensemble stump_classifier(std::string link, Index k, std::vector<json> labels);
+
 // Every combination of comparison, missing rule, accumulation, aggregation and categorical
 // splits, on random trees and adversarial rows: bit-identical to the spec's literal reading.
 TEST(TreeEnsemble, RandomEnsemblesMatchTheSpecExactly) {
@@ -405,6 +407,15 @@ TEST(TreeEnsemble, ThreadsGiveIdenticalResults) {
   const RowMatrixXd X = adversarial_rows(rng, 5000, en.n_features, cuts, true);
   const RowMatrixXd one = m.predict(X).values;
   for (int threads : {2, 3, 8}) EXPECT_EQ(RowMatrixXd(m.predict(X, PredictOptions{threads}).values), one);
+  const RowMatrixXf Xf = X.cast<float>();
+  EXPECT_EQ(RowMatrixXd(m.predict(Xf, PredictOptions{2}).values), RowMatrixXd(m.predict(Xf).values));
+  // The classifier entry points too.
+  Ensemble c = stump_classifier("softmax", 3, {0, 1, 2});
+  c.n_features = 6;
+  const Model mc = c.load();
+  const RowMatrixXd Xc = X.unaryExpr([](double v) { return std::isnan(v) ? 0.0 : v; });
+  EXPECT_EQ(mc.predict_proba(Xc, PredictOptions{2}), mc.predict_proba(Xc));
+  EXPECT_EQ(mc.decision_function(Xc, PredictOptions{2}), mc.decision_function(Xc));
   expect_matches_reference(en, X, one);
   // The error a thread meets is the one the single thread meets first.
   en.missing = "error";
