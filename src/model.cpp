@@ -63,7 +63,7 @@ void Model::Impl::check_transformed(const RowMatrixXd& Z) const {
   for (Index i = 0; i < Z.rows(); ++i) {
     const double* row = Z.row(i).data();
     for (Index j = 0; j < Z.cols(); ++j) {
-      if (std::isfinite(row[j])) continue;
+      if (std::isfinite(row[j]) || (std::isnan(row[j]) && estimator->accepts_missing())) continue;
       const std::string& name = transformed_names[static_cast<std::size_t>(j)];
       if (std::isnan(row[j]))
         throw Error(ErrorCode::kValue,
@@ -90,31 +90,46 @@ void Model::Impl::check_finite(const RowMatrixXd& Z) const {
   }
 }
 
-RowMatrixXd Model::Impl::scores(const RowMatrixXd& preprocessed) const {
+RowMatrixXd Model::Impl::scores(const RowMatrixXd& preprocessed, int threads) const {
   RowMatrixXd s;
-  estimator->decision(preprocessed, s);
+  if (threads > 1)
+    estimator->decision_threaded(preprocessed, s, threads);
+  else
+    estimator->decision(preprocessed, s);
   return s;
 }
 
-RowMatrixXd Model::Impl::probabilities(const RowMatrixXd& preprocessed) const {
+RowMatrixXd Model::Impl::probabilities(const RowMatrixXd& preprocessed, int threads) const {
   require_classifier("predict_proba");
+  if (!has_predict_proba(estimator->link()))
+    throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no predict_proba (scikit-learn's has none "
+                                                     "either); use predict or decision_function",
+                                                     metadata.name));
   RowMatrixXd p;
-  apply_link(estimator->link(), scores(preprocessed), p);
+  apply_link(estimator->link(), scores(preprocessed, threads), p);
   return p;
 }
 
-Prediction Model::Impl::predict(RowMatrixXd preprocessed) const {
+RowMatrixXd Model::Impl::decision_function(const RowMatrixXd& preprocessed, int threads) const {
+  if (!has_decision_function(estimator->link()))
+    throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
+                                                     "none either); use predict_proba",
+                                                     metadata.name));
+  return scores(preprocessed, threads);
+}
+
+Prediction Model::Impl::predict(RowMatrixXd preprocessed, int threads) const {
   Prediction p;
   p.task = schema.task;
   p.model_name = metadata.name;
   p.model_version = metadata.version;
-  p.scores = scores(preprocessed);
+  p.scores = scores(preprocessed, threads);
   if (schema.task == Task::kRegression) {
-    p.values = p.scores;
+    regression_values(estimator->link(), p.scores, p.values);
   } else {
     p.classes = schema.classes;
     apply_link(estimator->link(), p.scores, p.probabilities);
-    predict_classes(p.scores, p.class_index);
+    predict_classes(estimator->link(), p.scores, p.class_index);
   }
   return p;
 }
@@ -167,16 +182,37 @@ RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const {
 
 RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXd>& X) const {
   impl_->require_classifier("decision_function");
-  return impl_->scores(impl_->preprocess<double>(X));
+  return impl_->decision_function(impl_->preprocess<double>(X));
 }
 RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXf>& X) const {
   impl_->require_classifier("decision_function");
-  return impl_->scores(impl_->preprocess<float>(X));
+  return impl_->decision_function(impl_->preprocess<float>(X));
+}
+
+Prediction Model::predict(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& o) const {
+  return impl_->predict(impl_->preprocess<double>(X), o.threads);
+}
+Prediction Model::predict(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& o) const {
+  return impl_->predict(impl_->preprocess<float>(X), o.threads);
+}
+RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& o) const {
+  return impl_->probabilities(impl_->preprocess<double>(X), o.threads);
+}
+RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& o) const {
+  return impl_->probabilities(impl_->preprocess<float>(X), o.threads);
+}
+RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& o) const {
+  impl_->require_classifier("decision_function");
+  return impl_->decision_function(impl_->preprocess<double>(X), o.threads);
+}
+RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& o) const {
+  impl_->require_classifier("decision_function");
+  return impl_->decision_function(impl_->preprocess<float>(X), o.threads);
 }
 
 Prediction Model::predict(const Table& input, const PredictOptions& options) const {
   std::vector<ValidationIssue> warnings;
-  Prediction p = impl_->predict(impl_->run_pipeline(impl_->bind(input, options, &warnings)));
+  Prediction p = impl_->predict(impl_->run_pipeline(impl_->bind(input, options, &warnings)), options.threads);
   p.warnings = std::move(warnings);
   return p;
 }
@@ -187,22 +223,23 @@ RowMatrixXd Model::transform(const Table& input, const PredictOptions& options) 
 
 RowMatrixXd Model::predict_proba(const Table& input, const PredictOptions& options) const {
   impl_->require_classifier("predict_proba");
-  return impl_->probabilities(transform(input, options));
+  return impl_->probabilities(transform(input, options), options.threads);
 }
 
 RowMatrixXd Model::decision_function(const Table& input, const PredictOptions& options) const {
   impl_->require_classifier("decision_function");
-  return impl_->scores(transform(input, options));
+  return impl_->decision_function(transform(input, options), options.threads);
 }
 
 ValidationReport Model::validate(const Table& input, const PredictOptions& options) const {
   BoundInput bound = bind_table(impl_->schema, impl_->text_inputs, input, options.strict);
   ValidationReport report{std::move(bound.issues)};
   if (report.ok()) {
-    // What only the steps can tell: a value a step refuses (e.g. an unknown category under
-    // handle_unknown='error'), or a missing value no step fills.
+    // What only the steps and the estimator can tell: a value a step refuses (e.g. an unknown
+    // category under handle_unknown='error'), a missing value no step fills, a value a tree
+    // model refuses.
     try {
-      impl_->run_pipeline(std::move(bound.X));
+      impl_->scores(impl_->run_pipeline(std::move(bound.X)), options.threads);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kValue) throw;
       report.issues.push_back(ValidationIssue{IssueKind::kRejected, true, "", 0, -1, e.code(), e.message()});

@@ -52,9 +52,10 @@ struct Model::Impl {
   // infinity) came out of the preprocessing: only possible with nullable inputs.
   void check_transformed(const RowMatrixXd& Z) const;
   bool any_nullable = false;
-  Prediction predict(RowMatrixXd preprocessed) const;
-  RowMatrixXd scores(const RowMatrixXd& preprocessed) const;
-  RowMatrixXd probabilities(const RowMatrixXd& preprocessed) const;
+  Prediction predict(RowMatrixXd preprocessed, int threads = 1) const;
+  RowMatrixXd scores(const RowMatrixXd& preprocessed, int threads = 1) const;
+  RowMatrixXd probabilities(const RowMatrixXd& preprocessed, int threads = 1) const;
+  RowMatrixXd decision_function(const RowMatrixXd& preprocessed, int threads = 1) const;
   void require_classifier(const char* method) const;
   std::size_t verify() const;  // rows checked
 };

@@ -137,13 +137,20 @@ Schema parse_schema(const Fields& f) {
 
 // The estimator's link must produce what the task promises.
 void check_estimator_matches_schema(const Estimator& e, const Schema& s, const StepInputs& in) {
+  const Link link = e.link();
   if (s.task == Task::kRegression) {
-    if (e.link() != Link::kIdentity) in.invalid("a regressor must use the identity link");
+    // exp and logistic regressors exist only among tree ensembles (docs/format.md §4.17).
+    if (link != Link::kIdentity && (in.type() != "tree_ensemble" || (link != Link::kExp && link != Link::kLogistic)))
+      in.invalid("a regressor must use the identity link (a tree_ensemble also exp or logistic)");
     if (e.n_scores() != s.n_outputs) in.invalid("number of scores does not match schema.n_outputs");
+    if (link != Link::kIdentity && e.n_scores() != 1) in.invalid("the exp and logistic links take one score");
   } else {
-    if (e.link() == Link::kIdentity) in.invalid("a classifier cannot use the identity link");
-    if (n_probabilities(e.link(), e.n_scores()) != s.n_outputs)
+    if (link == Link::kIdentity || link == Link::kExp) in.invalid("a classifier cannot use the identity link or the exp link");
+    if (n_probabilities(link, e.n_scores()) != s.n_outputs)
       in.invalid("number of scores does not match the number of classes");
+    if (link == Link::kIsolation &&
+        (s.classes.type() != LabelType::kInt64 || s.classes.int64() != std::vector<std::int64_t>{-1, 1}))
+      in.invalid("the isolation link needs schema.classes int64 [-1, 1]");
   }
 }
 
@@ -195,10 +202,14 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
           verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
           model.schema.n_outputs);
     } else if (output == "predict_proba" && classifier) {
+      if (!has_predict_proba(model.estimator->link()))
+        invalid(fmt::format("header: {}.predict_proba: this model has no predict_proba", outputs.path()));
       v.predict_proba = float64_matrix(
           verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
           model.schema.n_outputs);
     } else if (output == "decision_function" && classifier) {
+      if (!has_decision_function(model.estimator->link()))
+        invalid(fmt::format("header: {}.decision_function: this model has no decision_function", outputs.path()));
       v.decision_function =
           float64_matrix(verification_tensor(a, name, artifact::DType::kFloat64, {rows, k}, used), rows, k);
     } else if (output == "predict_proba" || output == "decision_function") {
@@ -210,7 +221,8 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
     }
   }
   if (!v.predict_classes && !v.predict_values) invalid("header: verification.outputs has no \"predict\"");
-  if (classifier && !v.predict_proba) invalid("header: verification.outputs has no \"predict_proba\"");
+  if (classifier && !v.predict_proba && has_predict_proba(model.estimator->link()))
+    invalid("header: verification.outputs has no \"predict_proba\"");
   return v;
 }
 

@@ -167,6 +167,13 @@ TEST(CliPredict, ProbaOnARegressorIsRefused) {
   EXPECT_FERRY_ERROR(run_predict("diabetes", "x0\n1\n", true), ErrorCode::kUnsupported, "--proba needs a classifier");
 }
 
+TEST(CliPredict, ProbaOnAnIsolationForestIsRefused) {
+  std::ifstream in(test::source_path("tests/data/tree_iforest/input.csv"));
+  std::ostringstream out, log;
+  EXPECT_FERRY_ERROR(predict(test::source_path("tests/data/tree_iforest/model.ferry"), in, out, PredictArgs{true, false}, log),
+                     ErrorCode::kUnsupported, "has no predict_proba");
+}
+
 TEST(CliInspect, PrintsHeaderAndTensorTable) {
   std::ostringstream out;
   inspect(model_path("diabetes"), out);

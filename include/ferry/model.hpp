@@ -33,8 +33,11 @@ struct LoadOptions {
   std::function<void(LogLevel, const std::string&)> log;
 };
 
-// How predict treats its input.
+// How predict treats its input and computes; the choices never change a result.
 struct PredictOptions {
+  // Threads for a large batch (rows are split into contiguous chunks); 1 computes on the
+  // calling thread. Estimators whose per-row work is small ignore it.
+  int threads = 1;
   // Named input: make a table column the model does not take an error (Error(kSchema)), so a
   // misspelt optional column fails loudly instead of being counted in Prediction::warnings.
   bool strict = false;
@@ -66,6 +69,8 @@ class FERRY_API Model {
   // kSchema (the model has a text input: use a Table).
   Prediction predict(const Eigen::Ref<const RowMatrixXd>& X) const;
   Prediction predict(const Eigen::Ref<const RowMatrixXf>& X) const;
+  Prediction predict(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
+  Prediction predict(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
 
   // The preprocessed matrix the estimator receives, as scikit-learn's pipeline[:-1].transform(X);
   // rows x transformed_feature_names().size(). Throws as predict.
@@ -74,14 +79,20 @@ class FERRY_API Model {
   // Names of transform()'s columns, as scikit-learn's get_feature_names_out().
   const std::vector<std::string>& transformed_feature_names() const noexcept;
 
-  // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors.
+  // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors and
+  // models without one (IsolationForest).
   RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const;
   RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const;
+  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
+  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
 
   // scikit-learn's decision_function as rows x k (k = 1 for a binary classifier, where
-  // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors.
+  // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors and models
+  // without one (forests, whose scores are probabilities).
   RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X) const;
   RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X) const;
+  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
+  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
 
   // Named input (a Table, or a Row, which converts to a one-row Table): columns bound to the
   // inputs by name. Fatal problems throw the Error that ValidationReport lists for them

@@ -27,7 +27,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import format as _format
 from .converters import encoders
-from .converters import ESTIMATORS, KERNELS, PREPROCESSORS, Branch, ConvertedEstimator, ConvertedStep, class_labels
+from .converters import (
+    KERNELS,
+    PREPROCESSORS,
+    Branch,
+    ConvertedEstimator,
+    ConvertedStep,
+    class_labels,
+    estimator_converter,
+)
 
 __all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices"]
 
@@ -94,7 +102,10 @@ def _label(path: str, obj: Any) -> str:
     return f"{path}: {cls}" if path else cls
 
 
-def _is_fitted(obj: Any) -> bool:
+def _is_fitted(obj: Any, final: bool = False) -> bool:
+    conv = estimator_converter(type(obj)) if final else None
+    if conv is not None and conv.is_fitted is not None:
+        return conv.is_fitted(obj)
     try:
         check_is_fitted(obj)
     except (NotFittedError, TypeError):
@@ -121,7 +132,7 @@ def _transformer_problems(obj: Any, path: str) -> List[str]:
     label = _label(path, obj)
     conv = PREPROCESSORS.get(cls)
     if conv is None:
-        if cls in ESTIMATORS:
+        if estimator_converter(cls) is not None:
             label += " (supported only as the final estimator)"
         return [label]
     if conv.check is not None and _is_fitted(obj):
@@ -147,13 +158,13 @@ def _check_supported(leaves: List[Tuple[str, Any]]) -> None:
         if not final:
             problems += _transformer_problems(obj, path)
             continue
-        conv = ESTIMATORS.get(cls)
+        conv = estimator_converter(cls)
         label = _label(path, obj)
         if conv is None:
             if cls in PREPROCESSORS or cls in (ColumnTransformer, FeatureUnion):
                 label += " (a pipeline must end with an estimator)"
             problems.append(label)
-        elif conv.check is not None and _is_fitted(obj):
+        elif conv.check is not None and _is_fitted(obj, final):
             reason = conv.check(obj)
             if reason:
                 problems.append(f"{label} ({reason})")
@@ -237,7 +248,7 @@ def _sparse_problems(leaves: List[Tuple[str, Any]], terminal: bool = True) -> Li
 
 
 def _check_fitted(leaves: List[Tuple[str, Any]]) -> None:
-    unfitted = [_label(p, o) for p, o in leaves if not _is_fitted(o)]
+    unfitted = [_label(p, o) for i, (p, o) in enumerate(leaves) if not _is_fitted(o, i == len(leaves) - 1)]
     if unfitted:
         raise NotFittedError(
             "ferry can only export fitted models; not fitted: " + ", ".join(unfitted) + ". Call fit() first."
@@ -319,6 +330,9 @@ def _convert_composite(obj: Any, path: str, names_in: List[str]) -> ConvertedSte
 
 def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
     names = getattr(first, "feature_names_in_", None)
+    conv = estimator_converter(type(first))
+    if names is None and conv is not None and conv.feature_names is not None:
+        names = conv.feature_names(first)  # a raw XGBoost Booster
     if names is None:
         return [f"x{i}" for i in range(n)], False
     names = [str(v) for v in names]
@@ -339,15 +353,17 @@ _NAN_PRESERVING = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robus
 _MISSING_HANDLERS = ("simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder")
 
 
-def nullable_inputs(steps: List[ConvertedStep], n_inputs: Optional[int] = None) -> List[bool]:
+def nullable_inputs(
+    steps: List[ConvertedStep], n_inputs: Optional[int] = None, estimator: Optional[ConvertedStep] = None
+) -> List[bool]:
     """Per input column, whether it may be missing (NaN) (docs/format.md 3.2): the first step
-    that is not one of _NAN_PRESERVING takes missing values itself; through a
-    column_transformer, each column by the branches that take it (a column no branch takes
-    may be anything)."""
+    that is not one of _NAN_PRESERVING takes missing values itself, or there is no such step
+    and the estimator routes missing values itself; through a column_transformer, each column
+    by the branches that take it (a column no branch takes may be anything)."""
     n = steps[0].n_features_in if steps else (n_inputs or 0)
     for k, s in enumerate(steps):
         if s.type == "column_transformer":
-            after = nullable_inputs(steps[k + 1 :], s.n_features_out)
+            after = nullable_inputs(steps[k + 1 :], s.n_features_out, estimator)
             out = [True] * n
             offset = 0
             for b in s.branches or []:
@@ -362,7 +378,7 @@ def nullable_inputs(steps: List[ConvertedStep], n_inputs: Optional[int] = None) 
             return [True] * n
         if s.type not in _NAN_PRESERVING:
             return [False] * n
-    return [False] * n
+    return [estimator is not None and estimator.params.get("missing") == "default_left"] * n
 
 
 #: step types that take text columns (docs/format.md 3.2)
@@ -579,13 +595,13 @@ def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]
     return KERNELS[est["type"]](est, {r: t[n] for r, n in est["tensors"].items()}, Z, artifact.schema["task"])
 
 
-def _compare(what: str, got: np.ndarray, expected: np.ndarray, exact: bool) -> None:
+def _compare(what: str, got: np.ndarray, expected: np.ndarray, exact: bool, rtol: float = RTOL, atol: float = ATOL) -> None:
     if got.shape != expected.shape:
         raise AssertionError(f"{what}: shape {got.shape} != scikit-learn's {expected.shape}")
     if exact:
         bad = got != expected
     else:
-        bad = ~(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected))
+        bad = ~(np.abs(got - expected) <= atol + rtol * np.abs(expected))
     if np.any(bad):
         i = tuple(np.argwhere(bad)[0])
         raise AssertionError(f"{what}{list(i)}: ferry {got[i]!r} != scikit-learn {expected[i]!r}")
@@ -626,7 +642,9 @@ def export(
     _check_fitted(leaves)
     created_str = _created(created)
 
-    n_inputs = _n_features_in(leaves[0][1])
+    est = estimator_converter(type(leaves[-1][1])).convert(leaves[-1][1], _label(*leaves[-1]))
+    assert isinstance(est, ConvertedEstimator)
+    n_inputs = _n_features_in(leaves[0][1]) if len(leaves) > 1 else est.n_features_in
     names, has_names = _feature_names(leaves[0][1], n_inputs)
 
     # Convert every step; composite steps (ColumnTransformer, FeatureUnion) carry theirs inside.
@@ -637,8 +655,6 @@ def export(
         chain += converted_steps
         if converted_steps:
             width_names = converted_steps[-1][2]
-    est = ESTIMATORS[type(leaves[-1][1])].convert(leaves[-1][1], _label(*leaves[-1]))
-    assert isinstance(est, ConvertedEstimator)
     if est.n_features_in != len(width_names):
         raise ValueError(
             f"{_label(*leaves[-1])} takes {est.n_features_in} features but the step before it gives {len(width_names)}"
@@ -687,7 +703,9 @@ def export(
         dtype, values = class_labels(est.classes)
         classes = {"dtype": dtype, "values": values}
 
-    nullable = nullable_inputs([c[0] for c in chain], n_inputs)
+    nullable = nullable_inputs([c[0] for c in chain], n_inputs, est)
+    rtol = RTOL if est.rtol is None else est.rtol
+    atol = ATOL if est.atol is None else est.atol
     sample = None
     categories: List[Optional[List[str]]] = [None] * n_inputs
     ranges: List[Any] = [None] * n_inputs
@@ -744,8 +762,8 @@ def export(
             "rows": int(rows.shape[0]),
             "input": "verification.input",
             "outputs": outputs,
-            "rtol": RTOL,
-            "atol": ATOL,
+            "rtol": rtol,
+            "atol": atol,
         }
 
     data = _format.dumps(header, tensors, compress=compress)
@@ -755,7 +773,7 @@ def export(
         got = evaluate(artifact, artifact.tensors["verification.input"])
         for key, exp in expected.items():
             try:
-                _compare(key, got[key], exp, exact=(key == "predict" and est.task == "classification"))
+                _compare(key, got[key], exp, (key == "predict" and est.task == "classification"), rtol, atol)
             except AssertionError as e:
                 raise ValueError(
                     f"internal error: the exported artifact does not reproduce scikit-learn's {e}; "
@@ -768,7 +786,14 @@ def export(
 
 
 def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: Any, fitted_names) -> Dict[str, np.ndarray]:
-    """scikit-learn's own outputs for the verification rows (as given in X_sample)."""
+    """scikit-learn's own outputs for the verification rows (as given in X_sample), or the
+    trainer's own, for estimators with a reference function such as XGBoost's."""
+    conv = estimator_converter(type(leaves[-1][1]))
+    if conv is not None and conv.reference is not None:
+        Xt = rows
+        for _, obj in leaves[:-1]:
+            Xt = obj.transform(Xt)
+        return conv.reference(leaves[-1][1], np.asarray(Xt, dtype=np.float64), est)
     if fitted_names is not None and not hasattr(rows, "columns"):
         import pandas as pd
 
@@ -783,8 +808,10 @@ def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: Any, fitted_n
         classes = np.asarray(est.classes)
         idx = np.array([np.flatnonzero(classes == p)[0] for p in pred], dtype=np.int64)
         out["predict"] = idx
-        out["predict_proba"] = np.asarray(model.predict_proba(X_in), dtype=np.float64).reshape(n, -1)
-        out["decision_function"] = np.asarray(model.decision_function(X_in), dtype=np.float64).reshape(n, -1)
+        if hasattr(model, "predict_proba"):
+            out["predict_proba"] = np.asarray(model.predict_proba(X_in), dtype=np.float64).reshape(n, -1)
+        if hasattr(model, "decision_function"):
+            out["decision_function"] = np.asarray(model.decision_function(X_in), dtype=np.float64).reshape(n, -1)
     else:
         out["predict"] = np.asarray(pred, dtype=np.float64).reshape(n, -1)
     return out

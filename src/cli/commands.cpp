@@ -56,6 +56,8 @@ void predict(const std::string& model_path, std::istream& csv_in, std::ostream& 
   }
   const Prediction p = model.predict(table, options);
   const bool proba = args.proba;
+  if (proba && p.probabilities.cols() != static_cast<Index>(schema.classes.size()))
+    throw Error(ErrorCode::kUnsupported, "--proba: this model has no predict_proba (an IsolationForest)");
 
   std::vector<std::string> header;
   if (schema.task == Task::kRegression && schema.n_outputs > 1) {

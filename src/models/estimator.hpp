@@ -19,6 +19,14 @@ class Estimator {
   // scores = raw outputs for X, rows x n_scores. Immutable and thread-safe.
   virtual void decision(const RowMatrixXd& X, RowMatrixXd& scores) const = 0;
   virtual Index n_scores() const noexcept = 0;
+  // As decision(), split over up to `threads` threads where the estimator's work is worth it;
+  // the scores are identical to decision()'s.
+  virtual void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, int /*threads*/) const {
+    decision(X, scores);
+  }
+  // Whether a missing value (NaN) may reach decision(): estimators with learned missing
+  // directions route it; the others never see one.
+  virtual bool accepts_missing() const noexcept { return false; }
 
  private:
   Link link_;

@@ -28,6 +28,8 @@ class Linear final : public Estimator {
 
 std::unique_ptr<Estimator> make_linear(const StepInputs& in) {
   const Link link = parse_link(in.params().string("link"), in.where());
+  if (link != Link::kIdentity && link != Link::kLogistic && link != Link::kSoftmax && link != Link::kOvr)
+    in.invalid("a linear model's link must be identity, logistic, softmax or ovr");
   const Index k = in.n_features_out();
   if (k < 1) in.invalid("n_features_out must be at least 1");
   if ((link == Link::kOvr && k < 3) || (link == Link::kLogistic && k != 1) || (link == Link::kSoftmax && k == 2))

@@ -31,21 +31,34 @@ Link parse_link(const std::string& name, const std::string& where) {
   if (name == "logistic") return Link::kLogistic;
   if (name == "softmax") return Link::kSoftmax;
   if (name == "ovr") return Link::kOvr;
+  if (name == "exp") return Link::kExp;
+  if (name == "probability") return Link::kProbability;
+  if (name == "isolation") return Link::kIsolation;
   throw Error(ErrorCode::kFormat, where + ": unknown link \"" + name + "\"");
 }
 
 Index n_probabilities(Link link, Index k) noexcept {
-  return (link == Link::kLogistic || link == Link::kSoftmax) && k == 1 ? 2 : k;
+  return (link == Link::kLogistic || link == Link::kSoftmax || link == Link::kIsolation) && k == 1 ? 2 : k;
 }
+
+bool has_predict_proba(Link link) noexcept { return link != Link::kIsolation; }
+bool has_decision_function(Link link) noexcept { return link != Link::kProbability; }
 
 void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
   const Index rows = scores.rows(), k = scores.cols();
+  if (!has_predict_proba(link)) {
+    proba.resize(rows, 0);
+    return;
+  }
   proba.resize(rows, n_probabilities(link, k));
   for (Index i = 0; i < rows; ++i) {
     double* p = proba.row(i).data();
     const double* s = scores.row(i).data();
     switch (link) {
       case Link::kIdentity:
+      case Link::kProbability:
+      case Link::kExp:  // not a classifier's link (the loader refuses it); copies like identity
+      case Link::kIsolation:
         for (Index j = 0; j < k; ++j) p[j] = s[j];
         break;
       case Link::kLogistic:
@@ -71,6 +84,31 @@ void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
         softmax_row(p, proba.cols());
         break;
     }
+  }
+}
+
+void regression_values(Link link, const RowMatrixXd& scores, RowMatrixXd& values) {
+  values.resize(scores.rows(), scores.cols());
+  for (Index i = 0; i < scores.size(); ++i) {
+    const double s = scores.data()[i];
+    // HistGradientBoosting's LogLink.inverse is np.exp; XGBoost's reg:logistic is a sigmoid.
+    values.data()[i] = link == Link::kExp ? std::exp(s) : link == Link::kLogistic ? expit(s) : s;
+  }
+}
+
+void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& classes) {
+  if (link != Link::kIsolation) return predict_classes(scores, classes);
+  // IsolationForest.predict: inlier (label 1, index 1) unless decision_function < 0.
+  classes.resize(static_cast<std::size_t>(scores.rows()));
+  for (Index i = 0; i < scores.rows(); ++i) classes[static_cast<std::size_t>(i)] = scores(i, 0) < 0.0 ? 0 : 1;
+}
+
+void isolation_decision(double offset, double scale, RowMatrixXd& scores) {
+  // IsolationForest._compute_score_samples: 2 ** (-depths / denominator), negated by score_samples;
+  // decision_function subtracts offset_.
+  for (Index i = 0; i < scores.size(); ++i) {
+    double& s = scores.data()[i];
+    s = -std::pow(2.0, -(s / scale)) - offset;
   }
 }
 

@@ -10,23 +10,40 @@
 namespace ferry {
 
 enum class Link {
-  kIdentity,  // regression: the scores are the prediction
-  kLogistic,  // binary, one score: [1 - σ(s), σ(s)]
-  kSoftmax,   // multinomial: softmax(s); one score means softmax([-s, s])
-  kOvr,       // one-vs-rest: σ(s_j) / Σ σ(s_i)
+  kIdentity,     // regression: the scores are the prediction
+  kLogistic,     // binary, one score: [1 - σ(s), σ(s)]; regression: σ(s)
+  kSoftmax,      // multinomial: softmax(s); one score means softmax([-s, s])
+  kOvr,          // one-vs-rest: σ(s_j) / Σ σ(s_i)
+  kExp,          // regression: exp(s) (log-link losses: poisson, gamma, tweedie)
+  kProbability,  // classification: the scores are the class probabilities (forests)
+  kIsolation,    // outlier detection: the score is scikit-learn's decision_function
 };
 
-// Error(kFormat) for names other than those of docs/format.md §4.2.
+// Error(kFormat) for names other than those of docs/format.md §4.2 and §4.17.
 Link parse_link(const std::string& name, const std::string& where);
 
-// Number of classes whose probabilities `scores` with k columns give.
+// Number of classes whose probabilities `scores` with k columns give (for kIsolation, the two
+// classes [-1, 1], although it has no probabilities).
 Index n_probabilities(Link link, Index k) noexcept;
 
-// proba is resized to rows x n_probabilities(link, scores.cols()).
+// Whether scikit-learn offers predict_proba / decision_function for a classifier with this link.
+bool has_predict_proba(Link link) noexcept;
+bool has_decision_function(Link link) noexcept;
+
+// proba is resized to rows x n_probabilities(link, scores.cols()); 0 columns for kIsolation.
 void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba);
+
+// A regressor's prediction from its scores: identity, exp or logistic.
+void regression_values(Link link, const RowMatrixXd& scores, RowMatrixXd& values);
 
 // The predicted class per row: s > 0 for one score, else the first maximum.
 void predict_classes(const RowMatrixXd& scores, std::vector<Index>& classes);
+// As above, with the link's own rule (kIsolation: class 1 iff decision_function >= 0).
+void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& classes);
+
+// scikit-learn's IsolationForest, in place: s (the mean path length, already summed in tree
+// order) becomes score_samples = -2^(-s / scale), then decision_function = score_samples - offset.
+void isolation_decision(double offset, double scale, RowMatrixXd& scores);
 
 }  // namespace ferry
 

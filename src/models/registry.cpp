@@ -16,6 +16,7 @@ struct Entry {
 
 constexpr Entry kEstimators[] = {
     {"linear", make_linear},
+    {"tree_ensemble", make_tree_ensemble},
 };
 
 }  // namespace

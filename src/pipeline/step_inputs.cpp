@@ -80,6 +80,12 @@ void StepInputs::check_text_handled() const {
 
 bool StepInputs::has_tensor(const char* role) const { return tensor_names_.count(role) != 0; }
 
+const std::vector<std::int64_t>& StepInputs::tensor_shape(const char* role) const {
+  auto ref = tensor_names_.find(role);
+  if (ref == tensor_names_.end()) invalid(fmt::format("tensor role \"{}\" is missing", role));
+  return artifact_.tensors.at(ref->second).shape;
+}
+
 void StepInputs::invalid(const std::string& what) const {
   throw Error(ErrorCode::kFormat, fmt::format("{}: {}", where_, what));
 }
@@ -118,6 +124,17 @@ RowMatrixXd StepInputs::matrix(const char* role, Index rows, Index cols) const {
     if (!std::isfinite(m.data()[i]))
       invalid(fmt::format("tensor role \"{}\" has a non-finite value at [{}, {}]", role, i / cols, i % cols));
   return m;
+}
+
+std::vector<double> StepInputs::float64_values(const char* role, std::initializer_list<Index> shape) const {
+  const artifact::Tensor& t = tensor(role, artifact::DType::kFloat64, shape);
+  std::vector<double> v(static_cast<std::size_t>(t.count()));
+  artifact::copy_float64(t, v.data());
+  return v;
+}
+
+std::vector<std::uint8_t> StepInputs::uint8_vector(const char* role, Index n) const {
+  return tensor(role, artifact::DType::kUInt8, {n}).bytes;
 }
 
 std::vector<std::int64_t> StepInputs::int64_matrix(const char* role, Index rows, Index cols) const {

@@ -61,9 +61,16 @@ class StepInputs {
   const std::string& path() const noexcept { return path_; }
 
   bool has_tensor(const char* role) const;
+  // Shape of the tensor of `role` (which must exist), for tensors whose size the file defines.
+  const std::vector<std::int64_t>& tensor_shape(const char* role) const;
   // float64 tensors of exactly the given shape, every value finite.
   Eigen::VectorXd vector(const char* role, Index n) const;
   RowMatrixXd matrix(const char* role, Index rows, Index cols) const;
+  // float64 tensor of exactly the given shape, row-major, values unchecked (the caller names
+  // a bad value better, e.g. by tree and node).
+  std::vector<double> float64_values(const char* role, std::initializer_list<Index> shape) const;
+  // uint8 tensor of shape [n].
+  std::vector<std::uint8_t> uint8_vector(const char* role, Index n) const;
   // int64 tensor of exactly the given shape, row-major.
   std::vector<std::int64_t> int64_matrix(const char* role, Index rows, Index cols) const;
   // int64 tensor of shape [n].

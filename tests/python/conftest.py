@@ -426,6 +426,8 @@ def spec_evaluate(header, tensors, X):
                 Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] if v >= 0 else UNSEEN for v in X[:, j]]
     Z = np.asarray(_spec_steps(header["pipeline"], tensors, Z), dtype=np.float64)
     est = header["estimator"]
+    if est["type"] == "tree_ensemble":
+        return _spec_tree_ensemble(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -446,6 +448,80 @@ def spec_evaluate(header, tensors, X):
         raise AssertionError(link)
     predict = (s[:, 0] > 0).astype(np.int64) if k == 1 else s.argmax(axis=1)
     return {"predict": predict, "predict_proba": proba, "decision_function": s}
+
+
+def _spec_tree_leaf(p, t, tree, x):
+    """docs/format.md 4.17, one row through one tree, scalar by scalar."""
+    off = int(t["tree_offsets"][tree])
+    node = 0
+    while t["feature"][off + node] != -1:
+        g = off + node
+        v = float(x[t["feature"][g]])
+        f32 = p["comparison"] in ("le_float32", "lt_float32")
+        vc = float(np.float32(v)) if f32 else v
+        cat = int(t["categorical"][g]) if "categorical" in t else -1
+        missing = v != v
+        if cat >= 0 and not missing:
+            lo, hi = int(t["category_offsets"][cat]), int(t["category_offsets"][cat + 1])
+            if vc < 0 or vc >= 8 * (hi - lo):
+                missing = True
+            else:
+                c = int(vc)
+                left = bool((int(t["category_bits"][lo + c // 8]) >> (c % 8)) & 1)
+        elif not missing:
+            thr = float(t["threshold"][g])
+            if p["comparison"] == "le_float32":
+                left = vc <= thr
+            elif p["comparison"] == "lt_float32":
+                left = np.float32(vc) < np.float32(thr)
+            else:
+                left = v <= thr
+        if missing:
+            assert p["missing"] == "default_left", "NaN reaching a tree that refuses it"
+            left = bool(t["default_left"][g])
+        node = int(t["left"][g] if left else t["right"][g])
+    return off + node
+
+
+def _spec_tree_ensemble(header, est, t, X):
+    p = est["params"]
+    T, w = p["n_trees"], p["leaf_width"]
+    base = t["base_score"]
+    k = base.size
+    S = np.zeros((X.shape[0], k))
+    for i, x in enumerate(X):
+        if p["accumulate"] == "float32":
+            acc = [np.float32(b) for b in base]
+            for tree in range(T):
+                leaf = _spec_tree_leaf(p, t, tree, x)
+                g = int(t["tree_group"][tree])
+                for j in range(w):
+                    acc[g * w + j] = np.float32(acc[g * w + j] + np.float32(t["value"][leaf, j]))
+            S[i] = [float(a) for a in acc]
+            continue
+        acc = [0.0] * k if p["aggregation"] == "mean" else [float(b) for b in base]
+        for tree in range(T):
+            leaf = _spec_tree_leaf(p, t, tree, x)
+            g = int(t["tree_group"][tree])
+            for j in range(w):
+                acc[g * w + j] += float(t["value"][leaf, j])
+        if p["aggregation"] == "mean":
+            acc = [float(b) + a / T for a, b in zip(acc, base)]
+        S[i] = acc
+    link = p["link"]
+    if header["schema"]["task"] == "regression":
+        pred = np.exp(S) if link == "exp" else _sigmoid(S) if link == "logistic" else S
+        return {"predict": pred, "decision_function": S}
+    if link == "isolation":
+        score = -(2.0 ** (-S[:, 0] / p["isolation"]["scale"]))
+        dec = (score - p["isolation"]["offset"]).reshape(-1, 1)
+        return {"predict": (dec[:, 0] >= 0).astype(np.int64), "decision_function": dec}
+    if link == "probability":
+        return {"predict": S.argmax(axis=1), "predict_proba": S}
+    if link == "logistic":
+        proba = np.column_stack([1 - _sigmoid(S[:, 0]), _sigmoid(S[:, 0])])
+        return {"predict": (S[:, 0] > 0).astype(np.int64), "predict_proba": proba, "decision_function": S}
+    return {"predict": S.argmax(axis=1), "predict_proba": _softmax(S), "decision_function": S}
 
 
 def load_script(name: str = "make_artifacts"):

@@ -14,6 +14,12 @@ module provides
 The tables below are keyed by **exact class**: a subclass may override
 ``transform`` or ``predict``, so it is unsupported until it has a converter
 of its own. Adding a family = one new module + entries in these tables.
+
+Tree models share one estimator type, ``tree_ensemble``: ``tree_ensemble.py``
+holds the representation and its kernel, ``trees.py`` the scikit-learn
+converters and ``xgboost.py`` XGBoost's. Classes of optional libraries
+(XGBoost) are looked up by exact class too, but registered on first use
+(:func:`estimator_converter`), so ferry imports without them.
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ class ConvertedEstimator(ConvertedStep):
     task: str = "regression"  # "regression" | "classification"
     n_outputs: int = 1
     classes: Optional[np.ndarray] = None  # scikit-learn's classes_, classification only
+    #: verification tolerances when the trainer's own arithmetic is coarser than float64
+    #: (XGBoost's float32); None = the exporter's defaults
+    rtol: Optional[float] = None
+    atol: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,13 @@ class Converter:
     convert: Callable[[Any, str], ConvertedStep]
     #: fitted estimator -> reason it cannot be exported, or None (optional)
     check: Optional[Callable[[Any], Optional[str]]] = None
+    #: (fitted estimator, rows after preprocessing, converted) -> the trainer's own outputs,
+    #: for estimators whose outputs are not scikit-learn's predict/predict_proba/decision_function
+    reference: Optional[Callable[[Any, np.ndarray, "ConvertedEstimator"], Dict[str, np.ndarray]]] = None
+    #: fitted estimator -> whether it is fitted, for objects scikit-learn's check_is_fitted cannot judge
+    is_fitted: Optional[Callable[[Any], bool]] = None
+    #: fitted estimator -> its input names where it has no feature_names_in_ (optional)
+    feature_names: Optional[Callable[[Any], Optional[List[str]]]] = None
 
 
 def class_labels(classes) -> Tuple[str, List[Any]]:
@@ -126,10 +143,24 @@ from . import (  # noqa: E402  (the modules use the definitions above)
     polynomial,
     scalers,
     spline,
+    tree_ensemble,
+    trees,
 )
 from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
     FunctionTransformer,
@@ -174,6 +205,21 @@ ESTIMATORS: Dict[type, Converter] = {
     LinearRegression: Converter(linear.convert_linear_regression),
     Ridge: Converter(linear.convert_linear_regression),
     LogisticRegression: Converter(linear.convert_logistic_regression, linear.check_logistic_regression),
+    DecisionTreeClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
+    RandomForestClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
+    ExtraTreesClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
+    DecisionTreeRegressor: Converter(trees.convert_tree_regressor),
+    RandomForestRegressor: Converter(trees.convert_tree_regressor),
+    ExtraTreesRegressor: Converter(trees.convert_tree_regressor),
+    GradientBoostingClassifier: Converter(trees.convert_gradient_boosting, trees.check_gradient_boosting),
+    GradientBoostingRegressor: Converter(trees.convert_gradient_boosting, trees.check_gradient_boosting),
+    HistGradientBoostingClassifier: Converter(
+        trees.convert_hist_gradient_boosting, trees.check_hist_gradient_boosting
+    ),
+    HistGradientBoostingRegressor: Converter(
+        trees.convert_hist_gradient_boosting, trees.check_hist_gradient_boosting
+    ),
+    IsolationForest: Converter(trees.convert_isolation_forest, trees.check_isolation_forest),
 }
 
 #: step type -> numpy kernel (reference semantics of docs/format.md section 4)
@@ -196,7 +242,31 @@ KERNELS: Dict[str, Callable] = {
     "one_hot_encoder": encoders.one_hot_encoder,
     "ordinal_encoder": encoders.ordinal_encoder,
     "linear": linear.linear,
+    "tree_ensemble": tree_ensemble.tree_ensemble,
 }
+
+#: top-level package of a library whose estimators are not scikit-learn classes ->
+#: the converters module that registers them on first use (so ferry imports without it)
+_LAZY_FAMILIES = {"xgboost": "xgboost"}
+
+
+def estimator_converter(cls: type) -> Optional[Converter]:
+    """The converter registered for exactly this final-estimator class, or None.
+
+    Classes of optional libraries (XGBoost) are registered the first time one of
+    their objects is seen, so ferry itself never imports those libraries."""
+    conv = ESTIMATORS.get(cls)
+    if conv is not None:
+        return conv
+    family = _LAZY_FAMILIES.get(getattr(cls, "__module__", "").split(".")[0])
+    if family is None:
+        return None
+    import importlib
+
+    module = importlib.import_module(f"{__name__}.{family}")
+    for k, v in module.converters().items():
+        ESTIMATORS.setdefault(k, v)
+    return ESTIMATORS.get(cls)
 
 __all__ = [
     "ConversionError",
@@ -205,6 +275,7 @@ __all__ = [
     "ConvertedEstimator",
     "Converter",
     "class_labels",
+    "estimator_converter",
     "PREPROCESSORS",
     "ESTIMATORS",
     "KERNELS",

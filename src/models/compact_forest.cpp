@@ -1,0 +1,318 @@
+#include "models/compact_forest.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "ferry/error.hpp"
+
+namespace ferry {
+namespace {
+
+// Rows walked together through one tree: enough independent loads to hide memory latency,
+// few enough that the block's rows stay in L1 cache.
+constexpr Index kBlockRows = 64;
+// Below this many rows a block walks many trees at once for each row instead.
+constexpr Index kMinRowLanes = 8;
+constexpr Index kTreeLanes = 16;
+
+// The smallest magnitude that rounds to infinity in float32 (round to nearest, ties to even:
+// FLT_MAX's significand is odd, so the halfway point 2^128 - 2^103 rounds up).
+const double kFloat32Overflow = std::ldexp(1.0, 128) - std::ldexp(1.0, 103);
+
+double round_to_float32(double x) noexcept { return static_cast<double>(static_cast<float>(x)); }
+
+}  // namespace
+
+double CompactForest::compare_threshold(TreeCompare compare, double t) noexcept {
+  const double max = std::numeric_limits<float>::max();
+  const double inf = std::numeric_limits<double>::infinity();
+  switch (compare) {
+    case TreeCompare::kLeFloat64:
+      return t;
+    case TreeCompare::kLtFloat32:
+      if (std::fabs(t) >= kFloat32Overflow) return t > 0 ? inf : -inf;
+      return round_to_float32(t);
+    case TreeCompare::kLeFloat32: {
+      // The largest float32 f <= t: then float32(x) <= f exactly when float32(x) <= t.
+      if (t >= max) return max;
+      if (t < -max) return -inf;
+      float f = static_cast<float>(t);
+      if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+      return static_cast<double>(f);
+    }
+  }
+  return t;
+}
+
+CompactForest::CompactForest(Settings settings, std::vector<double> base_score, std::vector<std::uint8_t> category_bits,
+                             std::vector<std::int64_t> category_offsets, std::int64_t n_trees, std::int64_t n_nodes)
+    : settings_(std::move(settings)),
+      base_(std::move(base_score)),
+      bits_(std::move(category_bits)),
+      set_offsets_(std::move(category_offsets)) {
+  nodes_.reserve(static_cast<std::size_t>(n_nodes));
+  values_.reserve(static_cast<std::size_t>(n_nodes * settings_.leaf_width));
+  roots_.reserve(static_cast<std::size_t>(n_trees));
+  depth_.reserve(static_cast<std::size_t>(n_trees));
+  group_.reserve(static_cast<std::size_t>(n_trees));
+}
+
+void CompactForest::add_tree(const TreeArrays& t) {
+  const auto base = static_cast<std::uint32_t>(nodes_.size());
+  const Index w = settings_.leaf_width;
+  roots_.push_back(base);
+  depth_.push_back(static_cast<std::uint16_t>(t.depth));
+  group_.push_back(static_cast<std::uint32_t>(t.group * w));
+  // Depth-first, left before right, so that a left child is always the next node: a node then
+  // needs only its right child's index, and a walk down the left spine reads memory in order.
+  // `where` maps local indices to global ones; right children are patched once placed.
+  std::vector<std::uint32_t> where(static_cast<std::size_t>(t.n_nodes));
+  std::vector<std::int64_t> stack;
+  stack.reserve(static_cast<std::size_t>(t.depth) + 2);
+  stack.push_back(0);
+  while (!stack.empty()) {
+    const std::int64_t local = stack.back();
+    stack.pop_back();
+    const auto global = static_cast<std::uint32_t>(nodes_.size());
+    where[static_cast<std::size_t>(local)] = global;
+    Node n{};
+    if (t.left[local] < 0) {
+      n.threshold = std::numeric_limits<double>::quiet_NaN();
+      n.info = kLeaf;
+      n.skip = ~0u;  // i + 1 + skip wraps to i itself
+    } else {
+      n.info = static_cast<std::uint32_t>(t.feature[local]);
+      if (t.default_left != nullptr && t.default_left[local] != 0) n.info |= kDefaultLeft;
+      if (t.category_set != nullptr && t.category_set[local] >= 0) {
+        n.info |= kCategorical;
+        const auto set = static_cast<std::uint64_t>(t.category_set[local]);
+        std::memcpy(&n.threshold, &set, sizeof set);
+        has_categories_ = true;
+      } else {
+        n.threshold = compare_threshold(settings_.compare, t.threshold[local]);
+      }
+      n.skip = static_cast<std::uint32_t>(t.right[local]);  // the local right child, for now
+      stack.push_back(t.right[local]);
+      stack.push_back(t.left[local]);
+    }
+    nodes_.push_back(n);
+    values_.insert(values_.end(), t.value + local * w, t.value + (local + 1) * w);
+  }
+  for (std::size_t i = base; i < nodes_.size(); ++i)
+    if ((nodes_[i].info & kLeaf) == 0) nodes_[i].skip = where[nodes_[i].skip] - static_cast<std::uint32_t>(i) - 1u;
+  if (settings_.float32_sum) {
+    values32_.resize(values_.size());
+    for (std::size_t i = base * static_cast<std::size_t>(w); i < values_.size(); ++i)
+      values32_[i] = static_cast<float>(values_[i]);
+  }
+}
+
+void CompactForest::value_error(Index row, std::uint32_t feature, const char* what) const {
+  throw Error(ErrorCode::kValue, fmt::format("row {}, column \"{}\": {}", row, settings_.feature_names[feature], what));
+}
+
+bool CompactForest::categorical_left(const Node& n, double v, Index row) const {
+  std::uint64_t set = 0;
+  std::memcpy(&set, &n.threshold, sizeof set);
+  const std::int64_t lo = set_offsets_[set], hi = set_offsets_[set + 1];
+  // A value in [0, set size) is the category ⌊v⌋ (both trainers truncate); anything else, NaN
+  // included, takes the missing direction.
+  if (v >= 0.0 && v < 8.0 * static_cast<double>(hi - lo)) {
+    const auto c = static_cast<std::uint64_t>(v);
+    return ((bits_[static_cast<std::size_t>(lo) + c / 8] >> (c % 8)) & 1u) != 0;
+  }
+  if (settings_.missing_error)
+    value_error(row, n.info & kFeatureMask,
+                std::isnan(v) ? "a missing value (NaN) is not allowed here"
+                              : "the value is outside the categories of a categorical split, which has no missing "
+                                "direction");
+  return (n.info & kDefaultLeft) != 0;
+}
+
+template <bool kLt, bool kCategories, bool kNan>
+void CompactForest::predict_block(const double* X, Index rows, Index stride, Index first_row, double* out,
+                                  float* acc_f) const {
+  const Index k = settings_.n_scores, w = settings_.leaf_width;
+  const auto n_trees = static_cast<Index>(roots_.size());
+  const Node* nodes = nodes_.data();
+
+  // Many rows per tree are throughput-bound: select the child by mask, not by branch (the
+  // direction is data-dependent, a branch would be mispredicted half the time). One row over
+  // many trees is latency-bound: there a predicted branch starts the next load early and wins.
+  auto step = [&](std::uint32_t i, const double* x, Index row, auto branch) -> std::uint32_t {
+    constexpr bool kBranch = decltype(branch)::value;
+    const Node& n = nodes[i];
+    const double v = x[n.info & kFeatureMask];
+    bool left;
+    if (kCategories && (n.info & kCategorical) != 0) {
+      left = categorical_left(n, v, row);
+    } else {
+      // NaN fails both comparisons; it goes left only by its default direction. A leaf's NaN
+      // threshold and clear default bit send every row back to the leaf.
+      left = kLt ? v < n.threshold : v <= n.threshold;
+      if (kNan) left |= (v != v) & ((n.info & kDefaultLeft) != 0);
+    }
+    if (kBranch) return left ? i + 1 : i + 1 + n.skip;
+    return i + 1 + (n.skip & (static_cast<std::uint32_t>(left) - 1u));
+  };
+
+  // Per-row accumulators in the `accumulate` arithmetic: `out` itself in double, acc_f in float32.
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < k; ++j) {
+      if (settings_.float32_sum)
+        acc_f[r * k + j] = static_cast<float>(base_[static_cast<std::size_t>(j)]);
+      else
+        out[r * k + j] = settings_.mean ? 0.0 : base_[static_cast<std::size_t>(j)];
+    }
+  auto add_leaf = [&](Index r, Index t, std::uint32_t leaf) {
+    const Index g = group_[static_cast<std::size_t>(t)];
+    if (settings_.float32_sum) {
+      const float* v = values32_.data() + static_cast<std::size_t>(leaf) * static_cast<std::size_t>(w);
+      for (Index j = 0; j < w; ++j) acc_f[r * k + g + j] += v[j];
+    } else {
+      const double* v = values_.data() + static_cast<std::size_t>(leaf) * static_cast<std::size_t>(w);
+      for (Index j = 0; j < w; ++j) out[r * k + g + j] += v[j];
+    }
+  };
+
+  if (rows >= kMinRowLanes) {
+    std::uint32_t idx[kBlockRows];
+    for (Index t = 0; t < n_trees; ++t) {
+      const std::uint32_t root = roots_[static_cast<std::size_t>(t)];
+      const int depth = depth_[static_cast<std::size_t>(t)];
+      for (Index r = 0; r < rows; ++r) idx[r] = root;
+      // Groups of 8 rows walk the whole tree with their node indices in registers (shallow
+      // trees: the common boosting case); deeper trees go level by level over the block so
+      // that they can stop early.
+      Index done = 0;
+      if (depth <= 8) {
+        for (; done + 8 <= rows; done += 8) {
+          std::uint32_t g[8];
+          for (int j = 0; j < 8; ++j) g[j] = root;
+          for (int level = 0; level < depth; ++level) {
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; ++j)
+              g[j] = step(g[j], X + (done + j) * stride, first_row + done + j, std::false_type{});
+          }
+          for (int j = 0; j < 8; ++j) idx[done + j] = g[j];
+        }
+      }
+      for (int level = 0; level < depth && done < rows; ++level) {
+        for (Index r = done; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
+        // Unbalanced trees: stop as soon as every row has reached its leaf.
+        if ((level & 7) == 7) {
+          bool all_leaves = true;
+          for (Index r = done; r < rows; ++r) all_leaves &= (nodes[idx[r]].info & kLeaf) != 0;
+          if (all_leaves) break;
+        }
+      }
+      for (Index r = 0; r < rows; ++r) add_leaf(r, t, idx[r]);
+    }
+  } else {
+    std::uint32_t idx[kTreeLanes];
+    for (Index r = 0; r < rows; ++r) {
+      const double* x = X + r * stride;
+      for (Index t0 = 0; t0 < n_trees; t0 += kTreeLanes) {
+        const Index m = std::min(kTreeLanes, n_trees - t0);
+        int depth = 0;
+        for (Index i = 0; i < m; ++i) {
+          idx[i] = roots_[static_cast<std::size_t>(t0 + i)];
+          depth = std::max<int>(depth, depth_[static_cast<std::size_t>(t0 + i)]);
+        }
+        for (int level = 0; level < depth; ++level) {
+          for (Index i = 0; i < m; ++i) idx[i] = step(idx[i], x, first_row + r, std::true_type{});
+          if ((level & 7) == 7) {
+            bool all_leaves = true;
+            for (Index i = 0; i < m; ++i) all_leaves &= (nodes[idx[i]].info & kLeaf) != 0;
+            if (all_leaves) break;
+          }
+        }
+        for (Index i = 0; i < m; ++i) add_leaf(r, t0 + i, idx[i]);  // tree order: the sum's order
+      }
+    }
+  }
+
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < k; ++j) {
+      double& s = out[r * k + j];
+      if (settings_.float32_sum)
+        s = static_cast<double>(acc_f[r * k + j]);
+      else if (settings_.mean)
+        s = base_[static_cast<std::size_t>(j)] + s / static_cast<double>(n_trees);
+    }
+}
+
+void CompactForest::check_block(const double* X, Index rows, Index stride, Index first_row) const {
+  const bool float32 = settings_.compare != TreeCompare::kLeFloat64;
+  for (Index r = 0; r < rows; ++r) {
+    const double* x = X + r * stride;
+    for (Index j = 0; j < settings_.n_features; ++j) {
+      const double v = x[j];
+      if (settings_.missing_error && std::isnan(v))
+        value_error(first_row + r, static_cast<std::uint32_t>(j),
+                    "a missing value (NaN) reached a tree ensemble that has no missing-value directions "
+                    "(scikit-learn refuses it too)");
+      if (float32 && std::fabs(v) >= kFloat32Overflow)
+        value_error(first_row + r, static_cast<std::uint32_t>(j),
+                    fmt::format("{} is too large for float32; scikit-learn refuses it (\"Input contains infinity or "
+                                "a value too large for dtype('float32')\")",
+                                v)
+                        .c_str());
+    }
+  }
+}
+
+void CompactForest::predict(const double* X, Index rows, Index stride, double* scores, Index first_row) const {
+  const Index nf = settings_.n_features, k = settings_.n_scores;
+  const bool float32 = settings_.compare != TreeCompare::kLeFloat64;
+  std::vector<double> rounded;
+  if (float32) rounded.resize(static_cast<std::size_t>(std::min(rows, kBlockRows) * nf));
+  std::vector<float> acc_f;
+  if (settings_.float32_sum) acc_f.resize(static_cast<std::size_t>(std::min(rows, kBlockRows) * k));
+  for (Index b = 0; b < rows; b += kBlockRows) {
+    const Index n = std::min(kBlockRows, rows - b);
+    const double* xb = X + b * stride;
+    Index st = stride;
+    if (float32 || settings_.missing_error) check_block(xb, n, stride, first_row + b);
+    if (float32) {
+      // Round once per block rather than at every node visited.
+      for (Index r = 0; r < n; ++r)
+        for (Index j = 0; j < nf; ++j)
+          rounded[static_cast<std::size_t>(r * nf + j)] = round_to_float32(xb[r * stride + j]);
+      xb = rounded.data();
+      st = nf;
+    }
+    double* out = scores + b * k;
+    // Blocks without NaN (the usual case) skip the missing-direction test at every node.
+    bool nan = false;
+    if (!settings_.missing_error)
+      for (Index r = 0; r < n; ++r)
+        for (Index j = 0; j < nf; ++j) nan |= std::isnan(xb[r * st + j]);
+    const bool lt = settings_.compare == TreeCompare::kLtFloat32;
+    float* acc = acc_f.data();
+    const Index row = first_row + b;
+    if (has_categories_) {  // categorical splits handle NaN themselves
+      if (lt)
+        predict_block<true, true, true>(xb, n, st, row, out, acc);
+      else
+        predict_block<false, true, true>(xb, n, st, row, out, acc);
+    } else if (lt) {
+      if (nan)
+        predict_block<true, false, true>(xb, n, st, row, out, acc);
+      else
+        predict_block<true, false, false>(xb, n, st, row, out, acc);
+    } else {
+      if (nan)
+        predict_block<false, false, true>(xb, n, st, row, out, acc);
+      else
+        predict_block<false, false, false>(xb, n, st, row, out, acc);
+    }
+  }
+}
+
+}  // namespace ferry

@@ -1,0 +1,105 @@
+// The prediction-time form of a tree ensemble: every tree re-laid out at load into one array
+// of 16-byte nodes, walked for blocks of rows (or, for a single row, blocks of trees) in
+// lockstep so that many independent node loads are in flight at once.
+#ifndef FERRY_SRC_MODELS_COMPACT_FOREST_HPP
+#define FERRY_SRC_MODELS_COMPACT_FOREST_HPP
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ferry/matrix.hpp"
+
+namespace ferry {
+
+// How a row's value is compared with a node's threshold (docs/format.md §4.17 `comparison`).
+enum class TreeCompare {
+  kLeFloat32,  // float32(x) <= threshold, exactly (scikit-learn trees)
+  kLeFloat64,  // x <= threshold (HistGradientBoosting)
+  kLtFloat32,  // float32(x) < float32(threshold) (XGBoost)
+};
+
+// One tree as the file stores it (already validated: children after parents, one parent each,
+// depth bounded, features in range). Indices are local to the tree.
+struct TreeArrays {
+  const std::int64_t* feature;
+  const double* threshold;
+  const std::int64_t* left;
+  const std::int64_t* right;
+  const std::uint8_t* default_left;  // null: missing values are refused before traversal
+  const std::int64_t* category_set;  // null: no categorical splits
+  const double* value;               // n_nodes x leaf_width
+  std::int64_t n_nodes;
+  int depth;
+  int group;
+};
+
+class CompactForest {
+ public:
+  struct Settings {
+    TreeCompare compare = TreeCompare::kLeFloat64;
+    bool missing_error = true;  // NaN is a value error instead of following default_left
+    bool mean = false;          // aggregation mean instead of sum
+    bool float32_sum = false;   // XGBoost's float32 accumulation
+    Index leaf_width = 1;
+    Index n_scores = 1;
+    Index n_features = 1;
+    std::vector<std::string> feature_names;  // for value errors
+  };
+
+  // `n_nodes` is the total over all trees, so the node array is allocated once.
+  CompactForest(Settings settings, std::vector<double> base_score, std::vector<std::uint8_t> category_bits,
+                std::vector<std::int64_t> category_offsets, std::int64_t n_trees, std::int64_t n_nodes);
+  // Appends a tree, in tree order.
+  void add_tree(const TreeArrays& tree);
+
+  // scores[rows x n_scores] (row-major) for rows of X[rows x n_features] (row-major, `stride`
+  // doubles apart). Error(kValue) naming row and column for a value the trainer refuses.
+  // Allocates only per call, never per row.
+  // `first_row` numbers the rows in error messages.
+  void predict(const double* X, Index rows, Index stride, double* scores, Index first_row = 0) const;
+
+  Index n_scores() const noexcept { return settings_.n_scores; }
+  const Settings& settings() const noexcept { return settings_; }
+
+  // The comparison thresholds as stored: for kLeFloat32 the largest float32 not above t (so that
+  // float32(x) <= result exactly when float32(x) <= t), for kLtFloat32 float32(t) rounded to
+  // nearest, unchanged for kLeFloat64. Exposed for the unit test of that equivalence.
+  static double compare_threshold(TreeCompare compare, double t) noexcept;
+
+  struct Node {
+    double threshold;    // NaN at a leaf, so that every row goes "right", to the leaf itself
+    std::uint32_t info;  // feature | flag bits below
+    std::uint32_t skip;  // the right child is node i + 1 + skip, the left one i + 1; at a leaf, i itself
+  };
+  static_assert(sizeof(Node) == 16, "four nodes per cache line");
+  static constexpr std::uint32_t kFeatureMask = (1u << 24) - 1;
+  static constexpr std::uint32_t kLeaf = 1u << 29;
+  static constexpr std::uint32_t kCategorical = 1u << 30;
+  static constexpr std::uint32_t kDefaultLeft = 1u << 31;
+
+ private:
+  template <bool kLt, bool kCategories, bool kNan>
+  void predict_block(const double* X, Index rows, Index stride, Index first_row, double* scores, float* acc_f) const;
+  bool categorical_left(const Node& n, double v, Index row) const;
+  // Rounds a block of rows to float32 for the float32 comparisons, refusing values that
+  // overflow float32 and, with missing_error, NaN.
+  void check_block(const double* X, Index rows, Index stride, Index first_row) const;
+  [[noreturn]] void value_error(Index row, std::uint32_t feature, const char* what) const;
+
+  Settings settings_;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> roots_;  // global index of each tree's root
+  std::vector<std::uint16_t> depth_;  // levels below the root (0 for a lone leaf)
+  std::vector<std::uint32_t> group_;  // first score each tree adds to: group * leaf_width
+  std::vector<double> values_;        // node-indexed (global), leaf_width per node
+  std::vector<float> values32_;       // the same as float32, for float32_sum
+  std::vector<double> base_;
+  std::vector<std::uint8_t> bits_;
+  std::vector<std::int64_t> set_offsets_;
+  bool has_categories_ = false;
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_SRC_MODELS_COMPACT_FOREST_HPP

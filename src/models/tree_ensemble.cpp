@@ -1,0 +1,255 @@
+// Every tree model: decision trees, forests, gradient boosting, HistGradientBoosting, XGBoost,
+// IsolationForest (docs/format.md §4.17). The file's flat arrays are validated here, then
+// re-laid out for prediction (models/compact_forest.hpp).
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "models/compact_forest.hpp"
+#include "models/registry.hpp"
+#include "pipeline/step_inputs.hpp"
+
+namespace ferry {
+namespace {
+
+constexpr int kMaxDepth = 1024;                // docs/format.md §6
+constexpr std::int64_t kMaxNodes = INT32_MAX;  // global node indices are 32-bit
+
+class TreeEnsemble final : public Estimator {
+ public:
+  TreeEnsemble(Link link, CompactForest forest, double isolation_offset, double isolation_scale)
+      : Estimator(link), forest_(std::move(forest)), offset_(isolation_offset), scale_(isolation_scale) {}
+
+  void decision(const RowMatrixXd& X, RowMatrixXd& scores) const override {
+    scores.resize(X.rows(), forest_.n_scores());
+    forest_.predict(X.data(), X.rows(), X.cols(), scores.data());
+    finish(scores);
+  }
+
+  // Contiguous chunks of rows, one per thread; a row's scores do not depend on its chunk.
+  void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, int threads) const override {
+    constexpr Index kMinRowsPerThread = 256;
+    const Index rows = X.rows(), k = forest_.n_scores();
+    const Index n = std::max<Index>(1, std::min<Index>(threads, rows / kMinRowsPerThread));
+    if (n == 1) return decision(X, scores);
+    scores.resize(rows, k);
+    const Index chunk = (rows + n - 1) / n;
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<std::size_t>(n));
+    for (Index c = 0; c < n; ++c) {
+      const Index begin = c * chunk, count = std::min(chunk, rows - begin);
+      pool.emplace_back([&, c, begin, count] {
+        try {
+          forest_.predict(X.data() + begin * X.cols(), count, X.cols(), scores.data() + begin * k, begin);
+        } catch (...) {
+          errors[static_cast<std::size_t>(c)] = std::current_exception();
+        }
+      });
+    }
+    for (std::thread& t : pool) t.join();
+    // The first chunk's error is the one a single thread would have met first.
+    for (const std::exception_ptr& e : errors)
+      if (e) std::rethrow_exception(e);
+    finish(scores);
+  }
+
+  Index n_scores() const noexcept override { return forest_.n_scores(); }
+  bool accepts_missing() const noexcept override { return !forest_.settings().missing_error; }
+
+ private:
+  void finish(RowMatrixXd& scores) const {
+    if (link() == Link::kIsolation) isolation_decision(offset_, scale_, scores);
+  }
+
+  CompactForest forest_;
+  double offset_;
+  double scale_;
+};
+
+std::string at(std::int64_t tree, std::int64_t node) { return fmt::format("tree {}, node {}: ", tree, node); }
+
+template <typename T>
+T choice(const StepInputs& in, const char* key, std::initializer_list<std::pair<const char*, T>> options) {
+  const std::string v = in.params().string(key);
+  for (const auto& [name, value] : options)
+    if (v == name) return value;
+  in.invalid(fmt::format("params.{} \"{}\" is not one of the allowed values", key, v));
+}
+
+}  // namespace
+
+std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
+  const auto& p = in.params();
+  const std::int64_t T = p.int64("n_trees");
+  if (T < 1 || T > kMaxNodes) in.invalid(fmt::format("params.n_trees = {} is out of range", T));
+  const std::int64_t w = p.int64("leaf_width");
+  const Index k = in.n_features_out();
+  if (w < 1 || k < 1 || k % w != 0)
+    in.invalid(fmt::format("params.leaf_width = {} does not divide the number of scores n_features_out = {}", w, k));
+  const std::int64_t G = k / w;
+  if (in.n_features_in() < 1) in.invalid("n_features_in must be at least 1");
+
+  CompactForest::Settings s;
+  s.compare = choice<TreeCompare>(in, "comparison",
+                                  {{"le_float32", TreeCompare::kLeFloat32},
+                                   {"le_float64", TreeCompare::kLeFloat64},
+                                   {"lt_float32", TreeCompare::kLtFloat32}});
+  s.missing_error = choice<bool>(in, "missing", {{"error", true}, {"default_left", false}});
+  s.mean = choice<bool>(in, "aggregation", {{"sum", false}, {"mean", true}});
+  s.float32_sum = choice<bool>(in, "accumulate", {{"float64", false}, {"float32", true}});
+  if (s.float32_sum && s.mean) in.invalid("accumulate float32 needs aggregation sum");
+  s.leaf_width = static_cast<Index>(w);
+  s.n_scores = k;
+  s.n_features = in.n_features_in();
+  s.feature_names = in.names_in();
+
+  const Link link = parse_link(p.string("link"), in.where());
+  switch (link) {
+    case Link::kIdentity:
+    case Link::kProbability:
+      break;
+    case Link::kLogistic:
+    case Link::kExp:
+    case Link::kIsolation:
+      if (k != 1) in.invalid("the logistic, exp and isolation links take one score (n_features_out = 1)");
+      break;
+    case Link::kSoftmax:
+      if (k < 3) in.invalid("the softmax link takes one score per class, at least 3 (n_features_out)");
+      break;
+    case Link::kOvr:
+      in.invalid("a tree_ensemble cannot use the ovr link");
+  }
+  double offset = 0.0, scale = 1.0;
+  if (link == Link::kIsolation) {
+    const artifact::Fields iso = p.object("isolation");
+    offset = iso.number("offset");
+    scale = iso.number("scale");
+    if (!std::isfinite(offset) || !std::isfinite(scale) || !(scale > 0))
+      in.invalid("params.isolation needs a finite offset and a finite scale > 0");
+  } else if (p.has("isolation")) {
+    in.invalid("params.isolation is only allowed with the isolation link");
+  }
+
+  const std::vector<std::int64_t> offsets = in.int64_vector("tree_offsets", static_cast<Index>(T + 1));
+  if (offsets[0] != 0) in.invalid("tree_offsets[0] must be 0");
+  for (std::int64_t t = 0; t < T; ++t)
+    if (offsets[static_cast<std::size_t>(t + 1)] <= offsets[static_cast<std::size_t>(t)] ||
+        offsets[static_cast<std::size_t>(t + 1)] > kMaxNodes)
+      in.invalid(
+          fmt::format("tree {}: tree_offsets must increase strictly (each tree has a node) and stay below 2^31", t));
+  const std::int64_t N = offsets.back();
+  const auto n = static_cast<Index>(N);
+
+  const std::vector<std::int64_t> group = in.int64_vector("tree_group", static_cast<Index>(T));
+  for (std::int64_t t = 0; t < T; ++t)
+    if (group[static_cast<std::size_t>(t)] < 0 || group[static_cast<std::size_t>(t)] >= G)
+      in.invalid(fmt::format("tree {}: tree_group {} is outside [0, {})", t, group[static_cast<std::size_t>(t)], G));
+  const std::vector<std::int64_t> feature = in.int64_vector("feature", n);
+  const std::vector<double> threshold = in.float64_values("threshold", {n});
+  const std::vector<std::int64_t> left = in.int64_vector("left", n);
+  const std::vector<std::int64_t> right = in.int64_vector("right", n);
+  const std::vector<double> cover = in.float64_values("cover", {n});
+  const std::vector<double> value = in.float64_values("value", {n, static_cast<Index>(w)});
+  const Eigen::VectorXd base = in.vector("base_score", k);
+
+  std::vector<std::uint8_t> default_left;
+  if (in.has_tensor("default_left") != !s.missing_error)
+    in.invalid("tensor role \"default_left\" must be present exactly when params.missing is default_left");
+  if (!s.missing_error) default_left = in.uint8_vector("default_left", n);
+
+  std::vector<std::int64_t> categorical, set_offsets;
+  std::vector<std::uint8_t> bits;
+  const bool has_categories = in.has_tensor("categorical");
+  if (in.has_tensor("category_offsets") != has_categories || in.has_tensor("category_bits") != has_categories)
+    in.invalid("tensor roles \"category_offsets\" and \"category_bits\" must be present exactly with \"categorical\"");
+  std::int64_t n_sets = 0;
+  if (has_categories) {
+    categorical = in.int64_vector("categorical", n);
+    const std::vector<std::int64_t>& off_shape = in.tensor_shape("category_offsets");
+    const std::vector<std::int64_t>& bits_shape = in.tensor_shape("category_bits");
+    if (off_shape.size() != 1 || off_shape[0] < 1 || bits_shape.size() != 1)
+      in.invalid("category_offsets must have shape [C+1] and category_bits shape [B]");
+    n_sets = off_shape[0] - 1;
+    set_offsets = in.int64_vector("category_offsets", static_cast<Index>(off_shape[0]));
+    bits = in.uint8_vector("category_bits", static_cast<Index>(bits_shape[0]));
+    for (std::int64_t c = 0; c <= n_sets; ++c) {
+      const std::int64_t o = set_offsets[static_cast<std::size_t>(c)];
+      if (o < 0 || o > bits_shape[0] || (c > 0 && o < set_offsets[static_cast<std::size_t>(c - 1)]))
+        in.invalid(fmt::format("category_offsets[{}] = {} is decreasing or outside [0, {}]", c, o, bits_shape[0]));
+    }
+  }
+
+  for (std::int64_t i = 0; i < N; ++i) {
+    const std::size_t u = static_cast<std::size_t>(i);
+    if (!std::isfinite(cover[u]) || cover[u] < 0.0) {
+      const auto t =
+          static_cast<std::int64_t>(std::upper_bound(offsets.begin(), offsets.end(), i) - offsets.begin()) - 1;
+      in.invalid(at(t, i - offsets[static_cast<std::size_t>(t)]) + "cover must be finite and >= 0");
+    }
+  }
+
+  CompactForest forest(s, std::vector<double>(base.data(), base.data() + k), std::move(bits), set_offsets, T, N);
+  // Per-tree scratch, reused: no allocation per node.
+  std::vector<std::uint8_t> parents;
+  std::vector<std::int16_t> depth;
+  for (std::int64_t t = 0; t < T; ++t) {
+    const std::int64_t first = offsets[static_cast<std::size_t>(t)];
+    const std::int64_t size = offsets[static_cast<std::size_t>(t + 1)] - first;
+    const auto F = static_cast<std::size_t>(first);
+    parents.assign(static_cast<std::size_t>(size), 0);
+    depth.assign(static_cast<std::size_t>(size), 0);
+    int max_depth = 0;
+    for (std::int64_t j = 0; j < size; ++j) {
+      const std::size_t g = F + static_cast<std::size_t>(j);
+      auto fail = [&](const std::string& what) { in.invalid(at(t, j) + what); };
+      const std::int64_t l = left[g], r = right[g];
+      if (j > 0 && parents[static_cast<std::size_t>(j)] != 1)
+        fail("every node but the root must be the child of exactly one node (this one has none)");
+      for (std::int64_t col = 0; col < static_cast<std::int64_t>(w); ++col)
+        if (!std::isfinite(value[g * static_cast<std::size_t>(w) + static_cast<std::size_t>(col)]))
+          fail(fmt::format("value[{}] is not finite", col));
+      if (!std::isfinite(threshold[g])) fail("threshold is not finite");
+      if (!default_left.empty() && default_left[g] > 1) fail("default_left must be 0 or 1");
+      const std::int64_t set = has_categories ? categorical[g] : -1;
+      if (l == -1 && r == -1) {
+        if (feature[g] != -1) fail("a leaf must have feature -1");
+        if (set != -1) fail("a leaf must have categorical -1");
+        continue;
+      }
+      if (l <= j || r <= j || l >= size || r >= size)
+        fail(
+            fmt::format("children ({}, {}) must both be -1, or greater than {} and less than the tree's "
+                        "{} nodes",
+                        l, r, j, size));
+      if (feature[g] < 0 || feature[g] >= in.n_features_in())
+        fail(fmt::format("feature {} is outside [0, {})", feature[g], in.n_features_in()));
+      if (set < -1 || set >= n_sets)
+        fail(fmt::format("categorical {} is neither -1 nor a category set in [0, {})", set, n_sets));
+      for (const std::int64_t c : {l, r}) {
+        const auto uc = static_cast<std::size_t>(c);
+        if (++parents[uc] > 1) in.invalid(at(t, c) + "node has more than one parent");
+        depth[uc] = static_cast<std::int16_t>(depth[static_cast<std::size_t>(j)] + 1);
+        if (depth[uc] > kMaxDepth) in.invalid(at(t, c) + fmt::format("tree is deeper than {}", kMaxDepth));
+        max_depth = std::max<int>(max_depth, depth[uc]);
+      }
+    }
+    TreeArrays tree{feature.data() + F,
+                    threshold.data() + F,
+                    left.data() + F,
+                    right.data() + F,
+                    default_left.empty() ? nullptr : default_left.data() + F,
+                    categorical.empty() ? nullptr : categorical.data() + F,
+                    value.data() + F * static_cast<std::size_t>(w),
+                    size,
+                    max_depth,
+                    static_cast<int>(group[static_cast<std::size_t>(t)])};
+    forest.add_tree(tree);
+  }
+  return std::make_unique<TreeEnsemble>(link, std::move(forest), offset, scale);
+}
+
+}  // namespace ferry
