@@ -27,8 +27,8 @@ class Estimator {
   // Whether a missing value (NaN) may reach decision(): estimators with learned missing
   // directions route it; the others never see one.
   virtual bool accepts_missing() const noexcept { return false; }
-  // Exact SHAP values of the raw scores over the estimator's own input columns (docs/format.md
-  // §7): phi is resized to rows x ((n_features_in + 1) * n_scores); phi(i, f * n_scores + c) is
+  // Exact SHAP values of the raw scores (margin space) over the estimator's own input columns:
+  // phi is resized to rows x ((n_features_in + 1) * n_scores); phi(i, f * n_scores + c) is
   // feature f's attribution to score c, and f = n_features_in holds the base value, so that
   // each row's block sum over f equals scores(i, c). Returns false when the estimator has no
   // exact method (the caller then explains model-agnostically or refuses).
