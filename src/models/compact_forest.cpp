@@ -57,6 +57,7 @@ CompactForest::CompactForest(Settings settings, std::vector<double> base_score, 
       set_offsets_(std::move(category_offsets)) {
   nodes_.reserve(static_cast<std::size_t>(n_nodes));
   values_.reserve(static_cast<std::size_t>(n_nodes * settings_.leaf_width));
+  cover_.reserve(static_cast<std::size_t>(n_nodes));
   roots_.reserve(static_cast<std::size_t>(n_trees));
   depth_.reserve(static_cast<std::size_t>(n_trees));
   group_.reserve(static_cast<std::size_t>(n_trees));
@@ -101,6 +102,7 @@ void CompactForest::add_tree(const TreeArrays& t) {
       stack.push_back(t.left[local]);
     }
     nodes_.push_back(n);
+    cover_.push_back(t.cover[local]);
     values_.insert(values_.end(), t.value + local * w, t.value + (local + 1) * w);
   }
   for (std::size_t i = base; i < nodes_.size(); ++i)
@@ -265,6 +267,25 @@ void CompactForest::check_block(const double* X, Index rows, Index stride, Index
                         .c_str());
     }
   }
+}
+
+void CompactForest::prepare_rows(const double* X, Index rows, Index stride, Index first_row, double* out) const {
+  const Index nf = settings_.n_features;
+  if (settings_.compare != TreeCompare::kLeFloat64 || settings_.missing_error) check_block(X, rows, stride, first_row);
+  const bool float32 = settings_.compare != TreeCompare::kLeFloat64;
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < nf; ++j) {
+      const double v = X[r * stride + j];
+      out[r * nf + j] = float32 ? round_to_float32(v) : v;
+    }
+}
+
+bool CompactForest::goes_left(std::uint32_t node, const double* x, Index row) const {
+  const Node& n = nodes_[node];
+  const double v = x[n.info & kFeatureMask];
+  if ((n.info & kCategorical) != 0) return categorical_left(n, v, row);
+  if (v != v) return (n.info & kDefaultLeft) != 0;
+  return settings_.compare == TreeCompare::kLtFloat32 ? v < n.threshold : v <= n.threshold;
 }
 
 void CompactForest::predict(const double* X, Index rows, Index stride, double* scores, Index first_row) const {

@@ -29,6 +29,7 @@ struct TreeArrays {
   const std::uint8_t* default_left;  // null: missing values are refused before traversal
   const std::int64_t* category_set;  // null: no categorical splits
   const double* value;               // n_nodes x leaf_width
+  const double* cover;               // n_nodes, finite and >= 0: the training weight of each node
   std::int64_t n_nodes;
   int depth;
   int group;
@@ -67,6 +68,17 @@ class CompactForest {
   // nearest, unchanged for kLeFloat64. Exposed for the unit test of that equivalence.
   static double compare_threshold(TreeCompare compare, double t) noexcept;
 
+  // For explanations (explain/tree_shap.hpp): the laid-out trees and the routing predict() uses.
+  // Rows rounded and validated exactly as predict() does: `out` is rows x n_features.
+  void prepare_rows(const double* X, Index rows, Index stride, Index first_row, double* out) const;
+  // Whether a prepared row x goes to the left child (node + 1) of internal node `node`.
+  bool goes_left(std::uint32_t node, const double* x, Index row) const;
+  Index n_trees() const noexcept { return static_cast<Index>(roots_.size()); }
+  std::uint32_t root(Index tree) const noexcept { return roots_[static_cast<std::size_t>(tree)]; }
+  int depth(Index tree) const noexcept { return depth_[static_cast<std::size_t>(tree)]; }
+  Index first_score(Index tree) const noexcept { return group_[static_cast<std::size_t>(tree)]; }
+  const double* base_score() const noexcept { return base_.data(); }
+
   struct Node {
     double threshold;    // NaN at a leaf, so that every row goes "right", to the leaf itself
     std::uint32_t info;  // feature | flag bits below
@@ -77,6 +89,9 @@ class CompactForest {
   static constexpr std::uint32_t kLeaf = 1u << 29;
   static constexpr std::uint32_t kCategorical = 1u << 30;
   static constexpr std::uint32_t kDefaultLeft = 1u << 31;
+  const Node* nodes() const noexcept { return nodes_.data(); }
+  const double* values() const noexcept { return values_.data(); }  // leaf_width per node
+  const double* cover() const noexcept { return cover_.data(); }
 
  private:
   template <bool kLt, bool kCategories, bool kNan>
@@ -94,6 +109,7 @@ class CompactForest {
   std::vector<std::uint32_t> group_;  // first score each tree adds to: group * leaf_width
   std::vector<double> values_;        // node-indexed (global), leaf_width per node
   std::vector<float> values32_;       // the same as float32, for float32_sum
+  std::vector<double> cover_;         // node-indexed (global)
   std::vector<double> base_;
   std::vector<std::uint8_t> bits_;
   std::vector<std::int64_t> set_offsets_;

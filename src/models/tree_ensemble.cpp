@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "explain/tree_shap.hpp"
 #include "models/compact_forest.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
@@ -58,6 +59,13 @@ class TreeEnsemble final : public Estimator {
   }
 
   Index n_scores() const noexcept override { return forest_.n_scores(); }
+  // The raw scores' path-dependent TreeSHAP; for the isolation link that is the mean path
+  // length before the score_samples transform.
+  bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
+    phi.resize(X.rows(), (forest_.settings().n_features + 1) * forest_.n_scores());
+    explain::tree_shap(forest_, X.data(), X.rows(), X.cols(), phi.data());
+    return true;
+  }
   bool accepts_missing() const noexcept override { return !forest_.settings().missing_error; }
 
  private:
@@ -244,6 +252,7 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
                     default_left.empty() ? nullptr : default_left.data() + F,
                     categorical.empty() ? nullptr : categorical.data() + F,
                     value.data() + F * static_cast<std::size_t>(w),
+                    cover.data() + F,
                     size,
                     max_depth,
                     static_cast<int>(group[static_cast<std::size_t>(t)])};

@@ -1,0 +1,116 @@
+// Path-dependent TreeSHAP: ferry's tree_ensemble shap() against XGBoost's own pred_contribs
+// through its C API (nthread=1), same model (make_tree_models.py's XGBoost 500 trees depth 6 on
+// 32 features), same rows, same run. benchmarks/run_tree_shap makes the models and runs this.
+//   FERRY_TREE_MODELS=<dir from make_tree_models.py> tree_shap_benchmark
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include <xgboost/c_api.h>
+
+#include "artifact/artifact.hpp"
+#include "models/estimator.hpp"
+#include "pipeline/step_inputs.hpp"
+
+namespace {
+
+std::string model_dir() {
+  const char* dir = std::getenv("FERRY_TREE_MODELS");
+  if (dir == nullptr) throw std::runtime_error("set FERRY_TREE_MODELS to the output of make_tree_models.py");
+  return dir;
+}
+
+void xgb_check(int rc) {
+  if (rc != 0) throw std::runtime_error(std::string("XGBoost: ") + XGBGetLastError());
+}
+
+// Rows from the training distribution (standard normal), fixed seed.
+ferry::RowMatrixXd rows(ferry::Index n) {
+  ferry::RowMatrixXd X(n, 32);
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> normal;
+  for (ferry::Index i = 0; i < X.size(); ++i) X.data()[i] = normal(rng);
+  return X;
+}
+
+// The exported model's estimator (the model has no preprocessing: it sees the rows as given).
+std::unique_ptr<ferry::Estimator> load_estimator(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = ferry::artifact::read_file(path);
+  const ferry::artifact::Artifact a = ferry::artifact::read(bytes.data(), bytes.size());
+  std::set<std::string> used;
+  return ferry::make_estimator(ferry::StepInputs(a.header["estimator"], "estimator", a, used));
+}
+
+struct Xgb {
+  BoosterHandle booster = nullptr;
+  explicit Xgb(const std::string& path) {
+    xgb_check(XGBoosterCreate(nullptr, 0, &booster));
+    xgb_check(XGBoosterLoadModel(booster, path.c_str()));
+    xgb_check(XGBoosterSetParam(booster, "nthread", "1"));
+  }
+  ~Xgb() { XGBoosterFree(booster); }
+  Xgb(const Xgb&) = delete;
+  Xgb& operator=(const Xgb&) = delete;
+
+  // XGBoost 1.7's inplace prediction has no contributions (type 2 is refused), so: a DMatrix
+  // from the rows (float32, as XGBoost compares), then XGBoosterPredict with pred_contribs.
+  const float* contribs(const ferry::RowMatrixXd& X, bst_ulong* n_out) const {
+    const ferry::RowMatrixXf Xf = X.cast<float>();
+    DMatrixHandle dm = nullptr;
+    xgb_check(XGDMatrixCreateFromMat(Xf.data(), static_cast<bst_ulong>(X.rows()), static_cast<bst_ulong>(X.cols()), NAN,
+                                     &dm));
+    const float* out = nullptr;
+    xgb_check(XGBoosterPredict(booster, dm, 4 /* pred_contribs */, 0, 0, n_out, &out));
+    XGDMatrixFree(dm);
+    return out;
+  }
+};
+
+// Once, before timing: both sides must give the same attributions (to float32 precision).
+void check_parity(const ferry::Estimator& est, const Xgb& xgb, const ferry::RowMatrixXd& X) {
+  bst_ulong n = 0;
+  const float* want = xgb.contribs(X, &n);
+  ferry::RowMatrixXd phi;
+  est.shap(X, phi);
+  if (static_cast<bst_ulong>(phi.size()) != n) throw std::runtime_error("ferry and XGBoost contribs differ in size");
+  double worst = 0.0;
+  for (ferry::Index i = 0; i < phi.size(); ++i) worst = std::max(worst, std::abs(phi.data()[i] - want[i]));
+  if (worst > 1e-4) throw std::runtime_error("ferry and XGBoost contribs disagree by " + std::to_string(worst));
+  std::fprintf(stderr, "parity on %lld rows: max |ferry - xgboost| = %.3g\n", static_cast<long long>(X.rows()), worst);
+}
+
+void BM_FerryShap(benchmark::State& state) {
+  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  const ferry::RowMatrixXd X = rows(state.range(0));
+  {
+    const Xgb xgb(model_dir() + "/xgb_500.json");
+    check_parity(*est, xgb, rows(std::min<ferry::Index>(state.range(0), 200)));
+  }
+  ferry::RowMatrixXd phi;
+  for (auto _ : state) {
+    est->shap(X, phi);
+    benchmark::DoNotOptimize(phi.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_FerryShap)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+void BM_XgbContribs(benchmark::State& state) {
+  const Xgb xgb(model_dir() + "/xgb_500.json");
+  const ferry::RowMatrixXd X = rows(state.range(0));
+  bst_ulong n = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(xgb.contribs(X, &n));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_XgbContribs)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,377 @@
+// Path-dependent TreeSHAP (explain/tree_shap.hpp): published golden vectors, brute-force
+// Shapley enumeration on random trees, the fast path against the reference recursion, and
+// additivity on every shipped tree model.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <random>
+#include <set>
+
+#include "artifact/artifact.hpp"
+#include "explain/tree_shap.hpp"
+#include "models/estimator.hpp"
+#include "pipeline/step_inputs.hpp"
+#include "support/test_support.hpp"
+
+namespace ferry {
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct TestNode {
+  std::int64_t feature = -1;
+  double threshold = 0.0;
+  std::int64_t left = -1, right = -1;
+  std::uint8_t default_left = 0;
+  std::int64_t set = -1;
+  std::vector<double> value;
+  double cover = 1.0;
+};
+struct TestTree {
+  std::vector<TestNode> nodes;
+  int group = 0;
+};
+
+// A forest built straight from node lists (no artifact), with the test's own routing rule.
+struct TestForest {
+  Index n_features = 2, w = 1, k = 1;
+  TreeCompare compare = TreeCompare::kLeFloat64;
+  bool missing_error = false, mean = false;
+  std::vector<double> base{0.0};
+  std::vector<std::vector<std::uint8_t>> sets;
+  std::vector<TestTree> trees;
+
+  CompactForest build() const {
+    CompactForest::Settings s;
+    s.compare = compare;
+    s.missing_error = missing_error;
+    s.mean = mean;
+    s.leaf_width = w;
+    s.n_scores = k;
+    s.n_features = n_features;
+    for (Index j = 0; j < n_features; ++j) s.feature_names.push_back("x" + std::to_string(j));
+    std::vector<std::uint8_t> bits;
+    std::vector<std::int64_t> offsets{0};
+    for (const auto& set : sets) {
+      bits.insert(bits.end(), set.begin(), set.end());
+      offsets.push_back(static_cast<std::int64_t>(bits.size()));
+    }
+    std::int64_t n = 0;
+    for (const TestTree& t : trees) n += static_cast<std::int64_t>(t.nodes.size());
+    CompactForest forest(s, base, bits, offsets, static_cast<std::int64_t>(trees.size()), n);
+    for (const TestTree& t : trees) {
+      std::vector<std::int64_t> feature, left, right, set;
+      std::vector<double> threshold, value, cover;
+      std::vector<std::uint8_t> dl;
+      std::function<int(std::int64_t)> depth = [&](std::int64_t i) -> int {
+        const TestNode& nd = t.nodes[static_cast<std::size_t>(i)];
+        return nd.left < 0 ? 0 : 1 + std::max(depth(nd.left), depth(nd.right));
+      };
+      for (const TestNode& nd : t.nodes) {
+        feature.push_back(nd.feature);
+        threshold.push_back(nd.threshold);
+        left.push_back(nd.left);
+        right.push_back(nd.right);
+        dl.push_back(nd.default_left);
+        set.push_back(nd.set);
+        cover.push_back(nd.cover);
+        std::vector<double> v = nd.value;
+        v.resize(static_cast<std::size_t>(w), 0.0);
+        value.insert(value.end(), v.begin(), v.end());
+      }
+      forest.add_tree(TreeArrays{feature.data(), threshold.data(), left.data(), right.data(),
+                                 missing_error ? nullptr : dl.data(), sets.empty() ? nullptr : set.data(),
+                                 value.data(), cover.data(), static_cast<std::int64_t>(t.nodes.size()), depth(0),
+                                 t.group});
+    }
+    return forest;
+  }
+
+  // docs/format.md §4.17 read literally (float64 comparisons only).
+  bool goes_left(const TestNode& n, double x) const {
+    if (n.set >= 0) {
+      const auto& s = sets[static_cast<std::size_t>(n.set)];
+      if (x >= 0 && x < 8.0 * static_cast<double>(s.size())) {
+        const auto c = static_cast<std::size_t>(std::floor(x));
+        return ((s[c / 8] >> (c % 8)) & 1) != 0;
+      }
+      return n.default_left != 0;
+    }
+    if (std::isnan(x)) return n.default_left != 0;
+    return x <= n.threshold;
+  }
+
+  // E[tree | x_S]: features in S follow x, the others split by cover.
+  double conditional(const TestTree& t, std::int64_t i, const double* x, unsigned S, Index c) const {
+    const TestNode& n = t.nodes[static_cast<std::size_t>(i)];
+    if (n.left < 0) return n.value[static_cast<std::size_t>(c)];
+    if ((S >> n.feature) & 1u) return conditional(t, goes_left(n, x[n.feature]) ? n.left : n.right, x, S, c);
+    const double cl = t.nodes[static_cast<std::size_t>(n.left)].cover;
+    const double cr = t.nodes[static_cast<std::size_t>(n.right)].cover;
+    const double fl = n.cover > 0 ? cl / n.cover : 0.5, fr = n.cover > 0 ? cr / n.cover : 0.5;
+    double sum = 0.0;
+    if (fl != 0.0) sum += fl * conditional(t, n.left, x, S, c);
+    if (fr != 0.0) sum += fr * conditional(t, n.right, x, S, c);
+    return sum;
+  }
+  // v(S) for score `score`.
+  double game(const double* x, unsigned S, Index score) const {
+    double v = base[static_cast<std::size_t>(score)], trees_sum = 0.0;
+    for (const TestTree& t : trees)
+      if (t.group * w <= score && score < (t.group + 1) * w) trees_sum += conditional(t, 0, x, S, score - t.group * w);
+    return v + (mean ? trees_sum / static_cast<double>(trees.size()) : trees_sum);
+  }
+  // Shapley values by enumerating all 2^M coalitions: rows x ((M + 1) * k) like tree_shap.
+  std::vector<double> brute_force(const double* x) const {
+    const Index M = n_features;
+    std::vector<double> phi(static_cast<std::size_t>((M + 1) * k), 0.0);
+    std::vector<double> fact(static_cast<std::size_t>(M + 1), 1.0);
+    for (Index i = 1; i <= M; ++i) fact[static_cast<std::size_t>(i)] = fact[static_cast<std::size_t>(i - 1)] * static_cast<double>(i);
+    for (Index c = 0; c < k; ++c) {
+      std::vector<double> v(std::size_t{1} << M);
+      for (unsigned S = 0; S < (1u << M); ++S) v[S] = game(x, S, c);
+      for (Index i = 0; i < M; ++i)
+        for (unsigned S = 0; S < (1u << M); ++S) {
+          if ((S >> i) & 1u) continue;
+          const int s = __builtin_popcount(S);
+          const double weight = fact[static_cast<std::size_t>(s)] * fact[static_cast<std::size_t>(M - s - 1)] / fact[static_cast<std::size_t>(M)];
+          phi[static_cast<std::size_t>(i * k + c)] += weight * (v[S | (1u << i)] - v[S]);
+        }
+      phi[static_cast<std::size_t>(M * k + c)] = v[0];
+    }
+    return phi;
+  }
+};
+
+RowMatrixXd run(const CompactForest& f, const RowMatrixXd& X, bool reference) {
+  RowMatrixXd phi(X.rows(), (f.settings().n_features + 1) * f.n_scores());
+  (reference ? explain::tree_shap_reference : explain::tree_shap)(f, X.data(), X.rows(), X.cols(), phi.data());
+  return phi;
+}
+
+TestNode split(std::int64_t f, double t, std::int64_t l, std::int64_t r, double cover) {
+  return TestNode{f, t, l, r, 0, -1, {0.0}, cover};
+}
+TestNode leaf(double v, double cover) { return TestNode{-1, 0.0, -1, -1, 0, -1, {v}, cover}; }
+
+// XGBoost's tests/python/test_shap.py: y = x0 AND x1 learnt in one depth-2 tree with eta 1,
+// lambda 0 and base_score 0; the row (1, 1) gets exactly [0.375, 0.375, 0.25].
+TEST(TreeShap, XgboostAndExample) {
+  TestForest f;
+  f.compare = TreeCompare::kLtFloat32;
+  f.trees = {{{split(0, 0.5, 1, 2, 4), split(1, 0.5, 3, 4, 2), split(1, 0.5, 5, 6, 2), leaf(0, 1), leaf(0, 1),
+               leaf(0, 1), leaf(1, 1)}}};
+  const CompactForest forest = f.build();
+  RowMatrixXd X(1, 2);
+  X << 1, 1;
+  for (bool reference : {false, true}) {
+    const RowMatrixXd phi = run(forest, X, reference);
+    EXPECT_EQ(phi(0, 0), 0.375);
+    EXPECT_EQ(phi(0, 1), 0.375);
+    EXPECT_EQ(phi(0, 2), 0.25);
+  }
+}
+
+// GPUTreeShap's BasicPaths tree (tests/test_gpu_treeshap.cu), whose values were re-derived by
+// enumeration: x = (1, 1, 0) and (1, 0, 0).
+TEST(TreeShap, GpuTreeShapBasicPaths) {
+  TestForest f;
+  f.n_features = 3;
+  f.compare = TreeCompare::kLtFloat32;
+  f.trees = {{{split(0, 0.5, 1, 2, 5), leaf(-1, 2), split(1, 0.5, 3, 4, 3), leaf(-1, 1), split(2, 0.5, 5, 6, 2),
+               leaf(1, 1), leaf(0.5, 1)}}};
+  const CompactForest forest = f.build();
+  RowMatrixXd X(2, 3);
+  X << 1, 1, 0, 1, 0, 0;
+  const double expected[2][4] = {{0.6277778, 0.5027778, 0.1694444, -0.3}, {0.2444444, -1.0055556, 0.0611111, -0.3}};
+  for (bool reference : {false, true}) {
+    const RowMatrixXd phi = run(forest, X, reference);
+    for (int r = 0; r < 2; ++r)
+      for (int j = 0; j < 4; ++j) EXPECT_NEAR(phi(r, j), expected[r][j], 1e-7) << r << ", " << j;
+  }
+}
+
+// Random trees with every awkward feature: repeated features on a path, NaN routing by
+// default_left, categorical splits, zero cover (at children and at parents), several scores
+// and groups, and mean aggregation.
+TestTree random_tree(std::mt19937_64& rng, int depth, Index n_features, Index w, std::int64_t n_sets, int group) {
+  TestTree t;
+  t.group = group;
+  std::uniform_real_distribution<double> u(-2, 2);
+  std::uniform_int_distribution<std::int64_t> feat(0, n_features - 1);
+  std::uniform_int_distribution<int> pct(0, 99);
+  std::function<std::int64_t(int)> grow = [&](int d) -> std::int64_t {
+    const auto i = static_cast<std::int64_t>(t.nodes.size());
+    t.nodes.emplace_back();
+    const double cover = pct(rng) < 10 ? 0.0 : std::uniform_real_distribution<double>(0.5, 10)(rng);
+    if (d == depth || (d > 1 && pct(rng) < 15)) {
+      TestNode n;
+      for (Index c = 0; c < w; ++c) n.value.push_back(u(rng));
+      n.cover = cover;
+      t.nodes[static_cast<std::size_t>(i)] = n;
+      return i;
+    }
+    TestNode n;
+    n.feature = feat(rng);
+    n.threshold = std::round(u(rng) * 2) / 2;
+    n.default_left = static_cast<std::uint8_t>(pct(rng) < 50);
+    if (n_sets > 0 && pct(rng) < 25) n.set = std::uniform_int_distribution<std::int64_t>(0, n_sets - 1)(rng);
+    n.value.assign(static_cast<std::size_t>(w), 0.0);
+    n.cover = cover;
+    n.left = grow(d + 1);
+    n.right = grow(d + 1);
+    t.nodes[static_cast<std::size_t>(i)] = n;
+    return i;
+  };
+  grow(0);
+  return t;
+}
+
+TEST(TreeShap, MatchesBruteForceEnumerationOnRandomTrees) {
+  std::mt19937_64 rng(20261126);
+  std::uniform_int_distribution<int> pct(0, 99);
+  double worst = 0.0;
+  for (int trial = 0; trial < 60; ++trial) {
+    TestForest f;
+    f.n_features = 1 + trial % 6;
+    f.w = trial % 3 == 0 ? 2 : 1;
+    const Index groups = trial % 4 == 1 ? 3 : 1;
+    f.k = f.w * groups;
+    f.mean = trial % 5 == 2;
+    f.base.clear();
+    for (Index c = 0; c < f.k; ++c) f.base.push_back(0.25 * static_cast<double>(c) - 0.5);
+    if (trial % 2 == 0) f.sets = {{0x05}, {0xff, 0x01}, {}};
+    const int n_trees = 1 + trial % 4;
+    for (int t = 0; t < n_trees; ++t)
+      f.trees.push_back(random_tree(rng, 1 + (trial + t) % 6, f.n_features, f.w,
+                                    static_cast<std::int64_t>(f.sets.size()), t % static_cast<int>(groups)));
+    const CompactForest forest = f.build();
+    RowMatrixXd X(8, f.n_features);
+    for (Index r = 0; r < X.rows(); ++r)
+      for (Index j = 0; j < f.n_features; ++j) {
+        const int p = pct(rng);
+        X(r, j) = p < 15 ? kNaN : p < 40 ? static_cast<double>(pct(rng) % 12) : std::round(std::uniform_real_distribution<double>(-2.5, 2.5)(rng) * 4) / 4;
+      }
+    const RowMatrixXd fast = run(forest, X, false), ref = run(forest, X, true);
+    RowMatrixXd scores(X.rows(), f.k);
+    forest.predict(X.data(), X.rows(), X.cols(), scores.data());
+    for (Index r = 0; r < X.rows(); ++r) {
+      const std::vector<double> brute = f.brute_force(X.row(r).data());
+      for (Index j = 0; j < fast.cols(); ++j) {
+        const double b = brute[static_cast<std::size_t>(j)];
+        ASSERT_NEAR(ref(r, j), b, 1e-9 * std::max(1.0, std::abs(b))) << "trial " << trial << " row " << r << " col " << j;
+        ASSERT_NEAR(fast(r, j), ref(r, j), 1e-10 * std::max(1.0, std::abs(b))) << "trial " << trial;
+        worst = std::max(worst, std::abs(ref(r, j) - b));
+      }
+      for (Index c = 0; c < f.k; ++c) {
+        double sum = 0.0;
+        for (Index j = 0; j <= f.n_features; ++j) sum += fast(r, j * f.k + c);
+        EXPECT_NEAR(sum, scores(r, c), 1e-9 * std::max(1.0, std::abs(scores(r, c)))) << "trial " << trial;
+      }
+    }
+  }
+  RecordProperty("max_abs_diff_vs_brute_force", std::to_string(worst));
+}
+
+// A feature whose value is NaN follows its default direction, so it can carry attribution.
+TEST(TreeShap, MissingValueFollowsDefaultDirectionAndCanBeCredited) {
+  TestForest f;
+  f.trees = {{{split(0, 0.0, 1, 2, 4), leaf(-1, 2), leaf(1, 2)}}};
+  f.trees[0].nodes[0].default_left = 1;
+  const CompactForest forest = f.build();
+  RowMatrixXd X(1, 2);
+  X << kNaN, 5;
+  const RowMatrixXd phi = run(forest, X, false);
+  EXPECT_DOUBLE_EQ(phi(0, 0), -1.0);
+  EXPECT_EQ(phi(0, 1), 0.0);
+  EXPECT_EQ(phi(0, 2), 0.0);
+}
+
+TEST(TreeShap, RefusesRowsAsPredictDoes) {
+  TestForest f;
+  f.missing_error = true;
+  f.trees = {{{split(1, 0.0, 1, 2, 4), leaf(-1, 2), leaf(1, 2)}}};
+  const CompactForest forest = f.build();
+  RowMatrixXd X(2, 2);
+  X << 0, 0, kNaN, 1;
+  RowMatrixXd phi(2, 3);
+  EXPECT_FERRY_ERROR(explain::tree_shap(forest, X.data(), 2, 2, phi.data()), ErrorCode::kValue, "row 1, column \"x0\"");
+}
+
+// The estimator behind every shipped tree model: Σφ equals its raw scores on the case's rows
+// (for the isolation link, once mapped through the link's score transform).
+TEST(TreeShap, AdditiveOnEveryShippedTreeModel) {
+  int cases = 0;
+  for (const std::string& dir : test::golden_cases()) {
+    const std::string name = dir.substr(dir.find_last_of('/') + 1);
+    if (name.rfind("tree_", 0) != 0 && name.rfind("xgb_", 0) != 0) continue;
+    ++cases;
+    const Model model = Model::load(test::source_path(dir + "/model.ferry"));
+    const RowMatrixXd Xt = model.transform(test::case_input(dir, model));
+    const std::vector<std::uint8_t> bytes = test::read_bytes(test::source_path(dir + "/model.ferry"));
+    const artifact::Artifact a = artifact::read(bytes.data(), bytes.size());
+    std::set<std::string> used;
+    const std::unique_ptr<Estimator> est = make_estimator(StepInputs(a.header["estimator"], "estimator", a, used));
+    RowMatrixXd scores, phi;
+    est->decision(Xt, scores);
+    ASSERT_TRUE(est->shap(Xt, phi)) << dir;
+    const Index k = est->n_scores(), nf = Xt.cols();
+    ASSERT_EQ(phi.rows(), Xt.rows()) << dir;
+    ASSERT_EQ(phi.cols(), (nf + 1) * k) << dir;
+    const bool float32 = name.rfind("xgb_", 0) == 0;
+    RowMatrixXd sums(Xt.rows(), k);
+    for (Index r = 0; r < Xt.rows(); ++r)
+      for (Index c = 0; c < k; ++c) {
+        double sum = 0.0;
+        for (Index f = 0; f <= nf; ++f) sum += phi(r, f * k + c);
+        sums(r, c) = sum;
+      }
+    if (est->link() == Link::kIsolation) {
+      const auto& iso = a.header["estimator"]["params"]["isolation"];
+      isolation_decision(iso["offset"].get<double>(), iso["scale"].get<double>(), sums);
+    }
+    for (Index r = 0; r < Xt.rows(); ++r)
+      for (Index c = 0; c < k; ++c) {
+        const double tol = (float32 ? 1e-6 : 1e-9) * std::max(1.0, std::abs(scores(r, c)));
+        EXPECT_NEAR(sums(r, c), scores(r, c), tol) << dir << " row " << r << " score " << c;
+      }
+  }
+  EXPECT_GE(cases, 20);
+}
+
+// XGBoost 1.7's own pred_contribs (scripts/make_shap_cases): the same values up to XGBoost's
+// float32 arithmetic, over regression, binary and multiclass models with NaN and rows at
+// split thresholds.
+TEST(TreeShap, MatchesXgboostPredContribs) {
+  for (const char* name : {"shap_xgb_regression", "shap_xgb_binary", "shap_xgb_multiclass", "shap_xgb_multiclass_nan"}) {
+    const std::string dir = std::string("tests/data/") + name;
+    const Model model = Model::load(test::source_path(dir + "/model.ferry"));
+    const RowMatrixXd X = model.transform(test::case_input(dir, model));
+    const cli::CsvTable csv = test::read_csv_file(test::source_path(dir + "/contribs.csv"));
+    const RowMatrixXd expected = test::numeric_columns(csv, csv.header);
+    const std::vector<std::uint8_t> bytes = test::read_bytes(test::source_path(dir + "/model.ferry"));
+    const artifact::Artifact a = artifact::read(bytes.data(), bytes.size());
+    std::set<std::string> used;
+    const std::unique_ptr<Estimator> est = make_estimator(StepInputs(a.header["estimator"], "estimator", a, used));
+    RowMatrixXd phi;
+    ASSERT_TRUE(est->shap(X, phi));
+    ASSERT_EQ(phi.rows(), expected.rows()) << name;
+    ASSERT_EQ(phi.cols(), expected.cols()) << name;
+    double worst = 0.0;
+    for (Index r = 0; r < phi.rows(); ++r)
+      for (Index j = 0; j < phi.cols(); ++j) {
+        // float32 path arithmetic over ~20 trees: a few float32 ulps of the row's magnitude.
+        EXPECT_NEAR(phi(r, j), expected(r, j), 2e-6 * std::max(1.0, std::abs(expected(r, j))))
+            << name << " row " << r << " column " << csv.header[static_cast<std::size_t>(j)];
+        worst = std::max(worst, std::abs(phi(r, j) - expected(r, j)));
+      }
+    RecordProperty(std::string(name) + "_max_abs_diff", std::to_string(worst));
+    std::printf("%s: max |ferry - xgboost| = %.3g\n", name, worst);
+  }
+}
+
+}  // namespace
+}  // namespace ferry
