@@ -59,6 +59,7 @@ class TreeEnsemble final : public Estimator {
   }
 
   Index n_scores() const noexcept override { return forest_.n_scores(); }
+  const CompactForest& forest() const noexcept { return forest_; }
   // The raw scores' path-dependent TreeSHAP; for the isolation link that is the mean path
   // length before the score_samples transform.
   bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
@@ -89,6 +90,11 @@ T choice(const StepInputs& in, const char* key, std::initializer_list<std::pair<
 }
 
 }  // namespace
+
+const CompactForest* tree_ensemble_forest(const Estimator& estimator) noexcept {
+  const auto* trees = dynamic_cast<const TreeEnsemble*>(&estimator);
+  return trees == nullptr ? nullptr : &trees->forest();
+}
 
 std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
   const auto& p = in.params();

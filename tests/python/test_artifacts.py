@@ -55,6 +55,8 @@ TREE_CASES = [
     "xgb_tweedie", "xgb_categorical",
 ]
 TEST_DATA_CASES += TREE_CASES
+# XGBoost's pred_contribs for the TreeSHAP tests (scripts/make_shap_cases; not golden cases)
+SHAP_CASES = ["shap_xgb_regression", "shap_xgb_binary", "shap_xgb_multiclass"]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -114,7 +116,7 @@ def test_layout(make_artifacts):
     assert {(c.subdir, c.name) for c in make_artifacts.CASES.values()} == set(ALL)
     assert sorted(p.name for p in (ROOT / "artifacts").iterdir()) == sorted(ARTIFACT_CASES + ["README.md"])
     data_dirs = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.is_dir())
-    assert data_dirs == sorted(TEST_DATA_CASES)
+    assert data_dirs == sorted(TEST_DATA_CASES + SHAP_CASES)
     for sub, case in ALL:
         files = {p.name for p in (ROOT / sub / case).iterdir()}
         # transformed.csv exactly for pipelines with preprocessing steps
