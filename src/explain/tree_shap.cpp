@@ -6,9 +6,11 @@
 // e_m(·) the elementary symmetric polynomials and W_d(k) = k!(d−1−k)!/d!:
 //   cold j:  φ_j = −value · Z · Σ_{k=0..h} W_d(k) e_{h−k}(z_H)          (the same for every cold j)
 //   hot i:   φ_i =  value · Z · (1 − z_i) · Σ_{k=0..h−1} W_d(k) e_{h−1−k}(z_{H∖i})
-// e(z_{H∖i}) is e(z_H) divided by (1 + z_i t), run in the direction that never amplifies
-// rounding errors. This needs no division on the usual path (z ≤ 1) and O(h²) work per leaf,
-// where the EXTEND/UNWIND recursion (tree_shap_reference.cpp) spends O(d²) divisions.
+// e(z_H) is built on the way down (one multiplication by (1 + z t) per hot split; cold splits
+// only scale the cold product), and e(z_{H∖i}) is e(z_H) divided by (1 + z_i t), run in the
+// direction that never amplifies rounding errors. A leaf costs O(h²) multiplications and no
+// division on the usual path (z ≤ 1), where the EXTEND/UNWIND recursion
+// (tree_shap_reference.cpp) spends O(d²) divisions.
 #include "explain/tree_shap.hpp"
 
 #include <algorithm>
@@ -22,8 +24,9 @@ struct Scratch {
   std::vector<double> zero;      // their cover shares
   std::vector<std::uint8_t> hot;
   std::vector<Index> position;   // per input feature: its place on the path, or -1
-  std::vector<double> hot_zero;  // a leaf's z_H
-  std::vector<double> e, e_without;
+  std::vector<double> e_levels;  // per tree level: e(z_H) of the path down to it
+  Index e_stride = 0;
+  std::vector<double> e_without;
   std::vector<double> weights;   // W_d(k) at d * (d - 1) / 2 + k, d >= 1
 };
 
@@ -39,78 +42,100 @@ struct Walk {
   Index k, w;
   Scratch& s;
 
-  void leaf(std::uint32_t j, Index len) const {
+  // `e` holds e_0..e_h of the path's hot shares, `cold` the product of its cold ones.
+  void leaf(std::uint32_t j, Index len, const double* e, Index h, double cold) const {
     if (len == 0) return;  // a lone leaf: its value is all expectation
-    Index h = 0;
-    double cold_product = 1.0;
-    for (Index p = 0; p < len; ++p) {
-      if (s.hot[p] != 0)
-        s.hot_zero[h++] = s.zero[p];
-      else
-        cold_product *= s.zero[p];
-    }
-    double* e = s.e.data();
-    e[0] = 1.0;
-    for (Index m = 0; m < h; ++m) {
-      const double z = s.hot_zero[m];
-      e[m + 1] = z * e[m];
-      for (Index q = m; q >= 1; --q) e[q] += z * e[q - 1];
-    }
     const double* W = s.weights.data() + len * (len - 1) / 2;
     const double* v = values + static_cast<std::size_t>(j) * static_cast<std::size_t>(w);
     double cold_phi = 0.0;
     if (h < len) {
       double a = 0.0;
       for (Index q = 0; q <= h; ++q) a += W[q] * e[h - q];
-      cold_phi = -cold_product * a * scale;
+      cold_phi = -cold * a * scale;
     }
-    Index hi = 0;
     double* without = s.e_without.data();
     for (Index p = 0; p < len; ++p) {
       double contribution = cold_phi;
       if (s.hot[p] != 0) {
-        const double z = s.hot_zero[hi++];
+        const double z = s.zero[p];
+        double b = 0.0;
         if (z <= 1.0) {
-          without[0] = 1.0;
-          for (Index m = 1; m < h; ++m) without[m] = e[m] - z * without[m - 1];
+          double prev = 1.0;
+          b = W[h - 1];
+          for (Index m = 1; m < h; ++m) {
+            prev = e[m] - z * prev;
+            b += W[h - 1 - m] * prev;
+          }
         } else {
           without[h - 1] = e[h] / z;
           for (Index m = h - 1; m >= 1; --m) without[m - 1] = (e[m] - without[m]) / z;
+          for (Index q = 0; q < h; ++q) b += W[q] * without[h - 1 - q];
         }
-        double b = 0.0;
-        for (Index q = 0; q < h; ++q) b += W[q] * without[h - 1 - q];
-        contribution = cold_product * (1.0 - z) * b * scale;
+        contribution = cold * (1.0 - z) * b * scale;
       }
       double* out = phi + s.feature[p] * k;
       for (Index c = 0; c < w; ++c) out[c] += contribution * v[c];
     }
   }
 
-  void visit(std::uint32_t j, Index len) const {
+  // e(z_H) and the cold product from the path itself, after a repeated feature changed.
+  Index recompute(Index len, double* e, double& cold) const {
+    Index h = 0;
+    cold = 1.0;
+    e[0] = 1.0;
+    for (Index p = 0; p < len; ++p) {
+      if (s.hot[p] == 0) {
+        cold *= s.zero[p];
+        continue;
+      }
+      const double z = s.zero[p];
+      e[h + 1] = z * e[h];
+      for (Index q = h; q >= 1; --q) e[q] += z * e[q - 1];
+      ++h;
+    }
+    return h;
+  }
+
+  void visit(std::uint32_t j, Index len, Index level, const double* e, Index h, double cold) const {
     const CompactForest::Node& n = nodes[j];
-    if ((n.info & CompactForest::kLeaf) != 0) return leaf(j, len);
+    if ((n.info & CompactForest::kLeaf) != 0) return leaf(j, len, e, h, cold);
     const std::uint32_t left = j + 1, right = j + 1 + n.skip;
     const bool go_left = forest.goes_left(j, x, row);
     const auto f = static_cast<Index>(n.info & CompactForest::kFeatureMask);
     const Index p = s.position[f];
+    double* e_child = s.e_levels.data() + (level + 1) * s.e_stride;
     for (const std::uint32_t child : {left, right}) {
       const bool is_hot = (child == left) == go_left;
       const double fraction = cover_fraction(cover[child], cover[j]);
       if (p >= 0) {  // the feature is already on the path: its splits merge into one player
         const double z = s.zero[p];
-        const std::uint8_t h = s.hot[p];
+        const std::uint8_t was_hot = s.hot[p];
         s.zero[p] = z * fraction;
-        s.hot[p] = static_cast<std::uint8_t>(h & static_cast<std::uint8_t>(is_hot));
+        s.hot[p] = static_cast<std::uint8_t>(was_hot & static_cast<std::uint8_t>(is_hot));
         // A subtree no coalition reaches adds nothing.
-        if (s.zero[p] != 0.0 || s.hot[p] != 0) visit(child, len);
+        if (s.zero[p] != 0.0 || s.hot[p] != 0) {
+          double c = 1.0;
+          const Index hc = recompute(len, e_child, c);
+          visit(child, len, level + 1, e_child, hc, c);
+        }
         s.zero[p] = z;
-        s.hot[p] = h;
-      } else if (fraction != 0.0 || is_hot) {
+        s.hot[p] = was_hot;
+      } else if (is_hot) {
+        e_child[h + 1] = fraction * e[h];
+        for (Index q = h; q >= 1; --q) e_child[q] = e[q] + fraction * e[q - 1];
+        e_child[0] = 1.0;
         s.feature[len] = f;
         s.zero[len] = fraction;
-        s.hot[len] = static_cast<std::uint8_t>(is_hot);
+        s.hot[len] = 1;
         s.position[f] = len;
-        visit(child, len + 1);
+        visit(child, len + 1, level + 1, e_child, h + 1, cold);
+        s.position[f] = -1;
+      } else if (fraction != 0.0) {
+        s.feature[len] = f;
+        s.zero[len] = fraction;
+        s.hot[len] = 0;
+        s.position[f] = len;
+        visit(child, len + 1, level + 1, e, h, cold * fraction);
         s.position[f] = -1;
       }
     }
@@ -167,9 +192,10 @@ void tree_shap(const CompactForest& forest, const double* X, Index rows, Index s
   s.feature.resize(n);
   s.zero.resize(n);
   s.hot.resize(n);
-  s.hot_zero.resize(n);
-  s.e.resize(n + 1);
   s.e_without.resize(n + 1);
+  s.e_stride = static_cast<Index>(n) + 1;
+  s.e_levels.assign(static_cast<std::size_t>((depth + 2) * s.e_stride), 0.0);
+  s.e_levels[0] = 1.0;  // the root's empty hot set
   s.position.assign(static_cast<std::size_t>(nf), -1);
   s.weights.resize(n * (n + 1) / 2);
   for (Index d = 1; d <= d_max; ++d) {
@@ -186,7 +212,7 @@ void tree_shap(const CompactForest& forest, const double* X, Index rows, Index s
     for (Index t = 0; t < T; ++t) {
       const Walk walk{forest, forest.nodes(), forest.cover(), forest.values(), x.data(), r, scale,
                       out + forest.first_score(t), k, w, s};
-      walk.visit(forest.root(t), 0);
+      walk.visit(forest.root(t), 0, 0, s.e_levels.data(), 0, 1.0);
     }
   }
 }
