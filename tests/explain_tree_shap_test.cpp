@@ -149,7 +149,10 @@ struct TestForest {
 
 RowMatrixXd run(const CompactForest& f, const RowMatrixXd& X, bool reference) {
   RowMatrixXd phi(X.rows(), (f.settings().n_features + 1) * f.n_scores());
-  (reference ? explain::tree_shap_reference : explain::tree_shap)(f, X.data(), X.rows(), X.cols(), phi.data());
+  if (reference)
+    explain::tree_shap_reference(f, X.data(), X.rows(), X.cols(), phi.data());
+  else
+    explain::tree_shap(f, explain::tree_shap_tables(f), X.data(), X.rows(), X.cols(), phi.data());
   return phi;
 }
 
@@ -301,7 +304,8 @@ TEST(TreeShap, RefusesRowsAsPredictDoes) {
   RowMatrixXd X(2, 2);
   X << 0, 0, kNaN, 1;
   RowMatrixXd phi(2, 3);
-  EXPECT_FERRY_ERROR(explain::tree_shap(forest, X.data(), 2, 2, phi.data()), ErrorCode::kValue, "row 1, column \"x0\"");
+  EXPECT_FERRY_ERROR(explain::tree_shap(forest, explain::tree_shap_tables(forest), X.data(), 2, 2, phi.data()),
+                     ErrorCode::kValue, "row 1, column \"x0\"");
 }
 
 // The estimator behind every shipped tree model: Σφ equals its raw scores on the case's rows

@@ -33,7 +33,7 @@ struct Scratch {
 struct Walk {
   const CompactForest& forest;
   const CompactForest::Node* nodes;
-  const double* cover;
+  const double* fractions;
   const double* values;
   const double* x;
   Index row;
@@ -106,7 +106,7 @@ struct Walk {
     double* e_child = s.e_levels.data() + (level + 1) * s.e_stride;
     for (const std::uint32_t child : {left, right}) {
       const bool is_hot = (child == left) == go_left;
-      const double fraction = cover_fraction(cover[child], cover[j]);
+      const double fraction = fractions[child];
       if (p >= 0) {  // the feature is already on the path: its splits merge into one player
         const double z = s.zero[p];
         const std::uint8_t was_hot = s.hot[p];
@@ -170,19 +170,35 @@ void tree_expectations(const CompactForest& forest, double* out) {
   }
 }
 
-void tree_shap(const CompactForest& forest, const double* X, Index rows, Index stride, double* phi) {
+TreeShapTables tree_shap_tables(const CompactForest& forest) {
+  const CompactForest::Settings& st = forest.settings();
+  const Index k = st.n_scores, T = forest.n_trees(), w = st.leaf_width;
+  TreeShapTables tables;
+  const double scale = st.mean ? 1.0 / static_cast<double>(T) : 1.0;
+  std::vector<double> expected(static_cast<std::size_t>(T * w));
+  tree_expectations(forest, expected.data());
+  tables.bias.assign(forest.base_score(), forest.base_score() + k);
+  for (Index t = 0; t < T; ++t)
+    for (Index c = 0; c < w; ++c)
+      tables.bias[static_cast<std::size_t>(forest.first_score(t) + c)] += scale * expected[static_cast<std::size_t>(t * w + c)];
+  const CompactForest::Node* nodes = forest.nodes();
+  const double* cover = forest.cover();
+  tables.fraction.assign(static_cast<std::size_t>(forest.n_nodes()), 1.0);
+  for (std::size_t j = 0; j < tables.fraction.size(); ++j) {
+    if ((nodes[j].info & CompactForest::kLeaf) != 0) continue;
+    const std::size_t left = j + 1, right = j + 1 + nodes[j].skip;
+    tables.fraction[left] = cover_fraction(cover[left], cover[j]);
+    tables.fraction[right] = cover_fraction(cover[right], cover[j]);
+  }
+  return tables;
+}
+
+void tree_shap(const CompactForest& forest, const TreeShapTables& tables, const double* X, Index rows, Index stride,
+               double* phi) {
   const CompactForest::Settings& st = forest.settings();
   const Index nf = st.n_features, k = st.n_scores, T = forest.n_trees(), w = st.leaf_width, width = (nf + 1) * k;
   const double scale = st.mean ? 1.0 / static_cast<double>(T) : 1.0;
-  std::vector<double> bias(static_cast<std::size_t>(k));
-  {
-    std::vector<double> expected(static_cast<std::size_t>(T * w));
-    tree_expectations(forest, expected.data());
-    for (Index c = 0; c < k; ++c) bias[static_cast<std::size_t>(c)] = forest.base_score()[c];
-    for (Index t = 0; t < T; ++t)
-      for (Index c = 0; c < w; ++c)
-        bias[static_cast<std::size_t>(forest.first_score(t) + c)] += scale * expected[static_cast<std::size_t>(t * w + c)];
-  }
+  const std::vector<double>& bias = tables.bias;
   int depth = 0;
   for (Index t = 0; t < T; ++t) depth = std::max(depth, forest.depth(t));
   // A path holds at most min(depth, n_features) distinct features.
@@ -210,7 +226,7 @@ void tree_shap(const CompactForest& forest, const double* X, Index rows, Index s
     forest.prepare_rows(X + r * stride, 1, stride, r, x.data());
     for (Index c = 0; c < k; ++c) out[nf * k + c] = bias[static_cast<std::size_t>(c)];
     for (Index t = 0; t < T; ++t) {
-      const Walk walk{forest, forest.nodes(), forest.cover(), forest.values(), x.data(), r, scale,
+      const Walk walk{forest, forest.nodes(), tables.fraction.data(), forest.values(), x.data(), r, scale,
                       out + forest.first_score(t), k, w, s};
       walk.visit(forest.root(t), 0, 0, s.e_levels.data(), 0, 1.0);
     }

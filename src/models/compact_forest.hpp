@@ -74,6 +74,7 @@ class CompactForest {
   // Whether a prepared row x goes to the left child (node + 1) of internal node `node`.
   bool goes_left(std::uint32_t node, const double* x, Index row) const;
   Index n_trees() const noexcept { return static_cast<Index>(roots_.size()); }
+  Index n_nodes() const noexcept { return static_cast<Index>(nodes_.size()); }
   std::uint32_t root(Index tree) const noexcept { return roots_[static_cast<std::size_t>(tree)]; }
   int depth(Index tree) const noexcept { return depth_[static_cast<std::size_t>(tree)]; }
   Index first_score(Index tree) const noexcept { return group_[static_cast<std::size_t>(tree)]; }

@@ -22,7 +22,11 @@ constexpr std::int64_t kMaxNodes = INT32_MAX;  // global node indices are 32-bit
 class TreeEnsemble final : public Estimator {
  public:
   TreeEnsemble(Link link, CompactForest forest, double isolation_offset, double isolation_scale)
-      : Estimator(link), forest_(std::move(forest)), offset_(isolation_offset), scale_(isolation_scale) {}
+      : Estimator(link),
+        forest_(std::move(forest)),
+        shap_(explain::tree_shap_tables(forest_)),
+        offset_(isolation_offset),
+        scale_(isolation_scale) {}
 
   void decision(const RowMatrixXd& X, RowMatrixXd& scores) const override {
     scores.resize(X.rows(), forest_.n_scores());
@@ -64,7 +68,7 @@ class TreeEnsemble final : public Estimator {
   // length before the score_samples transform.
   bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
     phi.resize(X.rows(), (forest_.settings().n_features + 1) * forest_.n_scores());
-    explain::tree_shap(forest_, X.data(), X.rows(), X.cols(), phi.data());
+    explain::tree_shap(forest_, shap_, X.data(), X.rows(), X.cols(), phi.data());
     return true;
   }
   bool accepts_missing() const noexcept override { return !forest_.settings().missing_error; }
@@ -75,6 +79,7 @@ class TreeEnsemble final : public Estimator {
   }
 
   CompactForest forest_;
+  explain::TreeShapTables shap_;
   double offset_;
   double scale_;
 };
