@@ -16,7 +16,9 @@
 #include <xgboost/c_api.h>
 
 #include "artifact/artifact.hpp"
+#include "explain/tree_shap.hpp"
 #include "models/estimator.hpp"
+#include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
 namespace {
@@ -101,6 +103,20 @@ void BM_FerryShap(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_FerryShap)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The test oracle (EXTEND/UNWIND recursion with the path copied per level), for the record.
+void BM_FerryShapReference(benchmark::State& state) {
+  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  const ferry::CompactForest& forest = *ferry::tree_ensemble_forest(*est);
+  const ferry::RowMatrixXd X = rows(state.range(0));
+  ferry::RowMatrixXd phi(X.rows(), (X.cols() + 1) * forest.n_scores());
+  for (auto _ : state) {
+    ferry::explain::tree_shap_reference(forest, X.data(), X.rows(), X.cols(), phi.data());
+    benchmark::DoNotOptimize(phi.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_FerryShapReference)->Arg(100)->Unit(benchmark::kMillisecond);
 
 void BM_XgbContribs(benchmark::State& state) {
   const Xgb xgb(model_dir() + "/xgb_500.json");
