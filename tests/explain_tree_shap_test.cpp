@@ -84,9 +84,8 @@ struct TestForest {
         value.insert(value.end(), v.begin(), v.end());
       }
       forest.add_tree(TreeArrays{feature.data(), threshold.data(), left.data(), right.data(),
-                                 missing_error ? nullptr : dl.data(), sets.empty() ? nullptr : set.data(),
-                                 value.data(), cover.data(), static_cast<std::int64_t>(t.nodes.size()), depth(0),
-                                 t.group});
+                                 missing_error ? nullptr : dl.data(), sets.empty() ? nullptr : set.data(), value.data(),
+                                 cover.data(), static_cast<std::int64_t>(t.nodes.size()), depth(0), t.group});
     }
     return forest;
   }
@@ -130,7 +129,8 @@ struct TestForest {
     const Index M = n_features;
     std::vector<double> phi(static_cast<std::size_t>((M + 1) * k), 0.0);
     std::vector<double> fact(static_cast<std::size_t>(M + 1), 1.0);
-    for (Index i = 1; i <= M; ++i) fact[static_cast<std::size_t>(i)] = fact[static_cast<std::size_t>(i - 1)] * static_cast<double>(i);
+    for (Index i = 1; i <= M; ++i)
+      fact[static_cast<std::size_t>(i)] = fact[static_cast<std::size_t>(i - 1)] * static_cast<double>(i);
     for (Index c = 0; c < k; ++c) {
       std::vector<double> v(std::size_t{1} << M);
       for (unsigned S = 0; S < (1u << M); ++S) v[S] = game(x, S, c);
@@ -138,7 +138,8 @@ struct TestForest {
         for (unsigned S = 0; S < (1u << M); ++S) {
           if ((S >> i) & 1u) continue;
           const int s = __builtin_popcount(S);
-          const double weight = fact[static_cast<std::size_t>(s)] * fact[static_cast<std::size_t>(M - s - 1)] / fact[static_cast<std::size_t>(M)];
+          const double weight = fact[static_cast<std::size_t>(s)] * fact[static_cast<std::size_t>(M - s - 1)] /
+                                fact[static_cast<std::size_t>(M)];
           phi[static_cast<std::size_t>(i * k + c)] += weight * (v[S | (1u << i)] - v[S]);
         }
       phi[static_cast<std::size_t>(M * k + c)] = v[0];
@@ -258,7 +259,9 @@ TEST(TreeShap, MatchesBruteForceEnumerationOnRandomTrees) {
     for (Index r = 0; r < X.rows(); ++r)
       for (Index j = 0; j < f.n_features; ++j) {
         const int p = pct(rng);
-        X(r, j) = p < 15 ? kNaN : p < 40 ? static_cast<double>(pct(rng) % 12) : std::round(std::uniform_real_distribution<double>(-2.5, 2.5)(rng) * 4) / 4;
+        X(r, j) = p < 15   ? kNaN
+                  : p < 40 ? static_cast<double>(pct(rng) % 12)
+                           : std::round(std::uniform_real_distribution<double>(-2.5, 2.5)(rng) * 4) / 4;
       }
     const RowMatrixXd fast = run(forest, X, false), ref = run(forest, X, true);
     RowMatrixXd scores(X.rows(), f.k);
@@ -267,7 +270,8 @@ TEST(TreeShap, MatchesBruteForceEnumerationOnRandomTrees) {
       const std::vector<double> brute = f.brute_force(X.row(r).data());
       for (Index j = 0; j < fast.cols(); ++j) {
         const double b = brute[static_cast<std::size_t>(j)];
-        ASSERT_NEAR(ref(r, j), b, 1e-9 * std::max(1.0, std::abs(b))) << "trial " << trial << " row " << r << " col " << j;
+        ASSERT_NEAR(ref(r, j), b, 1e-9 * std::max(1.0, std::abs(b)))
+            << "trial " << trial << " row " << r << " col " << j;
         ASSERT_NEAR(fast(r, j), ref(r, j), 1e-10 * std::max(1.0, std::abs(b))) << "trial " << trial;
         worst = std::max(worst, std::abs(ref(r, j) - b));
         worst_fast = std::max(worst_fast, std::abs(fast(r, j) - ref(r, j)));

@@ -20,14 +20,14 @@ namespace ferry::explain {
 namespace {
 
 struct Scratch {
-  std::vector<Index> feature;    // the path's distinct features, root first
-  std::vector<double> zero;      // their cover shares
+  std::vector<Index> feature;  // the path's distinct features, root first
+  std::vector<double> zero;    // their cover shares
   std::vector<std::uint8_t> hot;
   std::vector<Index> position;   // per input feature: its place on the path, or -1
   std::vector<double> e_levels;  // per tree level: e(z_H) of the path down to it
   Index e_stride = 0;
   std::vector<double> e_without;
-  std::vector<double> weights;   // W_d(k) at d * (d - 1) / 2 + k, d >= 1
+  std::vector<double> weights;  // W_d(k) at d * (d - 1) / 2 + k, d >= 1
 };
 
 struct Walk {
@@ -180,7 +180,8 @@ TreeShapTables tree_shap_tables(const CompactForest& forest) {
   tables.bias.assign(forest.base_score(), forest.base_score() + k);
   for (Index t = 0; t < T; ++t)
     for (Index c = 0; c < w; ++c)
-      tables.bias[static_cast<std::size_t>(forest.first_score(t) + c)] += scale * expected[static_cast<std::size_t>(t * w + c)];
+      tables.bias[static_cast<std::size_t>(forest.first_score(t) + c)] +=
+          scale * expected[static_cast<std::size_t>(t * w + c)];
   const CompactForest::Node* nodes = forest.nodes();
   const double* cover = forest.cover();
   tables.fraction.assign(static_cast<std::size_t>(forest.n_nodes()), 1.0);
@@ -226,8 +227,17 @@ void tree_shap(const CompactForest& forest, const TreeShapTables& tables, const 
     forest.prepare_rows(X + r * stride, 1, stride, r, x.data());
     for (Index c = 0; c < k; ++c) out[nf * k + c] = bias[static_cast<std::size_t>(c)];
     for (Index t = 0; t < T; ++t) {
-      const Walk walk{forest, forest.nodes(), tables.fraction.data(), forest.values(), x.data(), r, scale,
-                      out + forest.first_score(t), k, w, s};
+      const Walk walk{forest,
+                      forest.nodes(),
+                      tables.fraction.data(),
+                      forest.values(),
+                      x.data(),
+                      r,
+                      scale,
+                      out + forest.first_score(t),
+                      k,
+                      w,
+                      s};
       walk.visit(forest.root(t), 0, 0, s.e_levels.data(), 0, 1.0);
     }
   }
