@@ -28,6 +28,7 @@
 #include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
 #include "ferry/model.hpp"
+#include "ferry/version.hpp"
 
 namespace {
 
@@ -445,7 +446,7 @@ TEST(CorruptionFlip, EveryByteOfEveryShippedArtifactXor01) {
 }
 
 TEST(CorruptionFlip, MajorByteFlipsGiveTheDocumentedCodes) {
-  // Spelled out for the two bytes of `major` (iris is format 1.0: bytes 01 00).
+  // Spelled out for the two bytes of `major` (iris is format 1.1: major bytes 01 00).
   Bytes b = iris_bytes();
   ASSERT_EQ(b[8], 1);
   ASSERT_EQ(b[9], 0);
@@ -453,13 +454,13 @@ TEST(CorruptionFlip, MajorByteFlipsGiveTheDocumentedCodes) {
   EXPECT_LOAD_ERROR(b, ErrorCode::kFormat, "format major version 0 is invalid");
   b = iris_bytes();
   b[8] ^= 0xFF;  // major 254
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 254.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 254.1");
   b = iris_bytes();
   b[9] ^= 0x01;  // major 257
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 257.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 257.1");
   b = iris_bytes();
   b[9] ^= 0xFF;  // major 65281
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 65281.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 65281.1");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1057,7 +1058,7 @@ TEST(CorruptionSemantic, UnreferencedExtraTensor) {
   p = parsed("iris");
   p.tensors["zz.extra"] = fa::make_float64({1}, &one);
   Bytes newer = p.bytes();
-  put_le(newer, 10, 1, 2);
+  put_le(newer, 10, FERRY_FORMAT_MINOR + 1, 2);
   EXPECT_TRUE(loads(with_valid_trailer(newer)));
 }
 
