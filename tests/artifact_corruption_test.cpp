@@ -416,7 +416,9 @@ void check_flip(const Bytes& original, std::size_t offset, std::uint8_t mask) {
       EXPECT_LOAD_ERROR(b, ErrorCode::kFormat, "major version 0");
     } else {
       // Names both the file's version and the one this reader understands.
-      EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format " + std::to_string(major) + ".0");
+      const unsigned minor = b[10] | (b[11] << 8);
+      EXPECT_LOAD_ERROR(b, ErrorCode::kVersion,
+                        "artifact format " + std::to_string(major) + "." + std::to_string(minor));
       EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "reads format 1.x");
     }
   } else {
@@ -484,10 +486,10 @@ TEST(CorruptionMagic, ForeignMagicWithValidCrc) {
 }
 
 TEST(CorruptionVersion, NewerMajorIsAVersionErrorNamingBothVersions) {
-  Bytes b = iris_bytes();
+  Bytes b = iris_bytes();  // format 1.1 (it has an explain section)
   put_le(b, 8, 2, 2);
   b = with_valid_trailer(b);
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 2.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 2.1");
   EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "which reads format 1.x");
 
   Bytes c = iris_bytes();
@@ -499,7 +501,7 @@ TEST(CorruptionVersion, NewerMajorIsAVersionErrorNamingBothVersions) {
   // broken trailer is still a version error, so a host can tell "too new" from "damaged".
   Bytes d = iris_bytes();
   put_le(d, 8, 2, 2);
-  EXPECT_LOAD_ERROR(d, ErrorCode::kVersion, "artifact format 2.0");
+  EXPECT_LOAD_ERROR(d, ErrorCode::kVersion, "artifact format 2.1");
 }
 
 TEST(CorruptionVersion, MajorZeroIsAFormatError) {

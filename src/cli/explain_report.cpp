@@ -166,7 +166,8 @@ void write_explanation_html(const Explanation& e, const RowMatrixXd& scores, con
              "indicators, spline bases) are counted in that column.</p>\n",
              escape(e.method));
   for (std::size_t c = 0; c < e.values.size(); ++c) {
-    const std::string output = e.values.size() > 1 ? " — " + escape(e.output_names[c]) : std::string();
+    // A binary classifier's one output is its positive class: say so there too.
+    const std::string output = " — score of " + escape(e.output_names[c]);
     fmt::print(out, "<h2>Mean |SHAP value| over all {} rows{}</h2>\n", e.rows(), output);
     bar_chart(e, c, out);
   }
@@ -177,7 +178,7 @@ void write_explanation_html(const Explanation& e, const RowMatrixXd& scores, con
                shown, e.rows());
   for (Index i = 0; i < shown; ++i) {
     for (std::size_t c = 0; c < e.values.size(); ++c) {
-      const std::string output = e.values.size() > 1 ? ", " + escape(e.output_names[c]) : std::string();
+      const std::string output = ", score of " + escape(e.output_names[c]);
       const std::string line = static_cast<std::size_t>(i) < csv.row_lines.size()
                                    ? fmt::format(" (CSV line {})", csv.row_lines[static_cast<std::size_t>(i)])
                                    : std::string();

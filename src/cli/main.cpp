@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   explain->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
   explain->add_option("-o,--output", output, "Write the values here instead of standard output");
   explain->add_option("--top", explain_args.top, "Keep only the K largest |values| of each row (others empty)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1 << 24));
   explain->add_option("--html", html, "Also write a self-contained HTML report (charts) here");
   explain->add_flag("--strict", explain_args.strict, "Refuse CSV columns the model does not take");
 
