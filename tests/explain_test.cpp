@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <map>
 #include <set>
 #include <sstream>
@@ -33,6 +34,12 @@ RowMatrixXd float64_tensor(const artifact::Tensor& t, Index rows, Index cols) {
 
 // Largest |base + Σ values − score| relative to max(1, |score|, Σ|values|): the sum of the
 // terms can only be as exact as the terms are large.
+std::string scientific(double v) {
+  std::ostringstream s;
+  s << std::scientific << std::setprecision(2) << v;
+  return s.str();
+}
+
 double additivity_error(const Explanation& e, const RowMatrixXd& scores) {
   double worst = 0.0;
   for (Index i = 0; i < scores.rows(); ++i)
@@ -93,7 +100,7 @@ TEST_P(ExplainGolden, AdditivityOnEveryRow) {
   EXPECT_EQ(e.feature_names, names);
   for (const auto& v : e.values) EXPECT_EQ(v.cols(), static_cast<Index>(names.size()));
   const double err = additivity_error(e, scores);
-  RecordProperty("additivity_error", std::to_string(err));
+  RecordProperty("additivity_error", scientific(err));
   // XGBoost's float32 arithmetic makes its scores themselves exact to float32 only.
   const bool float32 = a.header["estimator"]["params"].value("accumulate", "") == "float32";
   EXPECT_LE(err, float32 ? 1e-6 : 1e-9) << GetParam();
@@ -234,7 +241,7 @@ TEST(Explain, GroupingEqualsBruteForceWithTheGroupAsOnePlayer) {
       }
       EXPECT_NEAR(e.base_values(i, c), v(0), 1e-12);
     }
-  RecordProperty("max_abs_diff", std::to_string(worst));
+  RecordProperty("max_abs_diff", scientific(worst));
   EXPECT_LE(worst, 1e-9);
 }
 
