@@ -152,7 +152,8 @@ TEST(Explain, LinearClosedFormThroughAScaler) {
   double worst = 0.0;
   for (Index i = 0; i < X.rows(); ++i) {
     EXPECT_NEAR(e.base_values(i, 0), b + w.row(0).dot(mean.row(0)), 1e-12);
-    for (Index j = 0; j < n; ++j) worst = std::max(worst, std::abs(e.values[0](i, j) - w(0, j) * (Z(i, j) - mean(0, j))));
+    for (Index j = 0; j < n; ++j)
+      worst = std::max(worst, std::abs(e.values[0](i, j) - w(0, j) * (Z(i, j) - mean(0, j))));
   }
   EXPECT_LE(worst, 1e-15);
   // Averaged over the sample the attributions vanish: the base is the mean score.
@@ -217,7 +218,8 @@ TEST(Explain, GroupingEqualsBruteForceWithTheGroupAsOnePlayer) {
 
   // Shapley weights |S|! (m − |S| − 1)! / m!.
   std::vector<double> fact(static_cast<std::size_t>(m) + 1, 1.0);
-  for (Index i = 1; i <= m; ++i) fact[static_cast<std::size_t>(i)] = fact[static_cast<std::size_t>(i) - 1] * static_cast<double>(i);
+  for (Index i = 1; i <= m; ++i)
+    fact[static_cast<std::size_t>(i)] = fact[static_cast<std::size_t>(i) - 1] * static_cast<double>(i);
   double worst = 0.0;
   for (Index i = 0; i < Z.rows(); ++i)
     for (Index c = 0; c < k; ++c) {
@@ -272,7 +274,8 @@ TEST(Explain, TableRowAndDenseInputsAgree) {
 }
 
 TEST(Explain, RefusesPipelinesThatMixColumns) {
-  for (const char* c : {"tests/data/decomp_pca", "tests/data/decomp_poly2_interaction", "tests/data/scaler_normalizer_l2"}) {
+  for (const char* c :
+       {"tests/data/decomp_pca", "tests/data/decomp_poly2_interaction", "tests/data/scaler_normalizer_l2"}) {
     const Model model = Model::load(test::source_path(std::string(c) + "/model.ferry"));
     const RowMatrixXd X = test::case_input(c, model);
     EXPECT_FERRY_ERROR(model.explain(X), ErrorCode::kUnsupported, "mixes several raw input columns");

@@ -16,22 +16,33 @@
 namespace ferry::cli {
 namespace {
 
-constexpr int kWidth = 960;      // SVG width
+constexpr int kWidth = 960;       // SVG width
 constexpr int kLabelWidth = 340;  // left margin for the labels
 constexpr int kBarHeight = 20;
-constexpr int kTopBars = 12;  // waterfall: the largest contributions, the rest as one bar
+constexpr int kTopBars = 12;          // waterfall: the largest contributions, the rest as one bar
 constexpr std::size_t kMaxBars = 30;  // mean-|SHAP| chart: the most important columns
 
 std::string escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -52,8 +63,7 @@ void bar_chart(const Explanation& e, std::size_t c, std::ostream& out) {
   const RowMatrixXd& v = e.values[c];
   const auto n = static_cast<std::size_t>(v.cols());
   std::vector<double> mean(n, 0.0);
-  for (std::size_t j = 0; j < n; ++j)
-    mean[j] = v.rows() > 0 ? v.col(static_cast<Index>(j)).cwiseAbs().mean() : 0.0;
+  for (std::size_t j = 0; j < n; ++j) mean[j] = v.rows() > 0 ? v.col(static_cast<Index>(j)).cwiseAbs().mean() : 0.0;
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return mean[a] > mean[b]; });
@@ -98,7 +108,8 @@ void waterfall(const Explanation& e, std::size_t c, Index i, double score, const
       // The input value as the CSV gave it, when the CSV has that column.
       const auto it = std::find(csv.header.begin(), csv.header.end(), e.feature_names[j]);
       if (it != csv.header.end() && static_cast<std::size_t>(i) < csv.rows.size()) {
-        const std::string& cell = csv.rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(it - csv.header.begin())];
+        const std::string& cell =
+            csv.rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(it - csv.header.begin())];
         label += " = " + (cell.empty() ? std::string("(missing)") : cell);
       }
       bars.push_back({label, value});

@@ -75,9 +75,9 @@ Explanation explain_preprocessed(const Model::Impl& model, const RowMatrixXd& pr
   }
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = output_names(model, k);
-  e.method = model.estimator_type == "linear" ? "linear_exact" : model.estimator_type == "tree_ensemble"
-                                                                      ? "tree_path_dependent"
-                                                                      : model.estimator_type;
+  e.method = model.estimator_type == "linear"          ? "linear_exact"
+             : model.estimator_type == "tree_ensemble" ? "tree_path_dependent"
+                                                       : model.estimator_type;
   return e;
 }
 

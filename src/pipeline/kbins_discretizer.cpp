@@ -48,7 +48,8 @@ class KBinsDiscretizer final : public Step {
   std::vector<Index> source_columns(Index n_in) const override {
     if (!onehot_) return same_columns(n_in);
     std::vector<Index> s;
-    for (std::size_t j = 0; j < n_bins_.size(); ++j) s.insert(s.end(), static_cast<std::size_t>(n_bins_[j]), static_cast<Index>(j));
+    for (std::size_t j = 0; j < n_bins_.size(); ++j)
+      s.insert(s.end(), static_cast<std::size_t>(n_bins_[j]), static_cast<Index>(j));
     return s;
   }
 

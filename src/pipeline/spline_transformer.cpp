@@ -184,7 +184,8 @@ class SplineTransformer final : public Step {
   std::vector<Index> source_columns(Index /*n_in*/) const override {
     const Index per_column = n_out_ / static_cast<Index>(splines_.size());
     std::vector<Index> s;
-    for (std::size_t j = 0; j < splines_.size(); ++j) s.insert(s.end(), static_cast<std::size_t>(per_column), static_cast<Index>(j));
+    for (std::size_t j = 0; j < splines_.size(); ++j)
+      s.insert(s.end(), static_cast<std::size_t>(per_column), static_cast<Index>(j));
     return s;
   }
 
