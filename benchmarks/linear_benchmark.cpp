@@ -54,6 +54,15 @@ void BM_PredictProbaFloat(benchmark::State& state) {
 }
 BENCHMARK(BM_PredictProbaFloat)->Arg(1)->Arg(10000);
 
+// Exact linear SHAP values of the same rows, per raw input column (the pipeline runs too).
+void BM_Explain(benchmark::State& state) {
+  const ferry::Model model = ferry::Model::load(kDir + "model.ferry");
+  const ferry::RowMatrixXd X = batch(model, state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(model.explain(X));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Explain)->Arg(1)->Arg(10000);
+
 void BM_Load(benchmark::State& state) {
   std::ifstream in(kDir + "model.ferry", std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "explain/attribution.hpp"
 #include "ferry/error.hpp"
 #include "input_binding.hpp"
 #include "model_impl.hpp"
@@ -246,6 +247,17 @@ ValidationReport Model::validate(const Table& input, const PredictOptions& optio
     }
   }
   return report;
+}
+
+Explanation Model::explain(const Eigen::Ref<const RowMatrixXd>& X, const ExplainOptions& options) const {
+  return explain_preprocessed(*impl_, impl_->preprocess<double>(X), options);
+}
+Explanation Model::explain(const Eigen::Ref<const RowMatrixXf>& X, const ExplainOptions& options) const {
+  return explain_preprocessed(*impl_, impl_->preprocess<float>(X), options);
+}
+Explanation Model::explain(const Table& input, const ExplainOptions& options,
+                           const PredictOptions& predict_options) const {
+  return explain_preprocessed(*impl_, transform(input, predict_options), options);
 }
 
 std::size_t Model::verify() const { return impl_->verify(); }

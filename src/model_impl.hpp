@@ -34,6 +34,7 @@ struct Model::Impl {
   bool any_text = false;
   std::vector<std::unique_ptr<Step>> steps;
   std::unique_ptr<Estimator> estimator;
+  std::string estimator_type;  // its step type, e.g. "linear"
   std::optional<Verification> verification;
   // Output column names of the preprocessing (the input names when there is none).
   std::vector<std::string> transformed_names;

@@ -226,6 +226,28 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
   return v;
 }
 
+// The optional `explain` section (docs/format.md §3.5): what explanations need beyond the
+// steps, in the estimator's input space.
+void parse_explain(const Fields& f, const artifact::Artifact& a, Estimator& estimator, Index width,
+                   std::set<std::string>& used) {
+  if (!f.has("background_mean")) return;
+  const std::string name = f.string("background_mean");
+  auto it = a.tensors.find(name);
+  if (it == a.tensors.end()) invalid(fmt::format("explain.background_mean refers to missing tensor \"{}\"", name));
+  const std::vector<std::int64_t> shape{static_cast<std::int64_t>(width)};
+  if (it->second.dtype != artifact::DType::kFloat64 || it->second.shape != shape)
+    invalid(fmt::format("explain.background_mean tensor \"{}\" is {} of rank {}, expected float64 of shape [{}] (the "
+                        "estimator's n_features_in)",
+                        name, artifact::dtype_name(it->second.dtype), it->second.shape.size(), width));
+  used.insert(name);
+  Eigen::RowVectorXd mean(width);
+  artifact::copy_float64(it->second, mean.data());
+  for (Index j = 0; j < width; ++j)
+    if (!std::isfinite(mean[j]))
+      invalid(fmt::format("explain.background_mean tensor \"{}\" holds a non-finite value at index {}", name, j));
+  estimator.set_background_mean(mean);
+}
+
 }  // namespace
 
 std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, const LoadOptions& options) {
@@ -256,9 +278,11 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
   if (in.n_features_in() != width)
     in.invalid(fmt::format("n_features_in is {} but its input has {} columns", in.n_features_in(), width));
   model->estimator = make_estimator(in);
+  model->estimator_type = in.type();
   in.check_text_handled();
   check_estimator_matches_schema(*model->estimator, model->schema, in);
 
+  if (header.has("explain")) parse_explain(header.object("explain"), a, *model->estimator, width, used);
   if (header.has("verification"))
     model->verification = parse_verification(header.object("verification"), a, *model, used);
   // A newer minor may add sections that hold tensors this reader does not know.

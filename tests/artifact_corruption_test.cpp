@@ -28,6 +28,7 @@
 #include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
 #include "ferry/model.hpp"
+#include "ferry/version.hpp"
 
 namespace {
 
@@ -415,7 +416,9 @@ void check_flip(const Bytes& original, std::size_t offset, std::uint8_t mask) {
       EXPECT_LOAD_ERROR(b, ErrorCode::kFormat, "major version 0");
     } else {
       // Names both the file's version and the one this reader understands.
-      EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format " + std::to_string(major) + ".0");
+      const unsigned minor = b[10] | (b[11] << 8);
+      EXPECT_LOAD_ERROR(b, ErrorCode::kVersion,
+                        "artifact format " + std::to_string(major) + "." + std::to_string(minor));
       EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "reads format 1.x");
     }
   } else {
@@ -445,7 +448,7 @@ TEST(CorruptionFlip, EveryByteOfEveryShippedArtifactXor01) {
 }
 
 TEST(CorruptionFlip, MajorByteFlipsGiveTheDocumentedCodes) {
-  // Spelled out for the two bytes of `major` (iris is format 1.0: bytes 01 00).
+  // Spelled out for the two bytes of `major` (iris is format 1.1: major bytes 01 00).
   Bytes b = iris_bytes();
   ASSERT_EQ(b[8], 1);
   ASSERT_EQ(b[9], 0);
@@ -453,13 +456,13 @@ TEST(CorruptionFlip, MajorByteFlipsGiveTheDocumentedCodes) {
   EXPECT_LOAD_ERROR(b, ErrorCode::kFormat, "format major version 0 is invalid");
   b = iris_bytes();
   b[8] ^= 0xFF;  // major 254
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 254.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 254.1");
   b = iris_bytes();
   b[9] ^= 0x01;  // major 257
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 257.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 257.1");
   b = iris_bytes();
   b[9] ^= 0xFF;  // major 65281
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 65281.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 65281.1");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -483,10 +486,10 @@ TEST(CorruptionMagic, ForeignMagicWithValidCrc) {
 }
 
 TEST(CorruptionVersion, NewerMajorIsAVersionErrorNamingBothVersions) {
-  Bytes b = iris_bytes();
+  Bytes b = iris_bytes();  // format 1.1 (it has an explain section)
   put_le(b, 8, 2, 2);
   b = with_valid_trailer(b);
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 2.0");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 2.1");
   EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "which reads format 1.x");
 
   Bytes c = iris_bytes();
@@ -498,7 +501,7 @@ TEST(CorruptionVersion, NewerMajorIsAVersionErrorNamingBothVersions) {
   // broken trailer is still a version error, so a host can tell "too new" from "damaged".
   Bytes d = iris_bytes();
   put_le(d, 8, 2, 2);
-  EXPECT_LOAD_ERROR(d, ErrorCode::kVersion, "artifact format 2.0");
+  EXPECT_LOAD_ERROR(d, ErrorCode::kVersion, "artifact format 2.1");
 }
 
 TEST(CorruptionVersion, MajorZeroIsAFormatError) {
@@ -1057,7 +1060,7 @@ TEST(CorruptionSemantic, UnreferencedExtraTensor) {
   p = parsed("iris");
   p.tensors["zz.extra"] = fa::make_float64({1}, &one);
   Bytes newer = p.bytes();
-  put_le(newer, 10, 1, 2);
+  put_le(newer, 10, FERRY_FORMAT_MINOR + 1, 2);
   EXPECT_TRUE(loads(with_valid_trailer(newer)));
 }
 

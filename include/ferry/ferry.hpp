@@ -3,6 +3,7 @@
 #define FERRY_FERRY_HPP
 
 #include "ferry/error.hpp"
+#include "ferry/explanation.hpp"
 #include "ferry/matrix.hpp"
 #include "ferry/metadata.hpp"
 #include "ferry/model.hpp"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ferry/detail/config.hpp"
+#include "ferry/explanation.hpp"
 #include "ferry/matrix.hpp"
 #include "ferry/metadata.hpp"
 #include "ferry/prediction.hpp"
@@ -106,6 +107,16 @@ class FERRY_API Model {
   RowMatrixXd decision_function(const Table& input, const PredictOptions& options = {}) const;
   // Every problem predict would refuse or count, without throwing for them.
   ValidationReport validate(const Table& input, const PredictOptions& options = {}) const;
+
+  // SHAP values of the raw scores, per raw input column (see Explanation). Dense input as
+  // predict; named input (a Table, or a Row) as predict(Table), its warnings dropped.
+  // Throws as predict, and Error(kUnsupported) when the estimator has no exact method (or the
+  // artifact lacks what it needs, e.g. a linear model exported without X_sample) or when a
+  // preprocessing step mixes raw columns (PCA, PolynomialFeatures, Normalizer).
+  Explanation explain(const Eigen::Ref<const RowMatrixXd>& X, const ExplainOptions& options = {}) const;
+  Explanation explain(const Eigen::Ref<const RowMatrixXf>& X, const ExplainOptions& options = {}) const;
+  Explanation explain(const Table& input, const ExplainOptions& options = {},
+                      const PredictOptions& predict_options = {}) const;
 
   // Re-runs the embedded test rows (see LoadOptions::verify) and returns how many passed.
   // Throws Error(kVerification) naming the row, output and difference; Error(kUnsupported)

@@ -37,7 +37,7 @@ from .converters import (
     estimator_converter,
 )
 
-__all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices"]
+__all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices", "background_mean"]
 
 SUPPORTED_DOC = "docs/supported.md"
 MAX_VERIFICATION_ROWS = 16
@@ -595,6 +595,18 @@ def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]
     return KERNELS[est["type"]](est, {r: t[n] for r, n in est["tensors"].items()}, Z, artifact.schema["task"])
 
 
+def background_mean(artifact: _format.Artifact, X: np.ndarray) -> Optional[np.ndarray]:
+    """Mean of the estimator's input over X (text inputs as codes), or None when a row does
+    not reach the estimator as finite numbers (no background is stored then)."""
+    try:
+        Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X), artifact.tensors), dtype=np.float64)
+    except (ValueError, TypeError):
+        return None
+    if Z.ndim != 2 or Z.shape[0] == 0 or not np.all(np.isfinite(Z)):
+        return None
+    return np.ascontiguousarray(Z.mean(axis=0))
+
+
 def _compare(what: str, got: np.ndarray, expected: np.ndarray, exact: bool, rtol: float = RTOL, atol: float = ATOL) -> None:
     if got.shape != expected.shape:
         raise AssertionError(f"{what}: shape {got.shape} != scikit-learn's {expected.shape}")
@@ -768,6 +780,16 @@ def export(
 
     data = _format.dumps(header, tensors, compress=compress)
     artifact = _format.loads(data)
+    if X is not None and est.type == "linear":
+        # Linear SHAP's background (docs/format.md 3.5): the estimator's input averaged over
+        # the whole sample, computed with the artifact's own kernels so that it is the mean of
+        # exactly what ferry feeds the estimator.
+        mean = background_mean(artifact, X)
+        if mean is not None:
+            tensors["explain.background_mean"] = mean
+            header["explain"] = {"background_mean": "explain.background_mean"}
+            data = _format.dumps(header, tensors, compress=compress)
+            artifact = _format.loads(data)
 
     if X is not None:
         got = evaluate(artifact, artifact.tensors["verification.input"])

@@ -53,7 +53,7 @@ __all__ = [
 
 MAGIC = b"\x89FERRY\r\n"
 MAJOR = 1
-MINOR = 0
+MINOR = 1  # 1.1 added the optional explain section (docs/format.md 3.5)
 
 _PREFIX = struct.Struct("<8sHHIQ")  # magic, major, minor, header_length, data_length
 PREFIX_SIZE = _PREFIX.size  # 24
@@ -912,6 +912,14 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
     _check_unknown_refs(where, outputs, VERIFICATION_OUTPUTS, table, referenced)
 
 
+def _check_explain(section, tensors, table, referenced, width):
+    if not _is_obj(section):
+        _fail("format", "'explain' is not an object")
+    mean = _tensor_ref("explain", section, "background_mean", tensors, table, referenced, "float64", [width], False)
+    if mean is not None and not np.all(np.isfinite(mean)):
+        _fail("format", f"explain: background_mean holds a non-finite value at index {int(np.argmin(np.isfinite(mean)))}")
+
+
 def _enum_param(where, params, key, allowed):
     v = params.get(key)
     if not _is_str(v) or v not in allowed:
@@ -1369,6 +1377,9 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = not (stype == "tree_ensemble" and est["params"].get("link") == "isolation")
 
+    if "explain" in header:
+        _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"])
+
     if "verification" in header:
         _check_verification(
             header["verification"], tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba
@@ -1530,7 +1541,9 @@ def dumps(
 
     data_start = align64(PREFIX_SIZE + len(header_bytes))
     out = bytearray()
-    out += _PREFIX.pack(MAGIC, MAJOR, MINOR, len(header_bytes), len(data))
+    # The lowest minor that expresses the file (docs/format.md 5): explain came in 1.1.
+    minor = 1 if "explain" in header else 0
+    out += _PREFIX.pack(MAGIC, MAJOR, minor, len(header_bytes), len(data))
     out += header_bytes
     out += b"\0" * (data_start - len(out))
     out += data

@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/csv.hpp"
+#include "cli/explain.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
 
@@ -64,6 +66,17 @@ int main(int argc, char** argv) {
   predict->add_flag("--proba", predict_args.proba, "Add one proba_<class> column per class");
   predict->add_flag("--strict", predict_args.strict, "Refuse CSV columns the model does not take");
 
+  ferry::cli::ExplainArgs explain_args;
+  std::string html;
+  CLI::App* explain = app.add_subcommand("explain", "SHAP values of every row of a CSV file, per input column");
+  explain->add_option("MODEL", model, "Path to a .ferry file")->required();
+  explain->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
+  explain->add_option("-o,--output", output, "Write the values here instead of standard output");
+  explain->add_option("--top", explain_args.top, "Keep only the K largest |values| of each row (others empty)")
+      ->check(CLI::Range(1, 1 << 24));
+  explain->add_option("--html", html, "Also write a self-contained HTML report (charts) here");
+  explain->add_flag("--strict", explain_args.strict, "Refuse CSV columns the model does not take");
+
   CLI::App* verify = app.add_subcommand("verify", "Re-run the test rows embedded by the exporter");
   verify->add_option("MODEL", model, "Path to a .ferry file")->required();
 
@@ -82,6 +95,22 @@ int main(int argc, char** argv) {
       } else if (predict->parsed()) {
         std::ifstream in = open_input(input);
         ferry::cli::predict(model, in, out, predict_args, std::cerr);
+      } else if (explain->parsed()) {
+        const ferry::Model m = ferry::Model::load(model);
+        ferry::cli::CsvTable csv;
+        if (input == "-") {
+          csv = ferry::cli::read_csv(std::cin);
+        } else {
+          std::ifstream in = open_input(input);
+          csv = ferry::cli::read_csv(in);
+        }
+        ferry::RowMatrixXd scores;
+        const ferry::Explanation e = ferry::cli::explain_csv(m, csv, explain_args, scores, std::cerr);
+        if (!html.empty())
+          write_atomically(html, [&](std::ostream& page) {
+            ferry::cli::write_explanation_html(e, scores, csv, "Explanation: " + m.metadata().name, page);
+          });
+        ferry::cli::write_explanation_csv(e, explain_args, out);
       } else if (verify->parsed()) {
         ferry::cli::verify(model, out);
       }

@@ -33,6 +33,10 @@ class Estimator {
   // each row's block sum over f equals scores(i, c). Returns false when the estimator has no
   // exact method (the caller then explains model-agnostically or refuses).
   virtual bool shap(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const { return false; }
+  // The mean of the estimator's input over the exporter's sample (docs/format.md §3.5), handed
+  // over once at load, before the model is shared; estimators whose exact SHAP needs a
+  // background keep it.
+  virtual void set_background_mean(const Eigen::RowVectorXd& /*mean*/) {}
 
  private:
   Link link_;

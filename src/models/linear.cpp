@@ -1,4 +1,6 @@
 // Every linear model: LinearRegression, Ridge, LogisticRegression (docs/format.md §4.2).
+#include <optional>
+
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
@@ -19,7 +21,28 @@ class Linear final : public Estimator {
   }
   Index n_scores() const noexcept override { return coef_.rows(); }
 
+  // Interventional SHAP over the background mean m: the value of a coalition S is
+  // w·(x_S, m_rest) + b, linear in each feature, so phi_f = w_f (x_f - m_f) exactly and the
+  // base is w·m + b.
+  bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
+    if (!background_mean_) return false;
+    const Index n = coef_.cols();
+    const Index k = coef_.rows();
+    phi.resize(X.rows(), (n + 1) * k);
+    Eigen::RowVectorXd base(k);
+    for (Index c = 0; c < k; ++c) base[c] = background_mean_->dot(coef_.row(c)) + intercept_[c];
+    for (Index i = 0; i < X.rows(); ++i) {
+      double* out = phi.row(i).data();
+      for (Index f = 0; f < n; ++f)
+        for (Index c = 0; c < k; ++c) out[f * k + c] = coef_(c, f) * (X(i, f) - (*background_mean_)[f]);
+      for (Index c = 0; c < k; ++c) out[n * k + c] = base[c];
+    }
+    return true;
+  }
+  void set_background_mean(const Eigen::RowVectorXd& mean) override { background_mean_ = mean; }
+
  private:
+  std::optional<Eigen::RowVectorXd> background_mean_;
   RowMatrixXd coef_;  // k x n_features: each score's weights are contiguous, as each row of X
   Eigen::RowVectorXd intercept_;
 };

@@ -19,6 +19,8 @@ class Binarizer final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   double threshold_;
 };

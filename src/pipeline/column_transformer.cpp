@@ -48,6 +48,18 @@ class ColumnTransformer final : public Step {
 
   std::vector<Index> copied_columns() const override { return copied_; }
 
+  // Through each branch's steps, then back to the columns the branch selected (a weight
+  // scales a column without mixing it).
+  std::vector<Index> source_columns(Index /*n_in*/) const override {
+    std::vector<Index> s;
+    for (const Branch& b : branches_) {
+      std::vector<Index> inner = source_columns_through(b.steps, static_cast<Index>(b.columns.size()));
+      if (inner.empty()) inner.assign(static_cast<std::size_t>(b.width), -1);
+      for (Index o : inner) s.push_back(o >= 0 ? b.columns[static_cast<std::size_t>(o)] : -1);
+    }
+    return s;
+  }
+
  private:
   std::vector<Branch> branches_;
   std::vector<Index> copied_;

@@ -63,6 +63,8 @@ class FunctionTransformer final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   [[noreturn]] void fail(Index i, Index j, double x, double y) const {
     throw Error(ErrorCode::kValue,

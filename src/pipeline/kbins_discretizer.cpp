@@ -45,6 +45,14 @@ class KBinsDiscretizer final : public Step {
     X.swap(out);
   }
 
+  std::vector<Index> source_columns(Index n_in) const override {
+    if (!onehot_) return same_columns(n_in);
+    std::vector<Index> s;
+    for (std::size_t j = 0; j < n_bins_.size(); ++j)
+      s.insert(s.end(), static_cast<std::size_t>(n_bins_[j]), static_cast<Index>(j));
+    return s;
+  }
+
  private:
   // searchsorted(side="right"): the first inner edge greater than x.
   Index bin(const double* edges, Index j, double x) const {

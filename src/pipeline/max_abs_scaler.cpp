@@ -21,6 +21,8 @@ class MaxAbsScaler final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   Eigen::RowVectorXd scale_;
 };

@@ -33,6 +33,8 @@ class MinMaxScaler final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   Eigen::RowVectorXd scale_;
   Eigen::RowVectorXd min_;

@@ -50,6 +50,8 @@ class MissingIndicator final : public Step {
     X.swap(Y);
   }
 
+  std::vector<Index> source_columns(Index /*n_in*/) const override { return features_; }
+
  private:
   std::vector<Index> features_;
   bool error_on_new_;

@@ -53,6 +53,15 @@ class OneHotEncoder final : public Step {
     X.swap(Y);
   }
 
+  std::vector<Index> source_columns(Index /*n_in*/) const override {
+    std::vector<Index> s(static_cast<std::size_t>(n_out_), -1);
+    for (std::size_t j = 0; j < offsets_.size(); ++j) {
+      const Index end = j + 1 < offsets_.size() ? offsets_[j + 1] : n_out_;
+      for (Index o = offsets_[j]; o < end; ++o) s[static_cast<std::size_t>(o)] = static_cast<Index>(j);
+    }
+    return s;
+  }
+
  private:
   Categories categories_;
   bool refuse_unknown_;

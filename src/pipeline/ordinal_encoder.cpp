@@ -50,6 +50,8 @@ class OrdinalEncoder final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   Categories categories_;
   bool refuse_unknown_;

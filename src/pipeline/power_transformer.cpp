@@ -81,6 +81,8 @@ class PowerTransformer final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   void check_positive(const RowMatrixXd& X) const {
     for (Index i = 0; i < X.rows(); ++i)

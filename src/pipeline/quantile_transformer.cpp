@@ -112,6 +112,8 @@ class QuantileTransformer final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   double column(Index j, double x) const {
     const double* q = q_.data() + j * n_q_;          // ascending

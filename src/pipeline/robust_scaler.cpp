@@ -29,6 +29,8 @@ class RobustScaler final : public Step {
     }
   }
 
+  std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
+
  private:
   std::optional<Eigen::RowVectorXd> center_;
   std::optional<Eigen::RowVectorXd> scale_;

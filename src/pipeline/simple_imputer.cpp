@@ -42,6 +42,13 @@ class SimpleImputer final : public Step {
     X.swap(Y);
   }
 
+  // A kept column and its indicator both come from the one input column.
+  std::vector<Index> source_columns(Index /*n_in*/) const override {
+    std::vector<Index> s = kept_;
+    s.insert(s.end(), indicated_.begin(), indicated_.end());
+    return s;
+  }
+
  private:
   std::vector<Index> kept_;       // input columns kept, increasing
   std::vector<double> fill_;      // fill value of each kept column

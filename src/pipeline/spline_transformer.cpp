@@ -180,6 +180,15 @@ class SplineTransformer final : public Step {
     X.swap(out);
   }
 
+  // Each input column's basis functions come from that column alone.
+  std::vector<Index> source_columns(Index /*n_in*/) const override {
+    const Index per_column = n_out_ / static_cast<Index>(splines_.size());
+    std::vector<Index> s;
+    for (std::size_t j = 0; j < splines_.size(); ++j)
+      s.insert(s.end(), static_cast<std::size_t>(per_column), static_cast<Index>(j));
+    return s;
+  }
+
  private:
   // The n_splines columns of input column i for value x.
   void features(Index r, std::size_t i, double x, double* work, double* basis) const {

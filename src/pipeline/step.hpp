@@ -20,7 +20,18 @@ class Step {
   // For each output column, the input column it copies unchanged, or -1; empty when none
   // is a copy. A copied text column still carries text codes for the steps after this one.
   virtual std::vector<Index> copied_columns() const { return {}; }
+  // For each output column, the one input column (of n_in) it is computed from alone, or -1
+  // when it mixes several; empty when the step does not say (every output then counts as
+  // mixed). Explanations use it to sum attributions back to raw input columns.
+  virtual std::vector<Index> source_columns(Index /*n_in*/) const { return {}; }
 };
+
+// Source columns of a step that maps each column to itself (scalers, element-wise functions).
+inline std::vector<Index> same_columns(Index n) {
+  std::vector<Index> s(static_cast<std::size_t>(n));
+  for (Index j = 0; j < n; ++j) s[static_cast<std::size_t>(j)] = j;
+  return s;
+}
 
 // Builds the step of type inputs.type(); Error(kUnsupported) naming an unknown type,
 // Error(kFormat) for parameters or tensors that break the step's rules (docs/format.md §4).

@@ -51,4 +51,22 @@ void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X) 
   for (const auto& step : steps) step->transform(X);
 }
 
+std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step>>& steps, Index n_in) {
+  std::vector<Index> origin = same_columns(n_in);
+  for (const auto& step : steps) {
+    const std::vector<Index> sources = step->source_columns(static_cast<Index>(origin.size()));
+    if (sources.empty()) {
+      // Not analysed: every output counts as mixed; the width is whatever the step gives, which
+      // the caller knows (the step's n_features_out), so report that nothing is traceable.
+      return {};
+    }
+    std::vector<Index> next(sources.size(), -1);
+    for (std::size_t j = 0; j < sources.size(); ++j)
+      if (sources[j] >= 0 && sources[j] < static_cast<Index>(origin.size()))
+        next[j] = origin[static_cast<std::size_t>(sources[j])];
+    origin = std::move(next);
+  }
+  return origin;
+}
+
 }  // namespace ferry

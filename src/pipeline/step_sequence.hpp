@@ -22,6 +22,10 @@ std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, co
                                                const artifact::Artifact& artifact, std::set<std::string>& used,
                                                Columns& columns);
 
+// For each output column of `steps` (run on n_in columns), the one input column it is computed
+// from alone, or -1 when it mixes several (Step::source_columns composed).
+std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step>>& steps, Index n_in);
+
 // Runs steps in order on X.
 void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X);
 
