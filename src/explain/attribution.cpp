@@ -52,6 +52,13 @@ Explanation explain_preprocessed(const Model::Impl& model, const RowMatrixXd& pr
   // Refuse a mixing pipeline before any work, whatever the estimator.
   const std::vector<Index> sources = raw_sources(model);
   const Estimator& estimator = *model.estimator;
+  // An IsolationForest's scores are a non-additive transform of its summed path lengths, so
+  // no attribution adds up to them.
+  if (estimator.link() == Link::kIsolation)
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("explain: model \"{}\" is an IsolationForest, whose scores (-2^(-path length / c)) "
+                            "are not additive in its trees; it has no explanation in this build",
+                            model.metadata.name));
   const Index k = estimator.n_scores();
   const Index n = preprocessed.cols();
   Explanation e;
