@@ -15,41 +15,17 @@
 #include <stdexcept>
 #include <string>
 
-#include <xgboost/c_api.h>
-
 #include "ferry/ferry.hpp"
+#include "xgboost_peer.hpp"
 
 namespace {
 
-std::string model_dir() {
-  const char* dir = std::getenv("FERRY_TREE_MODELS");
-  if (dir == nullptr) throw std::runtime_error("set FERRY_TREE_MODELS to the output of make_tree_models.py");
-  return dir;
-}
+using bench::model_dir;
+using bench::rows;
+using bench::xgb_check;
 
-void xgb_check(int rc) {
-  if (rc != 0) throw std::runtime_error(std::string("XGBoost: ") + XGBGetLastError());
-}
-
-// Rows from the training distribution (standard normal), fixed seed.
-ferry::RowMatrixXd rows(ferry::Index n) {
-  ferry::RowMatrixXd X(n, 32);
-  std::mt19937_64 rng(42);
-  std::normal_distribution<double> normal;
-  for (ferry::Index i = 0; i < X.size(); ++i) X.data()[i] = normal(rng);
-  return X;
-}
-
-struct Xgb {
-  BoosterHandle booster = nullptr;
-  explicit Xgb(const std::string& path) {
-    xgb_check(XGBoosterCreate(nullptr, 0, &booster));
-    xgb_check(XGBoosterLoadModel(booster, path.c_str()));
-    xgb_check(XGBoosterSetParam(booster, "nthread", "1"));
-  }
-  ~Xgb() { XGBoosterFree(booster); }
-  Xgb(const Xgb&) = delete;
-  Xgb& operator=(const Xgb&) = delete;
+struct Xgb : bench::XgbBooster {
+  using XgbBooster::XgbBooster;
 
   // Inplace prediction from a dense float64 row-major array (what XGBoost's Python
   // inplace_predict uses): no DMatrix to build. Returns XGBoost's float32 margins.
@@ -66,21 +42,14 @@ struct Xgb {
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* out = nullptr;
-    xgb_check(XGBoosterPredictFromDense(booster, array, config, nullptr, &shape, &dim, &out));
+    xgb_check(XGBoosterPredictFromDense(handle(), array, config, nullptr, &shape, &dim, &out));
     *n_out = shape[0];
     return out;
   }
 
   // The classic path: a DMatrix from the rows, then XGBoosterPredict.
   const float* predict_dmatrix(const ferry::RowMatrixXd& X, bst_ulong* n_out) const {
-    const ferry::RowMatrixXf Xf = X.cast<float>();
-    DMatrixHandle dm = nullptr;
-    xgb_check(XGDMatrixCreateFromMat(Xf.data(), static_cast<bst_ulong>(X.rows()), static_cast<bst_ulong>(X.cols()), NAN,
-                                     &dm));
-    const float* out = nullptr;
-    xgb_check(XGBoosterPredict(booster, dm, 1 /* output margin */, 0, 0, n_out, &out));
-    XGDMatrixFree(dm);
-    return out;
+    return XgbBooster::predict_dmatrix(X, 1 /* output margin */, n_out);
   }
 };
 

@@ -13,34 +13,17 @@
 #include <stdexcept>
 #include <string>
 
-#include <xgboost/c_api.h>
-
 #include "artifact/artifact.hpp"
 #include "explain/tree_shap.hpp"
 #include "models/estimator.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "xgboost_peer.hpp"
 
 namespace {
 
-std::string model_dir() {
-  const char* dir = std::getenv("FERRY_TREE_MODELS");
-  if (dir == nullptr) throw std::runtime_error("set FERRY_TREE_MODELS to the output of make_tree_models.py");
-  return dir;
-}
-
-void xgb_check(int rc) {
-  if (rc != 0) throw std::runtime_error(std::string("XGBoost: ") + XGBGetLastError());
-}
-
-// Rows from the training distribution (standard normal), fixed seed.
-ferry::RowMatrixXd rows(ferry::Index n) {
-  ferry::RowMatrixXd X(n, 32);
-  std::mt19937_64 rng(42);
-  std::normal_distribution<double> normal;
-  for (ferry::Index i = 0; i < X.size(); ++i) X.data()[i] = normal(rng);
-  return X;
-}
+using bench::model_dir;
+using bench::rows;
 
 // The exported model's estimator (the model has no preprocessing: it sees the rows as given).
 std::unique_ptr<ferry::Estimator> load_estimator(const std::string& path) {
@@ -50,28 +33,11 @@ std::unique_ptr<ferry::Estimator> load_estimator(const std::string& path) {
   return ferry::make_estimator(ferry::StepInputs(a.header["estimator"], "estimator", a, used));
 }
 
-struct Xgb {
-  BoosterHandle booster = nullptr;
-  explicit Xgb(const std::string& path) {
-    xgb_check(XGBoosterCreate(nullptr, 0, &booster));
-    xgb_check(XGBoosterLoadModel(booster, path.c_str()));
-    xgb_check(XGBoosterSetParam(booster, "nthread", "1"));
-  }
-  ~Xgb() { XGBoosterFree(booster); }
-  Xgb(const Xgb&) = delete;
-  Xgb& operator=(const Xgb&) = delete;
-
-  // XGBoost 1.7's inplace prediction has no contributions (type 2 is refused), so: a DMatrix
-  // from the rows (float32, as XGBoost compares), then XGBoosterPredict with pred_contribs.
+// XGBoost 1.7's inplace prediction has no contributions (type 2 is refused), so the DMatrix path.
+struct Xgb : bench::XgbBooster {
+  using XgbBooster::XgbBooster;
   const float* contribs(const ferry::RowMatrixXd& X, bst_ulong* n_out) const {
-    const ferry::RowMatrixXf Xf = X.cast<float>();
-    DMatrixHandle dm = nullptr;
-    xgb_check(XGDMatrixCreateFromMat(Xf.data(), static_cast<bst_ulong>(X.rows()), static_cast<bst_ulong>(X.cols()), NAN,
-                                     &dm));
-    const float* out = nullptr;
-    xgb_check(XGBoosterPredict(booster, dm, 4 /* pred_contribs */, 0, 0, n_out, &out));
-    XGDMatrixFree(dm);
-    return out;
+    return predict_dmatrix(X, 4 /* pred_contribs */, n_out);
   }
 };
 
