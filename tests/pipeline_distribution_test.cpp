@@ -36,17 +36,10 @@ std::string case_dir(const std::string& name) { return test::source_path("tests/
 // A shipped case, parsed, so a test can edit its header and tensors and write it again.
 struct Parsed : test::EditableArtifact {
   explicit Parsed(const std::string& name) : EditableArtifact(from_case("tests/data/" + name)) {
-    header.erase("verification");  // edits change outputs; the checks below are about loading
-    for (auto it = tensors.begin(); it != tensors.end();)
-      it = it->first.rfind("verification.", 0) == 0 ? tensors.erase(it) : std::next(it);
+    drop_verification();  // edits change outputs; the checks below are about loading
   }
 
-  std::vector<double> values(const std::string& tensor) const {
-    const fa::Tensor& t = tensors.at(tensor);
-    std::vector<double> v(static_cast<std::size_t>(t.count()));
-    fa::copy_float64(t, v.data());
-    return v;
-  }
+  std::vector<double> values(const std::string& tensor) const { return float64_of(tensor); }
   void set(const std::string& tensor, const std::vector<double>& v) {
     tensors[tensor] = fa::make_float64(tensors.at(tensor).shape, v.data());
   }

@@ -25,17 +25,7 @@ namespace fa = artifact;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct Parsed : test::EditableArtifact {
-  void set_int64(const std::string& name, std::vector<std::int64_t> v) {
-    tensors[name] = fa::make_int64({static_cast<std::int64_t>(v.size())}, v.data());
-  }
-  std::vector<std::int64_t> int64_of(const std::string& name) const {
-    const fa::Tensor& t = tensors.at(name);
-    std::vector<std::int64_t> v(static_cast<std::size_t>(t.count()));
-    fa::copy_int64(t, v.data());
-    return v;
-  }
-};
+using Parsed = test::EditableArtifact;
 
 Parsed parsed(const std::string& name) { return {test::EditableArtifact::from_case("tests/data/" + name)}; }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "artifact/artifact.hpp"
+#include "artifact/tensor_data.hpp"
 
 namespace ferry::test {
 
@@ -49,6 +50,34 @@ EditableArtifact EditableArtifact::from_case(const std::string& case_dir) {
   const auto b = read_bytes(source_path(case_dir + "/model.ferry"));
   artifact::Artifact a = artifact::read(b.data(), b.size());
   return {std::move(a.header), std::move(a.tensors)};
+}
+
+std::vector<std::int64_t> EditableArtifact::int64_of(const std::string& name) const {
+  const artifact::Tensor& t = tensors.at(name);
+  std::vector<std::int64_t> v(static_cast<std::size_t>(t.count()));
+  artifact::copy_int64(t, v.data());
+  return v;
+}
+
+std::vector<double> EditableArtifact::float64_of(const std::string& name) const {
+  const artifact::Tensor& t = tensors.at(name);
+  std::vector<double> v(static_cast<std::size_t>(t.count()));
+  artifact::copy_float64(t, v.data());
+  return v;
+}
+
+void EditableArtifact::set_int64(const std::string& name, const std::vector<std::int64_t>& v) {
+  tensors[name] = artifact::make_int64({static_cast<std::int64_t>(v.size())}, v.data());
+}
+
+void EditableArtifact::set_float64(const std::string& name, const std::vector<double>& v) {
+  tensors[name] = artifact::make_float64({static_cast<std::int64_t>(v.size())}, v.data());
+}
+
+void EditableArtifact::drop_verification() {
+  header.erase("verification");
+  for (auto it = tensors.begin(); it != tensors.end();)
+    it = it->first.rfind("verification.", 0) == 0 ? tensors.erase(it) : std::next(it);
 }
 
 std::vector<std::uint8_t> EditableArtifact::bytes() const { return artifact::write(header, tensors); }

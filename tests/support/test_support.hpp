@@ -51,6 +51,13 @@ struct EditableArtifact {
   Model load() const;
   nlohmann::json& step(std::size_t i = 0) { return header["pipeline"][i]; }
   nlohmann::json& params(std::size_t i = 0) { return step(i)["params"]; }
+  // A tensor's values, and replacing a tensor by a 1-D one.
+  std::vector<std::int64_t> int64_of(const std::string& name) const;
+  std::vector<double> float64_of(const std::string& name) const;
+  void set_int64(const std::string& name, const std::vector<std::int64_t>& v);
+  void set_float64(const std::string& name, const std::vector<double>& v);
+  // Drops the embedded verification rows (for edits that change what the model computes).
+  void drop_verification();
 };
 
 // Every directory under artifacts/ and tests/data/ that holds model.ferry, input.csv and
