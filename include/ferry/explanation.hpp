@@ -2,6 +2,7 @@
 #ifndef FERRY_EXPLANATION_HPP
 #define FERRY_EXPLANATION_HPP
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,13 +11,39 @@
 
 FERRY_BEGIN_NAMESPACE
 
-// How Model::explain attributes; the choices never change what is explained (the raw scores).
+// How Model::explain attributes. Every method explains the same thing (the raw scores) and
+// keeps the additivity invariant of Explanation; they differ in what "a column is absent"
+// means and in cost.
 struct ExplainOptions {
   enum class Method {
-    kAuto,   // the estimator's exact method; Error(kUnsupported) when it has none
-    kExact,  // the same, named explicitly: never an approximation
+    // The estimator's own exact method when it has one for this pipeline (kPathDependent for
+    // trees, linear SHAP for linear models); otherwise kInterventional when the model has at
+    // most max_exact_columns raw columns, else kSampling.
+    kAuto,
+    // Never an approximation: the estimator's own exact method, else kInterventional whatever
+    // the number of columns (Error(kUnsupported) above 20 raw columns: 2^20 coalitions).
+    kExact,
+    // Exact Shapley values of v(S) = Σ_b w_b f(x with the columns in S, the others from
+    // background row b), over the weighted background stored in the artifact (format.md §3.5).
+    // Any model; fast closed forms for linear models and tree ensembles, enumeration of all
+    // 2^columns coalitions otherwise.
+    kInterventional,
+    // Antithetic permutation sampling of the same values as kInterventional (any number of
+    // columns): each permutation's contributions add up to the score exactly, and
+    // Explanation::standard_errors reports each value's standard error.
+    kSampling,
+    // Path-dependent TreeSHAP from the node covers (tree ensembles only).
+    kPathDependent,
   };
   Method method = Method::kAuto;
+  // kAuto's limit for enumerating coalitions.
+  int max_exact_columns = 12;
+  // kSampling: the number of permutations (rounded up to even: each comes with its reverse)
+  // and the seed of their generator; the same seed gives the same values.
+  int permutations = 64;
+  std::uint64_t seed = 0;
+  // Rows are explained on up to this many threads; the values do not depend on it.
+  int threads = 1;
 };
 
 // For each row r and output o: base_values(r, o) + Σ_c values[o](r, c) equals the raw score
@@ -34,7 +61,10 @@ struct Explanation {
   // One name per output: the class label for a classifier with one score per class, the
   // positive class for a binary one, the target ("output 0" when unnamed) for a regressor.
   std::vector<std::string> output_names;
-  // What computed the values, e.g. "linear" (exact interventional SHAP of a linear model).
+  // Only for kSampling: the standard error of each value, shaped as `values`.
+  std::vector<RowMatrixXd> standard_errors;
+  // What computed the values: "linear_exact", "tree_path_dependent", "tree_interventional",
+  // "interventional_exact" (coalition enumeration) or "interventional_sampling".
   std::string method;
 
   Index rows() const noexcept { return base_values.rows(); }

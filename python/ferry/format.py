@@ -53,7 +53,7 @@ __all__ = [
 
 MAGIC = b"\x89FERRY\r\n"
 MAJOR = 1
-MINOR = 1  # 1.1 added the optional explain section (docs/format.md 3.5)
+MINOR = 2  # 1.1 added the optional explain section, 1.2 its background (docs/format.md 3.5)
 
 _PREFIX = struct.Struct("<8sHHIQ")  # magic, major, minor, header_length, data_length
 PREFIX_SIZE = _PREFIX.size  # 24
@@ -1541,8 +1541,8 @@ def dumps(
 
     data_start = align64(PREFIX_SIZE + len(header_bytes))
     out = bytearray()
-    # The lowest minor that expresses the file (docs/format.md 5): explain came in 1.1.
-    minor = 1 if "explain" in header else 0
+    # The lowest minor that expresses the file (docs/format.md 5): explain came in 1.1, its background in 1.2.
+    minor = (2 if "background" in header["explain"] else 1) if "explain" in header else 0
     out += _PREFIX.pack(MAGIC, MAJOR, minor, len(header_bytes), len(data))
     out += header_bytes
     out += b"\0" * (data_start - len(out))

@@ -29,9 +29,7 @@ std::vector<Index> raw_sources(const Model::Impl& model) {
   return sources;
 }
 
-namespace {
-
-std::vector<std::string> output_names(const Model::Impl& model, Index k) {
+std::vector<std::string> explained_output_names(const Model::Impl& model, Index k) {
   std::vector<std::string> names;
   if (model.schema.task == Task::kClassification) {
     const ClassLabels& classes = model.schema.classes;
@@ -44,8 +42,6 @@ std::vector<std::string> output_names(const Model::Impl& model, Index k) {
   for (Index c = 0; c < k; ++c) names.push_back(fmt::format("output {}", c));
   return names;
 }
-
-}  // namespace
 
 Explanation explain_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed,
                                  const ExplainOptions& /*options*/) {
@@ -93,7 +89,7 @@ Explanation explain_preprocessed(const Model::Impl& model, const RowMatrixXd& pr
     start += m;
   } while (start < rows);
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
-  e.output_names = output_names(model, k);
+  e.output_names = explained_output_names(model, k);
   e.method = model.estimator_type == "linear"          ? "linear_exact"
              : model.estimator_type == "tree_ensemble" ? "tree_path_dependent"
                                                        : model.estimator_type;

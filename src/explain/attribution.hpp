@@ -3,6 +3,7 @@
 #ifndef FERRY_SRC_EXPLAIN_ATTRIBUTION_HPP
 #define FERRY_SRC_EXPLAIN_ATTRIBUTION_HPP
 
+#include <string>
 #include <vector>
 
 #include "ferry/explanation.hpp"
@@ -15,6 +16,9 @@ FERRY_BEGIN_NAMESPACE
 // (PCA, PolynomialFeatures, Normalizer): a sum of its attribution into one raw column would
 // be wrong, and the model-agnostic explainer that could handle it does not exist yet.
 std::vector<Index> raw_sources(const Model::Impl& model);
+
+// The names of an explanation's outputs, for an estimator with k scores (Explanation::output_names).
+std::vector<std::string> explained_output_names(const Model::Impl& model, Index k);
 
 // Explains preprocessed rows (what the estimator receives). Error(kUnsupported) when the
 // estimator has no exact method for this artifact, or as raw_sources.

@@ -3,6 +3,7 @@
 #define FERRY_SRC_MODELS_ESTIMATOR_HPP
 
 #include <memory>
+#include <vector>
 
 #include "ferry/matrix.hpp"
 #include "models/link.hpp"
@@ -33,6 +34,26 @@ class Estimator {
   // each row's block sum over f equals scores(i, c). Returns false when the estimator has no
   // exact method (the caller then explains model-agnostically or refuses).
   virtual bool shap(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const { return false; }
+  // Exact interventional SHAP values against a weighted background (rows of what the
+  // estimator receives, weights summing to 1), with the estimator's input columns played in
+  // groups: group[f] in [0, n_groups) is the player column f belongs to. The values are the
+  // Shapley values of v(S) = Σ_b weights[b] · scores(x with the columns of the groups in S from
+  // x, the others from background row b). phi is resized to rows x ((n_groups + 1) * n_scores):
+  // phi(i, g * n_scores + c) is group g's value for score c, and g = n_groups holds the base
+  // value Σ_b weights[b] · scores(b, c). Returns false when the estimator has no closed form
+  // (the caller then enumerates coalitions).
+  virtual bool shap_interventional(const RowMatrixXd& /*X*/, const RowMatrixXd& /*background*/,
+                                   const Eigen::VectorXd& /*weights*/, const std::vector<Index>& /*group*/,
+                                   Index /*n_groups*/, RowMatrixXd& /*phi*/) const {
+    return false;
+  }
+  // SHAP interaction values of the exact method of shap(), over the estimator's own input
+  // columns, as XGBoost's pred_interactions: with n = n_features_in, phi is resized to
+  // rows x ((n + 1) * (n + 1) * n_scores); phi(i, (f * (n + 1) + g) * n_scores + c) is the
+  // interaction of f and g for score c (half of it on each side, the main effect on the
+  // diagonal), so that each sum over g equals shap()'s value of f; (n, n) holds the base value.
+  // Returns false when the estimator has no such method.
+  virtual bool shap_interactions(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const { return false; }
   // The mean of the estimator's input over the exporter's sample (docs/format.md §3.5), handed
   // over once at load, before the model is shared; estimators whose exact SHAP needs a
   // background keep it.
