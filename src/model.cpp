@@ -24,7 +24,7 @@ const char* describe_non_finite(double v) {
 }  // namespace
 
 template <typename T>
-RowMatrixXd Model::Impl::preprocess(
+RowMatrixXd Model::Impl::bind_dense(
     const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const {
   const auto n_inputs = static_cast<Index>(schema.inputs.size());
   if (X.cols() != n_inputs)
@@ -40,7 +40,13 @@ RowMatrixXd Model::Impl::preprocess(
   // Vectorised fast path (x * 0 is NaN exactly for NaN and infinities, and a NaN survives
   // the sum); the scan that names the culprit runs only when something is off.
   if (std::isnan((Z.array() * 0.0).sum())) check_finite(Z);
-  return run_pipeline(std::move(Z));
+  return Z;
+}
+
+template <typename T>
+RowMatrixXd Model::Impl::preprocess(
+    const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const {
+  return run_pipeline(bind_dense<T>(X));
 }
 
 RowMatrixXd Model::Impl::run_pipeline(RowMatrixXd Z) const {
@@ -250,14 +256,14 @@ ValidationReport Model::validate(const Table& input, const PredictOptions& optio
 }
 
 Explanation Model::explain(const Eigen::Ref<const RowMatrixXd>& X, const ExplainOptions& options) const {
-  return explain_preprocessed(*impl_, impl_->preprocess<double>(X), options);
+  return explain_rows(*impl_, impl_->bind_dense<double>(X), options);
 }
 Explanation Model::explain(const Eigen::Ref<const RowMatrixXf>& X, const ExplainOptions& options) const {
-  return explain_preprocessed(*impl_, impl_->preprocess<float>(X), options);
+  return explain_rows(*impl_, impl_->bind_dense<float>(X), options);
 }
 Explanation Model::explain(const Table& input, const ExplainOptions& options,
                            const PredictOptions& predict_options) const {
-  return explain_preprocessed(*impl_, transform(input, predict_options), options);
+  return explain_rows(*impl_, impl_->bind(input, predict_options, nullptr), options);
 }
 
 std::size_t Model::verify() const { return impl_->verify(); }
@@ -268,4 +274,6 @@ FERRY_BEGIN_NAMESPACE
 // verify.cpp runs the double path too.
 template RowMatrixXd Model::Impl::preprocess<double>(const Eigen::Ref<const RowMatrixXd>&) const;
 template RowMatrixXd Model::Impl::preprocess<float>(const Eigen::Ref<const RowMatrixXf>&) const;
+template RowMatrixXd Model::Impl::bind_dense<double>(const Eigen::Ref<const RowMatrixXd>&) const;
+template RowMatrixXd Model::Impl::bind_dense<float>(const Eigen::Ref<const RowMatrixXf>&) const;
 FERRY_END_NAMESPACE

@@ -25,6 +25,13 @@ struct Verification {
   double atol = 0.0;
 };
 
+// The background distribution of interventional SHAP (docs/format.md §3.5).
+struct Background {
+  RowMatrixXd raw;          // B x inputs, as bound input: numbers, text codes, NaN missing
+  Eigen::VectorXd weights;  // B, summing to 1
+  RowMatrixXd transformed;  // raw through the pipeline: what the estimator receives
+};
+
 struct Model::Impl {
   Schema schema;
   Metadata metadata;
@@ -36,10 +43,15 @@ struct Model::Impl {
   std::unique_ptr<Estimator> estimator;
   std::string estimator_type;  // its step type, e.g. "linear"
   std::optional<Verification> verification;
+  std::optional<Background> background;
+  std::string background_problem;  // why a stored background is unusable, if it is
   // Output column names of the preprocessing (the input names when there is none).
   std::vector<std::string> transformed_names;
 
-  // Checks the batch against the schema, widens it to double and runs the preprocessing.
+  // Checks the batch against the schema and widens it to double: the raw input of the steps.
+  template <typename T>
+  RowMatrixXd bind_dense(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // bind_dense, then the preprocessing.
   template <typename T>
   RowMatrixXd preprocess(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
   // Runs the steps on bound input (text as codes) and checks what reaches the estimator.

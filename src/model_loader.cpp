@@ -24,6 +24,8 @@ using artifact::Fields;
 using nlohmann::json;
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::kFormat, message); }
+// docs/format.md §3.5: explanations run every background row once per coalition.
+constexpr std::int64_t kMaxBackgroundRows = 1024;
 
 Metadata parse_metadata(const Fields& f, const artifact::Artifact& a) {
   Metadata m;
@@ -228,6 +230,55 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
 
 // The optional `explain` section (docs/format.md §3.5): what explanations need beyond the
 // steps, in the estimator's input space.
+// The background rows (§3.5) in raw input space; a categorical input's category index is its
+// code in the input's vocabulary (codes 0 .. n_seen-1 are the categories in order).
+Background parse_background(const Fields& f, const artifact::Artifact& a, const Schema& schema,
+                            std::set<std::string>& used) {
+  if (f.has("background") != f.has("background_weights"))
+    invalid("explain: background and background_weights come together");
+  const auto m = static_cast<std::int64_t>(schema.inputs.size());
+  const std::string name = f.string("background"), weights_name = f.string("background_weights");
+  const auto it = a.tensors.find(name), wit = a.tensors.find(weights_name);
+  if (it == a.tensors.end() || wit == a.tensors.end())
+    invalid(fmt::format("explain.background refers to missing tensor \"{}\"", it == a.tensors.end() ? name : weights_name));
+  const std::vector<std::int64_t>& shape = it->second.shape;
+  if (it->second.dtype != artifact::DType::kFloat64 || shape.size() != 2 || shape[0] < 1 ||
+      shape[0] > kMaxBackgroundRows || shape[1] != m)
+    invalid(fmt::format("explain.background tensor \"{}\" must be float64 of shape [B, {}] with 1 <= B <= {}", name,
+                        m, kMaxBackgroundRows));
+  const std::int64_t rows = shape[0];
+  if (wit->second.dtype != artifact::DType::kFloat64 || wit->second.shape != std::vector<std::int64_t>{rows})
+    invalid(fmt::format("explain.background_weights tensor \"{}\" must be float64 of shape [{}]", weights_name, rows));
+  used.insert(name);
+  used.insert(weights_name);
+  Background b;
+  b.raw.resize(rows, m);
+  b.weights.resize(rows);
+  artifact::copy_float64(it->second, b.raw.data());
+  artifact::copy_float64(wit->second, b.weights.data());
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < m; ++j) {
+      const InputColumn& c = schema.inputs[static_cast<std::size_t>(j)];
+      const double v = b.raw(r, j);
+      const bool ok = std::isnan(v) ? c.nullable
+                      : c.kind == ColumnKind::kCategorical
+                          ? v >= 0 && v < static_cast<double>(c.categories.size()) && std::floor(v) == v
+                          : std::isfinite(v);
+      if (!ok)
+        invalid(fmt::format("explain.background row {} holds {} for input \"{}\", which it cannot take", r, v, c.name));
+    }
+  double sum = 0.0;
+  for (Index r = 0; r < rows; ++r) {
+    if (!(std::isfinite(b.weights[r]) && b.weights[r] > 0.0))
+      invalid(fmt::format("explain.background_weights[{}] = {} is not a finite weight > 0", r, b.weights[r]));
+    sum += b.weights[r];
+  }
+  if (std::abs(sum - 1.0) > 1e-9) invalid(fmt::format("explain.background_weights sum to {}, not 1", sum));
+  // Exactly normalised, so that the expected score is a weighted mean to the last bit.
+  b.weights /= sum;
+  return b;
+}
+
 void parse_explain(const Fields& f, const artifact::Artifact& a, Estimator& estimator, Index width,
                    std::set<std::string>& used) {
   if (!f.has("background_mean")) return;
@@ -282,7 +333,24 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
   in.check_text_handled();
   check_estimator_matches_schema(*model->estimator, model->schema, in);
 
-  if (header.has("explain")) parse_explain(header.object("explain"), a, *model->estimator, width, used);
+  if (header.has("explain")) {
+    const Fields explain = header.object("explain");
+    parse_explain(explain, a, *model->estimator, width, used);
+    if (explain.has("background") || explain.has("background_weights")) {
+      Background b = parse_background(explain, a, model->schema, used);
+      // A row the model refuses leaves explanations without a background, and predictions
+      // unaffected: the rows are valid data, only not for this pipeline.
+      try {
+        b.transformed = model->run_pipeline(b.raw);
+        model->scores(b.transformed);
+        model->background = std::move(b);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kValue) throw;
+        model->background_problem = "its background holds a row the model refuses (" + e.message() + ")";
+        if (options.log) options.log(LogLevel::kWarning, "explain: " + model->background_problem);
+      }
+    }
+  }
   if (header.has("verification"))
     model->verification = parse_verification(header.object("verification"), a, *model, used);
   // A newer minor may add sections that hold tensors this reader does not know.

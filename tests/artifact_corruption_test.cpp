@@ -448,7 +448,7 @@ TEST(CorruptionFlip, EveryByteOfEveryShippedArtifactXor01) {
 }
 
 TEST(CorruptionFlip, MajorByteFlipsGiveTheDocumentedCodes) {
-  // Spelled out for the two bytes of `major` (iris is format 1.1: major bytes 01 00).
+  // Spelled out for the two bytes of `major` (iris is format 1.2: major bytes 01 00).
   Bytes b = iris_bytes();
   ASSERT_EQ(b[8], 1);
   ASSERT_EQ(b[9], 0);
@@ -456,13 +456,13 @@ TEST(CorruptionFlip, MajorByteFlipsGiveTheDocumentedCodes) {
   EXPECT_LOAD_ERROR(b, ErrorCode::kFormat, "format major version 0 is invalid");
   b = iris_bytes();
   b[8] ^= 0xFF;  // major 254
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 254.1");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 254.2");
   b = iris_bytes();
   b[9] ^= 0x01;  // major 257
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 257.1");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 257.2");
   b = iris_bytes();
   b[9] ^= 0xFF;  // major 65281
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 65281.1");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 65281.2");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -486,10 +486,10 @@ TEST(CorruptionMagic, ForeignMagicWithValidCrc) {
 }
 
 TEST(CorruptionVersion, NewerMajorIsAVersionErrorNamingBothVersions) {
-  Bytes b = iris_bytes();  // format 1.1 (it has an explain section)
+  Bytes b = iris_bytes();  // format 1.2 (it has an explain section with background rows)
   put_le(b, 8, 2, 2);
   b = with_valid_trailer(b);
-  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 2.1");
+  EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "artifact format 2.2");
   EXPECT_LOAD_ERROR(b, ErrorCode::kVersion, "which reads format 1.x");
 
   Bytes c = iris_bytes();
@@ -501,7 +501,7 @@ TEST(CorruptionVersion, NewerMajorIsAVersionErrorNamingBothVersions) {
   // broken trailer is still a version error, so a host can tell "too new" from "damaged".
   Bytes d = iris_bytes();
   put_le(d, 8, 2, 2);
-  EXPECT_LOAD_ERROR(d, ErrorCode::kVersion, "artifact format 2.1");
+  EXPECT_LOAD_ERROR(d, ErrorCode::kVersion, "artifact format 2.2");
 }
 
 TEST(CorruptionVersion, MajorZeroIsAFormatError) {

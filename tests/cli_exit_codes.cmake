@@ -22,11 +22,15 @@ expect(0 explain ${artifacts}/diabetes/model.ferry ${artifacts}/diabetes/input.c
 if(NOT out MATCHES "^base_value,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9\n")
   message(FATAL_ERROR "unexpected explain output: ${out}")
 endif()
-expect(1 explain ${SOURCE_DIR}/tests/data/decomp_pca/model.ferry ${SOURCE_DIR}/tests/data/decomp_pca/input.csv)
-if(NOT err MATCHES "ferry unsupported error: explain: transformed column \"pca0\" mixes several raw input columns")
+expect(0 explain ${SOURCE_DIR}/tests/data/decomp_pca/model.ferry ${SOURCE_DIR}/tests/data/decomp_pca/input.csv
+       --method sampling --permutations 8 --threads 2)
+expect(1 explain ${SOURCE_DIR}/tests/data/decomp_pca/model.ferry ${SOURCE_DIR}/tests/data/decomp_pca/input.csv
+       --method path-dependent)
+if(NOT err MATCHES "ferry unsupported error: explain: path-dependent TreeSHAP needs a tree ensemble")
   message(FATAL_ERROR "unexpected message: ${err}")
 endif()
 expect(2 explain ${artifacts}/iris/model.ferry ${artifacts}/iris/input.csv --top 0)
+expect(2 explain ${artifacts}/iris/model.ferry ${artifacts}/iris/input.csv --method shapley)
 expect(0 --help)
 expect(2 predict ${artifacts}/iris/model.ferry)            # INPUT missing
 expect(2 frobnicate)

@@ -153,7 +153,7 @@ TEST(CliInspect, PrintsHeaderAndTensorTable) {
   std::ostringstream out;
   inspect(model_path("diabetes"), out);
   const std::string text = out.str();
-  EXPECT_NE(text.find("format 1.1"), std::string::npos);  // a linear model with its explain section
+  EXPECT_NE(text.find("format 1.2"), std::string::npos);  // a linear model with its explain background
   EXPECT_NE(text.find("\"standard_scaler\""), std::string::npos);
   EXPECT_NE(text.find("estimator.coef"), std::string::npos);
   EXPECT_NE(text.find("float64  [1, 10]"), std::string::npos) << text;

@@ -81,6 +81,12 @@ std::vector<double> textify(Parsed& p, std::size_t j) {
   p.params()["categories"][j] = one_hot ? json(std::vector<std::string>(names.rbegin(), names.rend())) : json(names);
   std::vector<std::string> sorted = names;
   std::sort(sorted.begin(), sorted.end());
+  // The background holds column j's numbers, not category indices: the twin goes without.
+  if (p.header.contains("explain"))
+    for (const char* key : {"background", "background_weights"}) {
+      p.tensors.erase(p.header["explain"].value(key, ""));
+      p.header["explain"].erase(key);
+    }
   json& input = p.header["schema"]["inputs"][j];
   input["kind"] = "categorical";
   input["categories"] = sorted;

@@ -25,6 +25,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from . import background as _background
 from . import format as _format
 from .converters import encoders
 from .converters import (
@@ -632,12 +633,16 @@ def export(
     description: str = "",
     created: Any = None,
     compress: bool = False,
+    background_rows: int = 32,
 ) -> _format.Artifact:
     """Export a fitted Pipeline or bare estimator to ``path`` and return the
     artifact as read back from the written bytes.
 
     ``X_sample`` (DataFrame or array, rows x inputs) gives the input ranges, a
-    fingerprint and up to 16 verification rows with scikit-learn's outputs.
+    fingerprint and up to 16 verification rows with scikit-learn's outputs,
+    and the background of explanations: at most ``background_rows`` weighted
+    rows summarising it (k-means medoids; 0 stores none, and explanations that
+    need a background are then refused).
     ``created`` is a datetime or a ``YYYY-MM-DDTHH:MM:SSZ`` string; by default
     ``SOURCE_DATE_EPOCH`` when set, else now. Raises
     :class:`UnsupportedModelError` listing every unsupported step.
@@ -780,14 +785,24 @@ def export(
 
     data = _format.dumps(header, tensors, compress=compress)
     artifact = _format.loads(data)
-    if X is not None and est.type == "linear":
-        # Linear SHAP's background (docs/format.md 3.5): the estimator's input averaged over
-        # the whole sample, computed with the artifact's own kernels so that it is the mean of
-        # exactly what ferry feeds the estimator.
-        mean = background_mean(artifact, X)
+    if X is not None:
+        explain: Dict[str, str] = {}
+        mean = background_mean(artifact, X) if est.type == "linear" else None
         if mean is not None:
+            # Linear SHAP's background (docs/format.md 3.5): the estimator's input averaged
+            # over the whole sample, computed with the artifact's own kernels so that it is the
+            # mean of exactly what ferry feeds the estimator.
             tensors["explain.background_mean"] = mean
-            header["explain"] = {"background_mean": "explain.background_mean"}
+            explain["background_mean"] = "explain.background_mean"
+        if background_rows:
+            rows, weights = _background.summarize(X, categories, background_rows)
+            evaluate(artifact, rows)  # every background row must run (they are sample rows)
+            tensors["explain.background"] = rows
+            tensors["explain.background_weights"] = weights
+            explain["background"] = "explain.background"
+            explain["background_weights"] = "explain.background_weights"
+        if explain:
+            header["explain"] = explain
             data = _format.dumps(header, tensors, compress=compress)
             artifact = _format.loads(data)
 

@@ -53,6 +53,7 @@ __all__ = [
 
 MAGIC = b"\x89FERRY\r\n"
 MAJOR = 1
+MAX_BACKGROUND_ROWS = 1024  # explain.background (docs/format.md 3.5)
 MINOR = 2  # 1.1 added the optional explain section, 1.2 its background (docs/format.md 3.5)
 
 _PREFIX = struct.Struct("<8sHHIQ")  # magic, major, minor, header_length, data_length
@@ -912,12 +913,37 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
     _check_unknown_refs(where, outputs, VERIFICATION_OUTPUTS, table, referenced)
 
 
-def _check_explain(section, tensors, table, referenced, width):
+def _check_explain(section, tensors, table, referenced, width, inputs):
     if not _is_obj(section):
         _fail("format", "'explain' is not an object")
     mean = _tensor_ref("explain", section, "background_mean", tensors, table, referenced, "float64", [width], False)
     if mean is not None and not np.all(np.isfinite(mean)):
         _fail("format", f"explain: background_mean holds a non-finite value at index {int(np.argmin(np.isfinite(mean)))}")
+    if ("background" in section) != ("background_weights" in section):
+        _fail("format", "explain: background and background_weights come together")
+    if "background" not in section:
+        return
+    ref = section["background"]
+    shape = table[ref]["shape"] if _is_str(ref) and ref in table else []
+    rows = shape[0] if len(shape) == 2 else -1
+    if not 1 <= rows <= MAX_BACKGROUND_ROWS:
+        _fail("format", f"explain: background must be float64 [B, {len(inputs)}] with 1 <= B <= {MAX_BACKGROUND_ROWS}")
+    bg = _tensor_ref("explain", section, "background", tensors, table, referenced, "float64", [rows, len(inputs)], True)
+    w = _tensor_ref("explain", section, "background_weights", tensors, table, referenced, "float64", [rows], True)
+    for j, col in enumerate(inputs):
+        v = bg[:, j]
+        missing = np.isnan(v)
+        bad = missing & (not col.get("nullable", False))
+        if col.get("kind") == "categorical":
+            n = len(col.get("categories", []))
+            bad |= ~missing & ~((v >= 0) & (v < n) & (np.floor(v) == v))
+        else:
+            bad |= np.isinf(v)
+        if bad.any():
+            r = int(np.argmax(bad))
+            _fail("format", f"explain: background row {r} holds {v[r]!r} for input {col.get('name')!r}, which it cannot take")
+    if not (np.all(np.isfinite(w)) and np.all(w > 0)) or abs(float(w.sum()) - 1.0) > 1e-9:
+        _fail("format", "explain: background_weights must be finite, > 0 and sum to 1")
 
 
 def _enum_param(where, params, key, allowed):
@@ -1378,7 +1404,7 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
     has_proba = not (stype == "tree_ensemble" and est["params"].get("link") == "isolation")
 
     if "explain" in header:
-        _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"])
+        _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"], header["schema"]["inputs"])
 
     if "verification" in header:
         _check_verification(

@@ -28,7 +28,7 @@ Explanation explain_csv(const Model& model, const CsvTable& csv, const ExplainAr
     fmt::print(warnings, "warning: {}\n", line);
   }
   scores = model.predict(table, options).scores;
-  return model.explain(table, ExplainOptions{}, options);
+  return model.explain(table, args.options, options);
 }
 
 namespace {

@@ -14,6 +14,7 @@ namespace ferry::cli {
 struct ExplainArgs {
   int top = 0;          // > 0: keep only the K largest |values| of each row and output
   bool strict = false;  // a CSV column the model does not take is an error
+  ExplainOptions options;
 };
 
 // Explains every row of `csv` (columns matched by name, as predict); counted validation

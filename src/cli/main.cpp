@@ -4,6 +4,7 @@
 #include <functional>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include <CLI/CLI.hpp>
 
@@ -76,6 +77,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1 << 24));
   explain->add_option("--html", html, "Also write a self-contained HTML report (charts) here");
   explain->add_flag("--strict", explain_args.strict, "Refuse CSV columns the model does not take");
+  using Method = ferry::ExplainOptions::Method;
+  const std::map<std::string, Method> methods{{"auto", Method::kAuto},
+                                              {"exact", Method::kExact},
+                                              {"interventional", Method::kInterventional},
+                                              {"sampling", Method::kSampling},
+                                              {"path-dependent", Method::kPathDependent}};
+  explain->add_option("--method", explain_args.options.method, "How absent columns are modelled (docs/api.md)")
+      ->transform(CLI::CheckedTransformer(methods))
+      ->default_str("auto");
+  explain->add_option("--permutations", explain_args.options.permutations, "Orderings sampled per row (sampling)")
+      ->check(CLI::Range(2, 1 << 20));
+  explain->add_option("--seed", explain_args.options.seed, "Seed of the sampled orderings");
+  explain->add_option("--threads", explain_args.options.threads, "Rows explained in parallel")
+      ->check(CLI::Range(1, 1024));
 
   CLI::App* verify = app.add_subcommand("verify", "Re-run the test rows embedded by the exporter");
   verify->add_option("MODEL", model, "Path to a .ferry file")->required();

@@ -5,28 +5,39 @@
 #include "explain/attribution.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "explain/model_agnostic.hpp"
 #include "ferry/error.hpp"
 #include "pipeline/step_sequence.hpp"
+#include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
-std::vector<Index> raw_sources(const Model::Impl& model) {
+std::optional<std::vector<Index>> separable_sources(const Model::Impl& model) {
   const auto n_inputs = static_cast<Index>(model.schema.inputs.size());
   const auto width = static_cast<Index>(model.transformed_names.size());
   std::vector<Index> sources = source_columns_through(model.steps, n_inputs);
   if (sources.empty()) sources.assign(static_cast<std::size_t>(width), -1);
   for (Index f = 0; f < width; ++f)
-    if (static_cast<std::size_t>(f) >= sources.size() || sources[static_cast<std::size_t>(f)] < 0)
-      throw Error(ErrorCode::kUnsupported,
-                  fmt::format("explain: transformed column \"{}\" mixes several raw input columns (a PCA, "
-                              "PolynomialFeatures or Normalizer step), so its attribution cannot be given to one "
-                              "raw column; explaining such pipelines needs the model-agnostic explainer, which "
-                              "this build does not have",
-                              model.transformed_names[static_cast<std::size_t>(f)]));
+    if (static_cast<std::size_t>(f) >= sources.size() || sources[static_cast<std::size_t>(f)] < 0) return std::nullopt;
   return sources;
+}
+
+std::vector<Index> raw_sources(const Model::Impl& model) {
+  std::optional<std::vector<Index>> sources = separable_sources(model);
+  if (sources) return *std::move(sources);
+  const std::vector<Index> partial = source_columns_through(model.steps, static_cast<Index>(model.schema.inputs.size()));
+  std::size_t f = 0;
+  while (f < partial.size() && partial[f] >= 0) ++f;
+  throw Error(ErrorCode::kUnsupported,
+              fmt::format("explain: transformed column \"{}\" mixes several raw input columns (a PCA, "
+                          "PolynomialFeatures or Normalizer step), so its attribution cannot be given to one raw "
+                          "column; ExplainOptions::Method::kInterventional or kSampling explain such pipelines over "
+                          "the raw columns",
+                          model.transformed_names[std::min(f, model.transformed_names.size() - 1)]));
 }
 
 std::vector<std::string> explained_output_names(const Model::Impl& model, Index k) {
@@ -43,56 +54,167 @@ std::vector<std::string> explained_output_names(const Model::Impl& model, Index 
   return names;
 }
 
-Explanation explain_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed,
-                                 const ExplainOptions& /*options*/) {
-  // Refuse a mixing pipeline before any work, whatever the estimator.
-  const std::vector<Index> sources = raw_sources(model);
-  const Estimator& estimator = *model.estimator;
-  // An IsolationForest's scores are a non-additive transform of its summed path lengths, so
-  // no attribution adds up to them.
-  if (estimator.link() == Link::kIsolation)
+
+namespace {
+
+using Method = ExplainOptions::Method;
+
+// How a call is computed, decided once before any row is explained.
+enum class Plan { kEstimator, kClosedForm, kEnumerate, kSample };
+
+// phi rows x ((M + 1) * k) over the M raw columns (base in column M), se the same or empty.
+struct RawValues {
+  RowMatrixXd phi, se;
+};
+
+// The estimator's values over its own columns, summed into the raw columns.
+void group_into_raw(const RowMatrixXd& est_phi, const std::vector<Index>& sources, Index M, Index k,
+                    RowMatrixXd& phi) {
+  const auto n = static_cast<Index>(sources.size());
+  phi.setZero(est_phi.rows(), (M + 1) * k);
+  for (Index r = 0; r < est_phi.rows(); ++r) {
+    const double* p = est_phi.row(r).data();
+    double* out = phi.row(r).data();
+    for (Index f = 0; f < n; ++f)
+      for (Index c = 0; c < k; ++c) out[sources[static_cast<std::size_t>(f)] * k + c] += p[f * k + c];
+    for (Index c = 0; c < k; ++c) out[M * k + c] = p[n * k + c];
+  }
+}
+
+const Background& require_background(const Model::Impl& model, const char* why) {
+  if (!model.background && !model.background_problem.empty())
+    throw Error(ErrorCode::kUnsupported, fmt::format("explain: {}, which needs the background rows of model \"{}\", "
+                                                     "but {}",
+                                                     why, model.metadata.name, model.background_problem));
+  if (!model.background)
     throw Error(ErrorCode::kUnsupported,
-                fmt::format("explain: model \"{}\" is an IsolationForest, whose scores (-2^(-path length / c)) "
-                            "are not additive in its trees; it has no explanation in this build",
-                            model.metadata.name));
-  const Index k = estimator.n_scores();
-  const Index n = preprocessed.cols();
+                fmt::format("explain: {}, which needs the background rows that model \"{}\" was exported without "
+                            "(export it with X_sample and background_rows > 0)",
+                            why, model.metadata.name));
+  return *model.background;
+}
+
+std::string_view method_name(Plan plan, const std::string& estimator_type) {
+  switch (plan) {
+    case Plan::kEstimator:
+      return estimator_type == "linear" ? "linear_exact" : "tree_path_dependent";
+    case Plan::kClosedForm:
+      return estimator_type == "linear" ? "linear_interventional" : "tree_interventional";
+    case Plan::kEnumerate:
+      return "interventional_exact";
+    case Plan::kSample:
+      return "interventional_sampling";
+  }
+  return "";
+}
+
+}  // namespace
+
+Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const ExplainOptions& options) {
+  if (options.threads < 1 || options.permutations < 2 || options.max_exact_columns < 0)
+    throw Error(ErrorCode::kValue,
+                fmt::format("explain: options need threads >= 1, permutations >= 2 and max_exact_columns >= 0 (got "
+                            "{}, {}, {})",
+                            options.threads, options.permutations, options.max_exact_columns));
+  const Estimator& estimator = *model.estimator;
+  const auto M = static_cast<Index>(model.schema.inputs.size());
+  const Index k = estimator.n_scores(), rows = raw.rows();
+  // The rows' own run: it names a bad row by its index, and gives the scores f(x).
+  const RowMatrixXd preprocessed = model.run_pipeline(raw);
+  const RowMatrixXd scores = model.scores(preprocessed);
+  const std::optional<std::vector<Index>> sources = separable_sources(model);
+  const bool isolation = estimator.link() == Link::kIsolation;
+  RowMatrixXd probe;
+  // The estimator's own exact method: linear SHAP (given its mean) or path-dependent TreeSHAP.
+  const bool own = sources && !isolation && estimator.shap(preprocessed.topRows(std::min<Index>(rows, 1)), probe);
+  const bool closed_form = sources && model.background &&
+                           estimator.shap_interventional(preprocessed.topRows(0), model.background->transformed,
+                                                         model.background->weights, *sources, M, probe);
+
+  Plan plan = Plan::kEstimator;
+  switch (options.method) {
+    case Method::kAuto:
+    case Method::kExact:
+      if (own) break;
+      require_background(model, sources ? "this estimator has no exact method of its own"
+                                        : "the pipeline mixes raw columns (PCA, PolynomialFeatures, Normalizer)");
+      plan = options.method == Method::kAuto && M > options.max_exact_columns ? Plan::kSample : Plan::kEnumerate;
+      break;
+    case Method::kPathDependent:
+      if (model.estimator_type != "tree_ensemble" || isolation)
+        throw Error(ErrorCode::kUnsupported,
+                    fmt::format("explain: path-dependent TreeSHAP needs a tree ensemble whose scores add up over "
+                                "its trees; model \"{}\" is {}",
+                                model.metadata.name, isolation ? "an IsolationForest" : model.estimator_type));
+      raw_sources(model);  // names the mixed column
+      break;
+    case Method::kInterventional:
+      require_background(model, "interventional SHAP was asked for");
+      plan = closed_form ? Plan::kClosedForm : Plan::kEnumerate;
+      break;
+    case Method::kSampling:
+      require_background(model, "sampled SHAP was asked for");
+      plan = Plan::kSample;
+      break;
+  }
+  if (plan == Plan::kEnumerate && M > explain::kMaxEnumeratedColumns)
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("explain: exact interventional SHAP of model \"{}\" would enumerate 2^{} coalitions of "
+                            "its raw columns (at most 2^{}); use ExplainOptions::Method::kSampling",
+                            model.metadata.name, M, explain::kMaxEnumeratedColumns));
+
+  const Eigen::RowVectorXd base =
+      plan == Plan::kEnumerate || plan == Plan::kSample ? explain::background_scores(model, *model.background)
+                                                        : Eigen::RowVectorXd();
+  RawValues out;
+  out.phi.resize(rows, (M + 1) * k);
+  if (plan == Plan::kSample) out.se.resize(rows, (M + 1) * k);
+  // Rows [begin, end) into out; a block at a time so that per-block buffers stay small.
+  auto explain_range = [&](Index begin, Index end) {
+    constexpr Index kBlock = 256;
+    RowMatrixXd block, est_phi, phi, se;
+    for (Index start = begin; start < end; start += kBlock) {
+      const Index m = std::min(kBlock, end - start);
+      block = preprocessed.middleRows(start, m);
+      switch (plan) {
+        case Plan::kEstimator:
+          estimator.shap(block, est_phi);
+          group_into_raw(est_phi, *sources, M, k, phi);
+          break;
+        case Plan::kClosedForm:
+          estimator.shap_interventional(block, model.background->transformed, model.background->weights, *sources,
+                                        M, phi);
+          break;
+        case Plan::kEnumerate:
+          explain::shapley_enumerated(model, *model.background, raw.middleRows(start, m), scores.middleRows(start, m),
+                                      base, phi);
+          break;
+        case Plan::kSample:
+          explain::shapley_sampled(model, *model.background, raw.middleRows(start, m), scores.middleRows(start, m),
+                                   base, options.permutations, options.seed, start, phi, se);
+          out.se.middleRows(start, m) = se;
+          break;
+      }
+      out.phi.middleRows(start, m) = phi;
+    }
+  };
+  run_row_ranges(rows, options.threads, explain_range);
+
   Explanation e;
-  const Index rows = preprocessed.rows();
-  const auto n_raw = static_cast<Index>(model.schema.inputs.size());
   e.base_values.resize(rows, k);
-  e.values.resize(static_cast<std::size_t>(k));
-  for (RowMatrixXd& v : e.values) v.setZero(rows, n_raw);
-  // The estimator explains a block of rows at a time: its (features + 1) x scores values per
-  // row then stay in cache and in one reused buffer instead of a batch-sized allocation.
-  constexpr Index kBlock = 256;
-  RowMatrixXd block, phi;
-  Index start = 0;
-  do {  // at least once, so that an empty batch is refused as a full one would be
-    const Index m = std::min(kBlock, rows - start);
-    block = preprocessed.middleRows(start, m);
-    if (!estimator.shap(block, phi))
-      throw Error(ErrorCode::kUnsupported,
-                  fmt::format("explain: model \"{}\" ({}) has no exact explanation in this build{}",
-                              model.metadata.name, model.estimator_type,
-                              model.estimator_type == "linear"
-                                  ? ": its artifact has no explain.background_mean (export it with X_sample)"
-                                  : ""));
-    for (Index r = 0; r < m; ++r) {
-      const double* p = phi.row(r).data();
-      for (Index c = 0; c < k; ++c) {
-        double* v = e.values[static_cast<std::size_t>(c)].row(start + r).data();
-        for (Index f = 0; f < n; ++f) v[sources[static_cast<std::size_t>(f)]] += p[f * k + c];
-        e.base_values(start + r, c) = p[n * k + c];
+  e.values.assign(static_cast<std::size_t>(k), RowMatrixXd(rows, M));
+  if (plan == Plan::kSample) e.standard_errors.assign(static_cast<std::size_t>(k), RowMatrixXd(rows, M));
+  for (Index r = 0; r < rows; ++r)
+    for (Index c = 0; c < k; ++c) {
+      e.base_values(r, c) = out.phi(r, M * k + c);
+      for (Index j = 0; j < M; ++j) {
+        e.values[static_cast<std::size_t>(c)](r, j) = out.phi(r, j * k + c);
+        if (plan == Plan::kSample) e.standard_errors[static_cast<std::size_t>(c)](r, j) = out.se(r, j * k + c);
       }
     }
-    start += m;
-  } while (start < rows);
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = explained_output_names(model, k);
-  e.method = model.estimator_type == "linear"          ? "linear_exact"
-             : model.estimator_type == "tree_ensemble" ? "tree_path_dependent"
-                                                       : model.estimator_type;
+  e.method = method_name(plan, model.estimator_type);
   return e;
 }
 

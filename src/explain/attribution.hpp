@@ -3,6 +3,7 @@
 #ifndef FERRY_SRC_EXPLAIN_ATTRIBUTION_HPP
 #define FERRY_SRC_EXPLAIN_ATTRIBUTION_HPP
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,19 +12,19 @@
 
 FERRY_BEGIN_NAMESPACE
 
-// For each column the estimator receives, the raw input column it is computed from alone.
-// Error(kUnsupported) naming the first transformed column that mixes several raw columns
-// (PCA, PolynomialFeatures, Normalizer): a sum of its attribution into one raw column would
-// be wrong, and the model-agnostic explainer that could handle it does not exist yet.
+// For each column the estimator receives, the raw input column it is computed from alone;
+// nullopt when a column mixes several raw columns (PCA, PolynomialFeatures, Normalizer).
+std::optional<std::vector<Index>> separable_sources(const Model::Impl& model);
+// The same, or Error(kUnsupported) naming the first mixed column.
 std::vector<Index> raw_sources(const Model::Impl& model);
 
 // The names of an explanation's outputs, for an estimator with k scores (Explanation::output_names).
 std::vector<std::string> explained_output_names(const Model::Impl& model, Index k);
 
-// Explains preprocessed rows (what the estimator receives). Error(kUnsupported) when the
-// estimator has no exact method for this artifact, or as raw_sources.
-Explanation explain_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed,
-                                 const ExplainOptions& options);
+// Explains rows of raw input (bound and checked, text as codes: what the pipeline takes) by
+// the method ExplainOptions selects (api.md). Errors: the rows' own (as predict), kValue for
+// bad options, kUnsupported when no method applies.
+Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const ExplainOptions& options);
 
 FERRY_END_NAMESPACE
 

@@ -3,8 +3,6 @@
 // re-laid out for prediction (models/compact_forest.hpp).
 #include <algorithm>
 #include <cmath>
-#include <exception>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -12,6 +10,7 @@
 #include "models/compact_forest.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "row_ranges.hpp"
 
 namespace ferry {
 namespace {
@@ -34,31 +33,16 @@ class TreeEnsemble final : public Estimator {
     finish(scores);
   }
 
-  // Contiguous chunks of rows, one per thread; a row's scores do not depend on its chunk.
+  // A row's scores do not depend on the range it falls in.
   void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, int threads) const override {
-    constexpr Index kMinRowsPerThread = 256;
-    const Index rows = X.rows(), k = forest_.n_scores();
-    const Index n = std::max<Index>(1, std::min<Index>(threads, rows / kMinRowsPerThread));
-    if (n == 1) return decision(X, scores);
-    scores.resize(rows, k);
-    const Index chunk = (rows + n - 1) / n;
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(n));
-    for (Index c = 0; c < n; ++c) {
-      const Index begin = c * chunk, count = std::min(chunk, rows - begin);
-      pool.emplace_back([&, c, begin, count] {
-        try {
-          forest_.predict(X.data() + begin * X.cols(), count, X.cols(), scores.data() + begin * k, begin);
-        } catch (...) {
-          errors[static_cast<std::size_t>(c)] = std::current_exception();
-        }
-      });
-    }
-    for (std::thread& t : pool) t.join();
-    // The first chunk's error is the one a single thread would have met first.
-    for (const std::exception_ptr& e : errors)
-      if (e) std::rethrow_exception(e);
+    const Index k = forest_.n_scores();
+    scores.resize(X.rows(), k);
+    run_row_ranges(
+        X.rows(), threads,
+        [&](Index begin, Index end) {
+          forest_.predict(X.data() + begin * X.cols(), end - begin, X.cols(), scores.data() + begin * k, begin);
+        },
+        256);
     finish(scores);
   }
 

@@ -195,6 +195,7 @@ def test_two_scalers_and_passthrough(tmp_path, diabetes):
     assert sorted(art.tensors) == sorted([
         "steps.0.mean", "steps.0.scale", "steps.1.scale", "estimator.coef", "estimator.intercept",
         "verification.input", "verification.predict", "explain.background_mean",
+        "explain.background", "explain.background_weights",
     ])
     assert all(re.fullmatch(r"[A-Za-z0-9._-]{1,128}", n) for n in art.tensors)
     assert_matches_sklearn(art, model, X)

@@ -74,6 +74,13 @@ void EditableArtifact::set_float64(const std::string& name, const std::vector<do
   tensors[name] = artifact::make_float64({static_cast<std::int64_t>(v.size())}, v.data());
 }
 
+void EditableArtifact::set_float64_at(const std::string& name, std::size_t i, double v) {
+  std::vector<double> values = float64_of(name);
+  values.at(i) = v;
+  const std::vector<std::int64_t> shape = tensors.at(name).shape;
+  tensors[name] = artifact::make_float64(shape, values.data());
+}
+
 void EditableArtifact::drop_verification() {
   header.erase("verification");
   for (auto it = tensors.begin(); it != tensors.end();)

@@ -56,6 +56,8 @@ struct EditableArtifact {
   std::vector<double> float64_of(const std::string& name) const;
   void set_int64(const std::string& name, const std::vector<std::int64_t>& v);
   void set_float64(const std::string& name, const std::vector<double>& v);
+  // One element (row-major index) changed, the shape kept.
+  void set_float64_at(const std::string& name, std::size_t i, double v);
   // Drops the embedded verification rows (for edits that change what the model computes).
   void drop_verification();
 };
