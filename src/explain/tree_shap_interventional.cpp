@@ -24,7 +24,7 @@ namespace {
 // A row's direction at an internal node.
 constexpr std::uint8_t kRight = 0, kLeft = 1;
 constexpr std::uint8_t kRefused = 2;  // predict() would throw there
-constexpr std::uint8_t kUnknown = 3;  // not yet asked (rows are routed lazily, background rows eagerly)
+constexpr std::uint8_t kUnknown = 3;  // not yet asked: rows are routed lazily, only at the nodes walks reach
 
 // Background rows held as directions at most this many bytes at a time (per tree, a block of
 // background rows), so that a deep forest with a large background stays in bounded memory.
@@ -61,8 +61,8 @@ struct Walk {
 
   // Per tree, row and background row.
   std::uint32_t root = 0;
-  std::uint8_t* xdir = nullptr;        // lazily filled, kUnknown until asked
-  const std::uint8_t* rdir = nullptr;  // filled
+  std::uint8_t* xdir = nullptr;  // kUnknown until asked
+  std::uint8_t* rdir = nullptr;
   const double* x = nullptr;
   const double* r = nullptr;
   Index row = 0, b = 0;
@@ -82,8 +82,9 @@ struct Walk {
     if (d == kRefused) forest.goes_left(j, x, row);  // throws the error predict() would
     return d;
   }
-  std::uint8_t r_direction(std::uint32_t j) const {
-    const std::uint8_t d = rdir[j - root];
+  std::uint8_t r_direction(std::uint32_t j) {
+    std::uint8_t& d = rdir[j - root];
+    if (d == kUnknown) d = direction(forest, j, r, b);
     if (d == kRefused) refuse_background(forest, j, r, b);
     return d;
   }
@@ -204,14 +205,8 @@ void tree_shap_interventional(const CompactForest& forest, const double* X, Inde
     walk.root = root;
     for (Index b0 = 0; b0 < n_background; b0 += block) {
       const Index nb = std::min(block, n_background - b0);
-      for (Index b = 0; b < nb; ++b) {
-        std::uint8_t* d = rdir.data() + b * size;
-        const double* rb = bs.data() + (b0 + b) * nf;
-        for (Index i = 0; i < size; ++i) {
-          const auto j = static_cast<std::uint32_t>(root + i);
-          d[i] = (forest.nodes()[j].info & CompactForest::kLeaf) != 0 ? kRight : direction(forest, j, rb, b0 + b);
-        }
-      }
+      // Kept over the rows: a background row's directions are asked again by every row.
+      std::memset(rdir.data(), kUnknown, static_cast<std::size_t>(nb * size));
       for (Index r = 0; r < rows; ++r) {
         std::memset(xdir.data(), kUnknown, static_cast<std::size_t>(size));
         walk.x = xs.data() + r * nf;
