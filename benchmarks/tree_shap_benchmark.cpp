@@ -84,6 +84,27 @@ void BM_FerryShapReference(benchmark::State& state) {
 }
 BENCHMARK(BM_FerryShapReference)->Arg(100)->Unit(benchmark::kMillisecond);
 
+// Interventional TreeSHAP (explain/tree_shap_interventional.hpp) against 100 equally weighted
+// background rows, every column its own group: O(rows x background x visited nodes), so a
+// few rows make a run; XGBoost has no such method to compare with.
+void BM_FerryInterventional(benchmark::State& state) {
+  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  constexpr ferry::Index kBackground = 100;
+  const ferry::RowMatrixXd all = rows(kBackground + state.range(0));
+  const ferry::RowMatrixXd background = all.topRows(kBackground), X = all.bottomRows(state.range(0));
+  const Eigen::VectorXd weights = Eigen::VectorXd::Constant(kBackground, 1.0 / kBackground);
+  std::vector<ferry::Index> group(static_cast<std::size_t>(X.cols()));
+  for (ferry::Index f = 0; f < X.cols(); ++f) group[static_cast<std::size_t>(f)] = f;
+  ferry::RowMatrixXd phi;
+  for (auto _ : state) {
+    est->shap_interventional(X, background, weights, group, X.cols(), phi);
+    benchmark::DoNotOptimize(phi.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.counters["background"] = static_cast<double>(kBackground);
+}
+BENCHMARK(BM_FerryInterventional)->Arg(10)->Unit(benchmark::kMillisecond);
+
 void BM_XgbContribs(benchmark::State& state) {
   const Xgb xgb(model_dir() + "/xgb_500.json");
   const ferry::RowMatrixXd X = rows(state.range(0));

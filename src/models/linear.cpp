@@ -1,6 +1,7 @@
 // Every linear model: LinearRegression, Ridge, LogisticRegression (docs/format.md §4.2).
 #include <optional>
 
+#include "explain/interventional.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
@@ -36,6 +37,25 @@ class Linear final : public Estimator {
       for (Index f = 0; f < n; ++f)
         for (Index c = 0; c < k; ++c) out[f * k + c] = coef_(c, f) * (X(i, f) - (*background_mean_)[f]);
       for (Index c = 0; c < k; ++c) out[n * k + c] = base[c];
+    }
+    return true;
+  }
+  // The same closed form against a weighted background: the game is linear in the background
+  // rows, so it is the game against their weighted mean m, and a group's value is the sum of
+  // its columns' w_f (x_f - m_f) (each score is a sum of per-column terms).
+  bool shap_interventional(const RowMatrixXd& X, const RowMatrixXd& background, const Eigen::VectorXd& weights,
+                           const std::vector<Index>& group, Index n_groups, RowMatrixXd& phi) const override {
+    const Index n = coef_.cols(), k = coef_.rows();
+    explain::check_interventional_arguments(n, X, background, weights, group, n_groups);
+    const Eigen::RowVectorXd mean = weights.transpose() * background;
+    phi.setZero(X.rows(), (n_groups + 1) * k);
+    for (Index i = 0; i < X.rows(); ++i) {
+      double* out = phi.row(i).data();
+      for (Index f = 0; f < n; ++f) {
+        double* g = out + group[static_cast<std::size_t>(f)] * k;
+        for (Index c = 0; c < k; ++c) g[c] += coef_(c, f) * (X(i, f) - mean[f]);
+      }
+      for (Index c = 0; c < k; ++c) out[n_groups * k + c] = mean.dot(coef_.row(c)) + intercept_[c];
     }
     return true;
   }

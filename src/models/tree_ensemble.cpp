@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "explain/interventional.hpp"
 #include "explain/tree_shap.hpp"
+#include "explain/tree_shap_interventional.hpp"
 #include "models/compact_forest.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
@@ -56,6 +58,15 @@ class TreeEnsemble final : public Estimator {
     return true;
   }
   bool accepts_missing() const noexcept override { return !forest_.settings().missing_error; }
+  // Of the raw scores too (as shap()), against the background, exactly (interventional TreeSHAP).
+  bool shap_interventional(const RowMatrixXd& X, const RowMatrixXd& background, const Eigen::VectorXd& weights,
+                           const std::vector<Index>& group, Index n_groups, RowMatrixXd& phi) const override {
+    explain::check_interventional_arguments(forest_.settings().n_features, X, background, weights, group, n_groups);
+    phi.resize(X.rows(), (n_groups + 1) * forest_.n_scores());
+    explain::tree_shap_interventional(forest_, X.data(), X.rows(), X.cols(), background.data(), background.rows(),
+                                      background.cols(), weights.data(), group.data(), n_groups, phi.data());
+    return true;
+  }
 
  private:
   void finish(RowMatrixXd& scores) const {
