@@ -4,7 +4,9 @@
 // seeds and threads, method selection, and the background's load-time rules.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -190,6 +192,82 @@ TEST(ExplainAgnostic, ThreadsDoNotChangeValues) {
     ExplainOptions one, two;
     two.threads = 2;
     EXPECT_EQ(model.explain(input, one).values, model.explain(input, two).values) << dir;
+  }
+}
+
+// Rows given as codes (a categorical input's value indexes its categories, NaN is missing)
+// as a Table, the way a host application would pass them.
+Table table_of_codes(const Model& model, const RowMatrixXd& codes) {
+  Table t;
+  for (std::size_t j = 0; j < model.schema().inputs.size(); ++j) {
+    const InputColumn& c = model.schema().inputs[j];
+    if (c.kind == ColumnKind::kCategorical) {
+      std::vector<std::optional<std::string>> text;
+      for (Index r = 0; r < codes.rows(); ++r) {
+        const double v = codes(r, static_cast<Index>(j));
+        text.push_back(std::isnan(v) ? std::nullopt : std::optional<std::string>(c.categories.at(static_cast<std::size_t>(v))));
+      }
+      t.add_text(c.name, text);
+    } else {
+      const Eigen::VectorXd col = codes.col(static_cast<Index>(j));
+      t.add_numeric(c.name, std::vector<double>(col.data(), col.data() + col.size()));
+    }
+  }
+  return t;
+}
+
+// The closed forms of kInterventional (interventional TreeSHAP over raw-column groups, the
+// linear formula) against Shapley values enumerated here through the public API: hybrid rows
+// built column by column from the row and each stored background row, scored by predict().
+TEST(ExplainAgnostic, ClosedFormsEqualEnumerationThroughThePublicApi) {
+  for (const std::string dir : {"artifacts/churn", "artifacts/hgb_categorical", "tests/data/tree_gb_multiclass",
+                                "tests/data/tree_hgb_regressor_nan"}) {
+    SCOPED_TRACE(dir);
+    const Model model = Model::load(test::source_path(dir + "/model.ferry"));
+    const EditableArtifact a = EditableArtifact::from_case(dir);
+    const auto M = static_cast<Index>(model.schema().inputs.size());
+    ASSERT_LE(M, 12);
+    const std::vector<double> flat = a.float64_of("explain.background");
+    const std::vector<double> w = a.float64_of("explain.background_weights");
+    const auto B = static_cast<Index>(w.size());
+    const RowMatrixXd bg = Eigen::Map<const RowMatrixXd>(flat.data(), B, M);
+    // Rows to explain: background rows in reverse order, so that every column differs somewhere.
+    const Index rows = std::min<Index>(B, 6);
+    const RowMatrixXd X = bg.colwise().reverse().topRows(rows);
+    ExplainOptions options;
+    options.method = Method::kInterventional;
+    const Explanation e = model.explain(table_of_codes(model, X), options);
+    EXPECT_EQ(e.method, a.header["estimator"]["type"] == "linear" ? "linear_interventional" : "tree_interventional");
+    const auto k = static_cast<Index>(e.values.size());
+    double worst = 0.0;
+    for (Index i = 0; i < rows; ++i) {
+      // v(S) for every coalition: B hybrid rows each.
+      const Index coalitions = Index(1) << M;
+      RowMatrixXd H(coalitions * B, M);
+      for (Index S = 0; S < coalitions; ++S)
+        for (Index b = 0; b < B; ++b)
+          for (Index j = 0; j < M; ++j) H(S * B + b, j) = (S >> j) & 1 ? X(i, j) : bg(b, j);
+      const RowMatrixXd scores = model.predict(table_of_codes(model, H)).scores;
+      RowMatrixXd v = RowMatrixXd::Zero(coalitions, k);
+      for (Index S = 0; S < coalitions; ++S)
+        for (Index b = 0; b < B; ++b) v.row(S) += w[static_cast<std::size_t>(b)] * scores.row(S * B + b);
+      for (Index j = 0; j < M; ++j)
+        for (Index c = 0; c < k; ++c) {
+          double phi = 0.0;
+          for (Index S = 0; S < coalitions; ++S) {
+            if ((S >> j) & 1) continue;
+            Index size = 0;
+            for (Index t = 0; t < M; ++t) size += (S >> t) & 1;
+            phi += std::tgamma(static_cast<double>(size + 1)) * std::tgamma(static_cast<double>(M - size)) /
+                   std::tgamma(static_cast<double>(M + 1)) * (v(S | (Index(1) << j), c) - v(S, c));
+          }
+          worst = std::max(worst, std::abs(phi - e.values[static_cast<std::size_t>(c)](i, j)) /
+                                      std::max(1.0, std::abs(phi)));
+        }
+      for (Index c = 0; c < k; ++c) EXPECT_NEAR(e.base_values(i, c), v(0, c), 1e-9 * std::max(1.0, std::abs(v(0, c))));
+    }
+    RecordProperty("max_relative_difference_" + dir, std::to_string(worst));
+    EXPECT_LE(worst, 1e-9);
   }
 }
 

@@ -634,6 +634,10 @@ TEST(TreeEnsemble, LoadRefusesEveryBrokenRule) {
   en.trees[1].nodes[1].cover = INFINITY;
   expect(en, "tree 1, node 1: cover must be finite");
   en = base();
+  en.trees[1].nodes[1].cover = 2 * en.trees[1].nodes[0].cover + 1;
+  expect(en, "tree 1, node 1: cover");
+  expect(en, "exceeds its parent's");
+  en = base();
   en.missing = "default_left";
   en.trees[0].nodes[2].default_left = 2;
   expect(en, "tree 0, node 2: default_left must be 0 or 1");

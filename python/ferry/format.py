@@ -53,6 +53,7 @@ __all__ = [
 
 MAGIC = b"\x89FERRY\r\n"
 MAJOR = 1
+COVER_SLACK = 1.0 + 1e-6  # tree_ensemble: a child's cover may exceed its parent's by rounding only (4.17)
 MAX_BACKGROUND_ROWS = 1024  # explain.background (docs/format.md 3.5)
 MINOR = 2  # 1.1 added the optional explain section, 1.2 its background (docs/format.md 3.5)
 
@@ -1031,6 +1032,12 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
         bad = np.flatnonzero(inner & ((child <= local) | (child >= size)))
         if bad.size:
             _at_node(where, off, bad[0], f"{role} child {int(child[bad[0]])} is not after its parent within the tree")
+    for role, child in (("left", left), ("right", right)):
+        g = off[tree_of] + child
+        bad = np.flatnonzero(inner & (cover[np.where(inner, g, 0)] > cover * COVER_SLACK))
+        if bad.size:
+            c = g[bad[0]]
+            _at_node(where, off, c, f"cover {cover[c]!r} exceeds its parent's {cover[bad[0]]!r}")
     children = np.concatenate([(off[tree_of] + left)[inner], (off[tree_of] + right)[inner]])
     parents = np.bincount(children, minlength=N)
     bad = np.flatnonzero(parents != np.where(local == 0, 0, 1))

@@ -18,6 +18,8 @@ namespace ferry {
 namespace {
 
 constexpr int kMaxDepth = 1024;                // docs/format.md §6
+// docs/format.md §4.17: a child's cover is at most its parent's, up to rounding of the sums.
+constexpr double kCoverSlack = 1.0 + 1e-6;
 constexpr std::int64_t kMaxNodes = INT32_MAX;  // global node indices are 32-bit
 
 class TreeEnsemble final : public Estimator {
@@ -246,6 +248,10 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
       for (const std::int64_t c : {l, r}) {
         const auto uc = static_cast<std::size_t>(c);
         if (++parents[uc] > 1) in.invalid(at(t, c) + "node has more than one parent");
+        // TreeSHAP weighs paths by cover ratios; a child heavier than its parent would push
+        // them past 1 and the attributions towards overflow.
+        if (cover[F + uc] > cover[g] * kCoverSlack)
+          in.invalid(at(t, c) + fmt::format("cover {} exceeds its parent's {}", cover[F + uc], cover[g]));
         depth[uc] = static_cast<std::int16_t>(depth[static_cast<std::size_t>(j)] + 1);
         if (depth[uc] > kMaxDepth) in.invalid(at(t, c) + fmt::format("tree is deeper than {}", kMaxDepth));
         max_depth = std::max<int>(max_depth, depth[uc]);

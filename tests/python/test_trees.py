@@ -503,6 +503,7 @@ READER_CASES = [
     ("two parents", lambda h, t: t[_t("right")].__setitem__(0, t[_t("left")][0]), "exactly one parent"),
     ("default_left value", _set("default_left", 0, 2), "default_left is not 0 or 1"),
     ("cover negative", _set("cover", 0, -1.0), "cover is negative"),
+    ("cover above parent", lambda h, t: t[_t("cover")].__setitem__(int(t[_t("left")][0]), 2 * t[_t("cover")][0] + 1), "exceeds its parent's"),
     ("value finite", _set("value", 0, np.nan), "non-finite"),
     ("base finite", _set("base_score", 0, np.inf), "non-finite"),
     ("category set index", lambda h, t: t[_t("categorical")].__setitem__(int(np.argmax(t[_t("categorical")] >= 0)), 10**6), "category set"),
