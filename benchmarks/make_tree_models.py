@@ -30,7 +30,7 @@ def data(rows: int, seed: int):
 def main(out: str) -> None:
     os.makedirs(out, exist_ok=True)
     X, y = data(20000, 0)
-    for n in (500, 1000):
+    for n in (100, 500, 1000):
         if os.path.exists(os.path.join(out, f"xgb_{n}.ferry")):
             continue  # training is the slow part; delete the directory to start over
         model = xgboost.XGBRegressor(n_estimators=n, max_depth=6, learning_rate=0.05, tree_method="hist",
@@ -46,7 +46,7 @@ def main(out: str) -> None:
         with open(os.path.join(out, f"{name}.pkl"), "wb") as f:
             pickle.dump(model, f)
         ferry.export(model, os.path.join(out, f"{name}.ferry"), X_sample=X[:64], name=name)
-    print(f"wrote {out}: xgb_500, xgb_1000 (.json, .ferry), rf_100, hgb_200 (.pkl, .ferry)")
+    print(f"wrote {out}: xgb_100, xgb_500, xgb_1000 (.json, .ferry), rf_100, hgb_200 (.pkl, .ferry)")
 
 
 if __name__ == "__main__":

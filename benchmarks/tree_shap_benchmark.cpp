@@ -15,6 +15,7 @@
 
 #include "artifact/artifact.hpp"
 #include "explain/tree_shap.hpp"
+#include "ferry/model.hpp"
 #include "models/estimator.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
@@ -54,21 +55,51 @@ void check_parity(const ferry::Estimator& est, const Xgb& xgb, const ferry::RowM
   std::fprintf(stderr, "parity on %lld rows: max |ferry - xgboost| = %.3g\n", static_cast<long long>(X.rows()), worst);
 }
 
+// Args: trees (the xgb_<trees> model), rows.
 void BM_FerryShap(benchmark::State& state) {
-  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
-  const ferry::RowMatrixXd X = rows(state.range(0));
+  const std::string model = model_dir() + "/xgb_" + std::to_string(state.range(0));
+  const std::unique_ptr<ferry::Estimator> est = load_estimator(model + ".ferry");
+  const ferry::RowMatrixXd X = rows(state.range(1));
   {
-    const Xgb xgb(model_dir() + "/xgb_500.json");
-    check_parity(*est, xgb, rows(std::min<ferry::Index>(state.range(0), 200)));
+    const Xgb xgb(model + ".json");
+    check_parity(*est, xgb, rows(std::min<ferry::Index>(state.range(1), 200)));
   }
   ferry::RowMatrixXd phi;
   for (auto _ : state) {
     est->shap(X, phi);
     benchmark::DoNotOptimize(phi.data());
   }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetItemsProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_FerryShap)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FerryShap)->Args({500, 1})->Args({500, 1000})->Args({100, 10000})->Unit(benchmark::kMillisecond);
+
+// The whole Model::explain (validation, grouping into raw columns, the result's matrices) on
+// 10,000 rows over 1 and 2 threads: wall-clock time, since the work is split.
+void BM_ExplainThreads(benchmark::State& state) {
+  const ferry::Model model = ferry::Model::load(model_dir() + "/xgb_100.ferry");
+  const ferry::RowMatrixXd X = rows(10000);
+  ferry::ExplainOptions options;
+  options.threads = static_cast<int>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(model.explain(X, options).values.data());
+  state.SetItemsProcessed(state.iterations() * X.rows());
+}
+BENCHMARK(BM_ExplainThreads)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Model-agnostic SHAP on a pipeline no closed form covers (StandardScaler, PCA(3), multinomial
+// LogisticRegression on 6 columns; 16 background rows): exact enumeration of the 2^6
+// coalitions and antithetic sampling with the default 64 orderings, per row.
+void BM_ExplainModelAgnostic(benchmark::State& state) {
+  const std::string dir = std::string(FERRY_SOURCE_DIR) + "/tests/data/shap_agnostic_pca_multiclass";
+  const ferry::Model model = ferry::Model::load(dir + "/model.ferry");
+  const ferry::RowMatrixXd X = rows(8).leftCols(6);
+  ferry::ExplainOptions options;
+  options.method = state.range(0) == 0 ? ferry::ExplainOptions::Method::kInterventional
+                                       : ferry::ExplainOptions::Method::kSampling;
+  for (auto _ : state) benchmark::DoNotOptimize(model.explain(X, options).values.data());
+  state.SetItemsProcessed(state.iterations() * X.rows());
+  state.SetLabel(state.range(0) == 0 ? "exact" : "sampling");
+}
+BENCHMARK(BM_ExplainModelAgnostic)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // The test oracle (EXTEND/UNWIND recursion with the path copied per level), for the record.
 void BM_FerryShapReference(benchmark::State& state) {
@@ -106,13 +137,13 @@ void BM_FerryInterventional(benchmark::State& state) {
 BENCHMARK(BM_FerryInterventional)->Arg(10)->Unit(benchmark::kMillisecond);
 
 void BM_XgbContribs(benchmark::State& state) {
-  const Xgb xgb(model_dir() + "/xgb_500.json");
-  const ferry::RowMatrixXd X = rows(state.range(0));
+  const Xgb xgb(model_dir() + "/xgb_" + std::to_string(state.range(0)) + ".json");
+  const ferry::RowMatrixXd X = rows(state.range(1));
   bst_ulong n = 0;
   for (auto _ : state) benchmark::DoNotOptimize(xgb.contribs(X, &n));
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetItemsProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_XgbContribs)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_XgbContribs)->Args({500, 1})->Args({500, 1000})->Args({100, 10000})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
