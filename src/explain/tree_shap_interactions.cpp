@@ -79,9 +79,18 @@ struct ConditionedWalk {
   double factor;    // ±1/2 (on/off) times 1 or 1/T (aggregation mean)
   double* out;      // the condition's row of the interaction block, offset to the tree's first score
   Index k, w;
+  const std::uint32_t* subtree_end;          // per node: one past its subtree's last node
+  const std::uint32_t *splits, *splits_end;  // the tree's nodes splitting on `condition`, ascending
 
-  void recurse(std::uint32_t j, PathElement* parent, Index len, double zero, double one, Index feature,
-               double fraction) const {
+  // `below`: whether the path has passed a split on the condition. A leaf whose path has none
+  // gets the same contributions with the condition on and off (it is a dummy player there),
+  // so the subtrees without such a split are skipped by both walks alike.
+  void recurse(std::uint32_t j, PathElement* parent, Index len, double zero, double one, Index feature, double fraction,
+               bool below) const {
+    if (!below) {
+      const std::uint32_t* s = std::lower_bound(splits, splits_end, j);
+      if (s == splits_end || *s >= subtree_end[j]) return;
+    }
     PathElement* m = parent + segment;
     std::copy(parent, parent + len, m);
     if (feature != condition) extend(m, len++, zero, one, feature);
@@ -103,10 +112,10 @@ struct ConditionedWalk {
     const double cold_fraction = cover_fraction(cover[cold], cover[j]);
     if (f == condition) {
       if (on) {
-        recurse(hot, m, len, hot_fraction, 1.0, f, fraction);
+        recurse(hot, m, len, hot_fraction, 1.0, f, fraction, true);
       } else {
-        if (hot_fraction != 0.0) recurse(hot, m, len, hot_fraction, 1.0, f, fraction * hot_fraction);
-        if (cold_fraction != 0.0) recurse(cold, m, len, cold_fraction, 0.0, f, fraction * cold_fraction);
+        if (hot_fraction != 0.0) recurse(hot, m, len, hot_fraction, 1.0, f, fraction * hot_fraction, true);
+        if (cold_fraction != 0.0) recurse(cold, m, len, cold_fraction, 0.0, f, fraction * cold_fraction, true);
       }
       return;
     }
@@ -120,8 +129,8 @@ struct ConditionedWalk {
       }
     const double hot_zero = in_zero * hot_fraction, cold_zero = in_zero * cold_fraction;
     // A subtree no coalition reaches adds nothing (and would divide by zero in unwind()).
-    if (hot_zero != 0.0 || in_one != 0.0) recurse(hot, m, len, hot_zero, in_one, f, fraction);
-    if (cold_zero != 0.0) recurse(cold, m, len, cold_zero, 0.0, f, fraction);
+    if (hot_zero != 0.0 || in_one != 0.0) recurse(hot, m, len, hot_zero, in_one, f, fraction, below);
+    if (cold_zero != 0.0) recurse(cold, m, len, cold_zero, 0.0, f, fraction, below);
   }
 };
 
@@ -139,21 +148,47 @@ void tree_shap_interactions(const CompactForest& forest, const TreeShapTables& t
   std::vector<double> main(static_cast<std::size_t>(rows * n1 * k));
   tree_shap(forest, tables, X, rows, stride, main.data());
 
-  // Each tree's distinct split features: only they interact within it.
+  // Each tree's distinct split features (only they interact within it), each with the nodes
+  // that split on it, and every node's subtree extent (subtrees are contiguous, depth first).
   std::vector<Index> features, first{0};
-  std::vector<std::uint8_t> seen(static_cast<std::size_t>(n), 0);
+  std::vector<std::uint32_t> splits, splits_first{0}, subtree_end(static_cast<std::size_t>(forest.n_nodes()));
+  std::vector<Index> slot(static_cast<std::size_t>(n), -1);
+  std::vector<std::uint32_t> count, at;
   int max_depth = 0;
   for (Index t = 0; t < T; ++t) {
+    const std::uint32_t begin = forest.root(t);
     const std::uint32_t end = t + 1 < T ? forest.root(t + 1) : static_cast<std::uint32_t>(forest.n_nodes());
-    for (std::uint32_t j = forest.root(t); j < end; ++j) {
+    const auto distinct = static_cast<Index>(features.size());
+    for (std::uint32_t j = end; j-- > begin;) {
+      const CompactForest::Node& node = forest.nodes()[j];
+      subtree_end[j] = (node.info & CompactForest::kLeaf) != 0 ? j + 1 : subtree_end[j + 1 + node.skip];
+    }
+    count.clear();
+    for (std::uint32_t j = begin; j < end; ++j) {
       const CompactForest::Node& node = forest.nodes()[j];
       if ((node.info & CompactForest::kLeaf) != 0) continue;
-      const auto f = static_cast<Index>(node.info & CompactForest::kFeatureMask);
-      if (seen[static_cast<std::size_t>(f)] == 0) features.push_back(f);
-      seen[static_cast<std::size_t>(f)] = 1;
+      const auto f = static_cast<std::size_t>(node.info & CompactForest::kFeatureMask);
+      if (slot[f] < 0) {
+        slot[f] = static_cast<Index>(features.size()) - distinct;
+        features.push_back(static_cast<Index>(f));
+        count.push_back(0);
+      }
+      ++count[static_cast<std::size_t>(slot[f])];
     }
-    for (Index i = first.back(); i < static_cast<Index>(features.size()); ++i)
-      seen[static_cast<std::size_t>(features[static_cast<std::size_t>(i)])] = 0;
+    // The split nodes grouped by feature (counting sort), ascending within each group.
+    at.resize(count.size());
+    for (std::size_t i = 0; i < count.size(); ++i) {
+      at[i] = splits_first.back();
+      splits_first.push_back(at[i] + count[i]);
+    }
+    splits.resize(splits_first.back());
+    for (std::uint32_t j = begin; j < end; ++j) {
+      const CompactForest::Node& node = forest.nodes()[j];
+      if ((node.info & CompactForest::kLeaf) == 0)
+        splits[at[static_cast<std::size_t>(slot[node.info & CompactForest::kFeatureMask])]++] = j;
+    }
+    for (Index i = distinct; i < static_cast<Index>(features.size()); ++i)
+      slot[static_cast<std::size_t>(features[static_cast<std::size_t>(i)])] = -1;
     first.push_back(static_cast<Index>(features.size()));
     max_depth = std::max(max_depth, forest.depth(t));
   }
@@ -172,9 +207,20 @@ void tree_shap_interactions(const CompactForest& forest, const TreeShapTables& t
       for (Index i = first[static_cast<std::size_t>(t)]; i < first[static_cast<std::size_t>(t) + 1]; ++i) {
         const Index f = features[static_cast<std::size_t>(i)];
         for (const bool on : {true, false}) {
-          ConditionedWalk walk{forest, x.data(),    r, f, on, segment, (on ? 0.5 : -0.5) * scale, out + f * n1 * k + g,
-                               k,      s.leaf_width};
-          walk.recurse(forest.root(t), paths.data(), 0, 1.0, 1.0, -1, 1.0);
+          const ConditionedWalk walk{forest,
+                                     x.data(),
+                                     r,
+                                     f,
+                                     on,
+                                     segment,
+                                     (on ? 0.5 : -0.5) * scale,
+                                     out + f * n1 * k + g,
+                                     k,
+                                     s.leaf_width,
+                                     subtree_end.data(),
+                                     splits.data() + splits_first[static_cast<std::size_t>(i)],
+                                     splits.data() + splits_first[static_cast<std::size_t>(i) + 1]};
+          walk.recurse(forest.root(t), paths.data(), 0, 1.0, 1.0, -1, 1.0, false);
         }
       }
     }
