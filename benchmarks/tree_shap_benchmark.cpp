@@ -1,6 +1,6 @@
-// Path-dependent TreeSHAP: ferry's tree_ensemble shap() against XGBoost's own pred_contribs
-// through its C API (nthread=1), same model (make_tree_models.py's XGBoost 500 trees depth 6 on
-// 32 features), same rows, same run. benchmarks/run_tree_shap makes the models and runs this.
+// Path-dependent TreeSHAP: ferry's tree_ensemble shap() and shap_interactions() against XGBoost's
+// own pred_contribs and pred_interactions through its C API (nthread=1), same model (make_tree_models.py's XGBoost 500
+// trees depth 6 on 32 features), same rows, same run. benchmarks/run_tree_shap makes the models and runs this.
 //   FERRY_TREE_MODELS=<dir from make_tree_models.py> tree_shap_benchmark
 #include <benchmark/benchmark.h>
 
@@ -39,6 +39,9 @@ struct Xgb : bench::XgbBooster {
   using XgbBooster::XgbBooster;
   const float* contribs(const ferry::RowMatrixXd& X, bst_ulong* n_out) const {
     return predict_dmatrix(X, 4 /* pred_contribs */, n_out);
+  }
+  const float* interactions(const ferry::RowMatrixXd& X, bst_ulong* n_out) const {
+    return predict_dmatrix(X, 16 /* pred_interactions */, n_out);
   }
 };
 
@@ -144,6 +147,43 @@ void BM_XgbContribs(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(1));
 }
 BENCHMARK(BM_XgbContribs)->Args({500, 1})->Args({500, 1000})->Args({100, 10000})->Unit(benchmark::kMillisecond);
+
+// SHAP interaction values: ferry's shap_interactions against XGBoost's pred_interactions. Few
+// rows: a row costs about 2 × 33 TreeSHAP runs on XGBoost's side.
+void BM_FerryInteractions(benchmark::State& state) {
+  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  const ferry::RowMatrixXd X = rows(state.range(0));
+  {
+    const Xgb xgb(model_dir() + "/xgb_500.json");
+    bst_ulong n = 0;
+    const float* want = xgb.interactions(X, &n);
+    ferry::RowMatrixXd phi;
+    est->shap_interactions(X, phi);
+    if (static_cast<bst_ulong>(phi.size()) != n)
+      throw std::runtime_error("ferry and XGBoost interactions differ in size");
+    double worst = 0.0;
+    for (ferry::Index i = 0; i < phi.size(); ++i) worst = std::max(worst, std::abs(phi.data()[i] - want[i]));
+    if (worst > 1e-4) throw std::runtime_error("ferry and XGBoost interactions disagree by " + std::to_string(worst));
+    std::fprintf(stderr, "interactions parity on %lld rows: max |ferry - xgboost| = %.3g\n",
+                 static_cast<long long>(X.rows()), worst);
+  }
+  ferry::RowMatrixXd phi;
+  for (auto _ : state) {
+    est->shap_interactions(X, phi);
+    benchmark::DoNotOptimize(phi.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_FerryInteractions)->Arg(10)->Unit(benchmark::kMillisecond);
+
+void BM_XgbInteractions(benchmark::State& state) {
+  const Xgb xgb(model_dir() + "/xgb_500.json");
+  const ferry::RowMatrixXd X = rows(state.range(0));
+  bst_ulong n = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(xgb.interactions(X, &n));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_XgbInteractions)->Arg(10)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,4 +1,5 @@
-// The result of Model::explain: additive feature attributions (SHAP values) per raw input column.
+// The results of Model::explain and Model::explain_interactions: additive feature attributions
+// (SHAP values) and their pairwise interactions per raw input column.
 #ifndef FERRY_EXPLANATION_HPP
 #define FERRY_EXPLANATION_HPP
 
@@ -65,6 +66,27 @@ struct Explanation {
   std::vector<RowMatrixXd> standard_errors;
   // What computed the values: "linear_exact", "tree_path_dependent", "tree_interventional",
   // "interventional_exact" (coalition enumeration) or "interventional_sampling".
+  std::string method;
+
+  Index rows() const noexcept { return base_values.rows(); }
+};
+
+// The result of Model::explain_interactions: SHAP interaction values per pair of raw input
+// columns. For each row r and output o, values[o][r] is symmetric; its entry (i, j), i != j,
+// is half the interaction effect of columns i and j (the other half is at (j, i)) and (i, i)
+// is column i's main effect, so that the sum of row i is Explanation::values[o](r, i) and
+// base_values(r, o) + the sum of all entries is the raw score o of row r, up to rounding.
+struct InteractionExplanation {
+  // rows x outputs: the expected score, as Explanation::base_values.
+  RowMatrixXd base_values;
+  // values[o][r]: columns x columns, columns as feature_names. Derived columns (one-hot
+  // outputs, indicator columns) are summed into the column they come from in both dimensions,
+  // so the interactions within one raw column's derived columns add to its main effect.
+  std::vector<std::vector<Eigen::MatrixXd>> values;
+  // As Explanation::feature_names and Explanation::output_names.
+  std::vector<std::string> feature_names;
+  std::vector<std::string> output_names;
+  // What computed the values: "tree_path_dependent".
   std::string method;
 
   Index rows() const noexcept { return base_values.rows(); }

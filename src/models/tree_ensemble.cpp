@@ -9,6 +9,7 @@
 #include "explain/interventional.hpp"
 #include "explain/tree_shap.hpp"
 #include "explain/tree_shap_interventional.hpp"
+#include "explain/tree_shap_interactions.hpp"
 #include "models/compact_forest.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
@@ -57,6 +58,12 @@ class TreeEnsemble final : public Estimator {
   bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
     phi.resize(X.rows(), (forest_.settings().n_features + 1) * forest_.n_scores());
     explain::tree_shap(forest_, shap_, X.data(), X.rows(), X.cols(), phi.data());
+    return true;
+  }
+  bool shap_interactions(const RowMatrixXd& X, RowMatrixXd& phi) const override {
+    const Index n1 = forest_.settings().n_features + 1;
+    phi.resize(X.rows(), n1 * n1 * forest_.n_scores());
+    explain::tree_shap_interactions(forest_, shap_, X.data(), X.rows(), X.cols(), phi.data());
     return true;
   }
   bool accepts_missing() const noexcept override { return !forest_.settings().missing_error; }

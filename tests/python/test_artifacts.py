@@ -55,8 +55,9 @@ TREE_CASES = [
     "xgb_tweedie", "xgb_categorical",
 ]
 TEST_DATA_CASES += TREE_CASES
-# XGBoost's pred_contribs for the TreeSHAP tests (scripts/make_shap_cases; not golden cases)
-SHAP_CASES = ["shap_xgb_regression", "shap_xgb_binary", "shap_xgb_multiclass"] + [
+# XGBoost's pred_contribs and pred_interactions and a tree pipeline (scripts/make_shap_cases),
+# scikit-learn's interventional Shapley values (scripts/make_agnostic_cases): not golden cases
+SHAP_CASES = ["shap_xgb_regression", "shap_xgb_binary", "shap_xgb_multiclass", "shap_gb_pipeline"] + [
     f"shap_agnostic_{c}" for c in ("pca_multiclass", "poly_ridge", "iforest", "normalizer_gb", "text_pca")
 ]
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]

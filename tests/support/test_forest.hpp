@@ -1,5 +1,6 @@
-// Hand-built tree ensembles for the explanation tests: node lists turned into a CompactForest,
-// random trees with every awkward feature, and path-dependent SHAP by enumeration.
+// Hand-built tree ensembles for the explanation tests (TreeSHAP, interactions, interventional):
+// node lists turned into a CompactForest, random trees with every awkward feature, and
+// path-dependent SHAP by enumeration.
 #ifndef FERRY_TESTS_SUPPORT_TEST_FOREST_HPP
 #define FERRY_TESTS_SUPPORT_TEST_FOREST_HPP
 

@@ -1,0 +1,79 @@
+// Model::explain_interactions: the estimator's interaction values over its own input columns,
+// summed into raw input columns in both dimensions. Summing is the grouping of
+// explain/attribution.cpp applied to a matrix: row sums stay the grouped SHAP values, and the
+// matrix stays symmetric.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "explain/attribution.hpp"
+#include "ferry/error.hpp"
+#include "model_impl.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace {
+
+InteractionExplanation interactions_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed) {
+  const std::vector<Index> sources = raw_sources(model);
+  const Estimator& estimator = *model.estimator;
+  if (estimator.link() == Link::kIsolation)
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("explain_interactions: model \"{}\" is an IsolationForest, whose scores (-2^(-path "
+                            "length / c)) are not additive in its trees; it has no interaction values",
+                            model.metadata.name));
+  const Index k = estimator.n_scores(), n = preprocessed.cols(), n1 = n + 1, rows = preprocessed.rows();
+  const auto n_raw = static_cast<Index>(model.schema.inputs.size());
+  InteractionExplanation e;
+  e.base_values.resize(rows, k);
+  e.values.assign(static_cast<std::size_t>(k),
+                  std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(rows), Eigen::MatrixXd::Zero(n_raw, n_raw)));
+  // The estimator validates each block with row numbers local to it: a whole-batch pass first
+  // names the batch's row instead.
+  constexpr Index kBlock = 64;
+  if (rows > kBlock) {
+    RowMatrixXd scores;
+    estimator.decision(preprocessed, scores);
+  }
+  // Blocks of rows bound the (n + 1)^2 x k values per row held at once.
+  RowMatrixXd block, phi;
+  Index start = 0;
+  do {  // at least once, so that an empty batch is refused as a full one would be
+    const Index m = std::min(kBlock, rows - start);
+    block = preprocessed.middleRows(start, m);
+    if (!estimator.shap_interactions(block, phi))
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("explain_interactions: model \"{}\" ({}) has no interaction values in this build; "
+                              "only tree ensembles have them (path-dependent TreeSHAP)",
+                              model.metadata.name, model.estimator_type));
+    for (Index r = 0; r < m; ++r) {
+      const double* p = phi.row(r).data();
+      for (Index c = 0; c < k; ++c) {
+        Eigen::MatrixXd& v = e.values[static_cast<std::size_t>(c)][static_cast<std::size_t>(start + r)];
+        for (Index f = 0; f < n; ++f) {
+          const Index a = sources[static_cast<std::size_t>(f)];
+          for (Index g = 0; g < n; ++g) v(a, sources[static_cast<std::size_t>(g)]) += p[(f * n1 + g) * k + c];
+        }
+        e.base_values(start + r, c) = p[(n * n1 + n) * k + c];
+      }
+    }
+    start += m;
+  } while (start < rows);
+  for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
+  e.output_names = explained_output_names(model, k);
+  e.method = "tree_path_dependent";
+  return e;
+}
+
+}  // namespace
+
+InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXd>& X) const {
+  return interactions_preprocessed(*impl_, transform(X));
+}
+InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXf>& X) const {
+  return interactions_preprocessed(*impl_, transform(X));
+}
+InteractionExplanation Model::explain_interactions(const Table& input, const PredictOptions& predict_options) const {
+  return interactions_preprocessed(*impl_, transform(input, predict_options));
+}
+
+FERRY_END_NAMESPACE
