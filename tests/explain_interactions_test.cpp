@@ -22,6 +22,7 @@
 namespace ferry {
 namespace {
 
+using test::random_rows;
 using test::random_tree;
 using test::TestForest;
 
@@ -77,7 +78,6 @@ RowMatrixXd interactions(const CompactForest& f, const RowMatrixXd& X) {
 // TreeSHAP's value, the matrix is symmetric, and everything sums to the score.
 TEST(TreeShapInteractions, MatchBruteForceEnumerationOnRandomTrees) {
   std::mt19937_64 rng(20261127);
-  std::uniform_int_distribution<int> pct(0, 99);
   double worst = 0.0, worst_rows = 0.0, worst_symmetry = 0.0;
   for (int trial = 0; trial < 60; ++trial) {
     TestForest f;
@@ -94,14 +94,7 @@ TEST(TreeShapInteractions, MatchBruteForceEnumerationOnRandomTrees) {
       f.trees.push_back(random_tree(rng, trial >= 45 ? 7 + trial % 4 : 1 + (trial + t) % 6, f.n_features, f.w,
                                     static_cast<std::int64_t>(f.sets.size()), t % static_cast<int>(groups)));
     const CompactForest forest = f.build();
-    RowMatrixXd X(6, f.n_features);
-    for (Index r = 0; r < X.rows(); ++r)
-      for (Index j = 0; j < f.n_features; ++j) {
-        const int p = pct(rng);
-        X(r, j) = p < 15   ? kNaN
-                  : p < 40 ? static_cast<double>(pct(rng) % 12)
-                           : std::round(std::uniform_real_distribution<double>(-2.5, 2.5)(rng) * 4) / 4;
-      }
+    const RowMatrixXd X = random_rows(rng, 6, f.n_features);
     const RowMatrixXd phi = interactions(forest, X);
     RowMatrixXd shap(X.rows(), (f.n_features + 1) * f.k), scores(X.rows(), f.k);
     explain::tree_shap(forest, explain::tree_shap_tables(forest), X.data(), X.rows(), X.cols(), shap.data());

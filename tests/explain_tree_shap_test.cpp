@@ -24,6 +24,7 @@ namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 using test::leaf;
+using test::random_rows;
 using test::random_tree;
 using test::split;
 using test::TestForest;
@@ -76,7 +77,6 @@ TEST(TreeShap, GpuTreeShapBasicPaths) {
 
 TEST(TreeShap, MatchesBruteForceEnumerationOnRandomTrees) {
   std::mt19937_64 rng(20261126);
-  std::uniform_int_distribution<int> pct(0, 99);
   double worst = 0.0, worst_fast = 0.0;
   for (int trial = 0; trial < 80; ++trial) {
     TestForest f;
@@ -94,14 +94,7 @@ TEST(TreeShap, MatchesBruteForceEnumerationOnRandomTrees) {
       f.trees.push_back(random_tree(rng, trial >= 60 ? 7 + trial % 6 : 1 + (trial + t) % 6, f.n_features, f.w,
                                     static_cast<std::int64_t>(f.sets.size()), t % static_cast<int>(groups)));
     const CompactForest forest = f.build();
-    RowMatrixXd X(8, f.n_features);
-    for (Index r = 0; r < X.rows(); ++r)
-      for (Index j = 0; j < f.n_features; ++j) {
-        const int p = pct(rng);
-        X(r, j) = p < 15   ? kNaN
-                  : p < 40 ? static_cast<double>(pct(rng) % 12)
-                           : std::round(std::uniform_real_distribution<double>(-2.5, 2.5)(rng) * 4) / 4;
-      }
+    const RowMatrixXd X = random_rows(rng, 8, f.n_features);
     const RowMatrixXd fast = run(forest, X, false), ref = run(forest, X, true);
     RowMatrixXd scores(X.rows(), f.k);
     forest.predict(X.data(), X.rows(), X.cols(), scores.data());

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -148,6 +149,21 @@ inline TestNode split(std::int64_t f, double t, std::int64_t l, std::int64_t r, 
   return TestNode{f, t, l, r, 0, -1, {0.0}, cover};
 }
 inline TestNode leaf(double v, double cover) { return TestNode{-1, 0.0, -1, -1, 0, -1, {v}, cover}; }
+
+// Rows that reach every kind of branch: 15% missing, 25% small integers (category codes and
+// thresholds of integer features), the rest on a grid of quarters (values exactly at splits).
+inline RowMatrixXd random_rows(std::mt19937_64& rng, Index rows, Index n_features) {
+  std::uniform_int_distribution<int> pct(0, 99);
+  RowMatrixXd X(rows, n_features);
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < n_features; ++j) {
+      const int p = pct(rng);
+      X(r, j) = p < 15   ? std::numeric_limits<double>::quiet_NaN()
+                : p < 40 ? static_cast<double>(pct(rng) % 12)
+                         : std::round(std::uniform_real_distribution<double>(-2.5, 2.5)(rng) * 4) / 4;
+    }
+  return X;
+}
 
 // Random trees with every awkward feature: repeated features on a path, NaN routing by
 // default_left, categorical splits, zero cover (at children and at parents), several scores
