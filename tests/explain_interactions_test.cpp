@@ -221,6 +221,25 @@ TEST(TreeShapInteractions, RowSumsAreTheShapValuesOnEveryShippedTreeModel) {
   EXPECT_GE(cases, 20);
 }
 
+// Threads split the rows without changing a value; only the path-dependent method has them.
+TEST(ExplainInteractions, ThreadsAndMethods) {
+  const std::string dir = "tests/data/shap_gb_pipeline";
+  const Model model = Model::load(test::source_path(dir + "/model.ferry"));
+  const Table table = cli::to_table(test::read_csv_file(test::source_path(dir + "/input.csv")));
+  ExplainOptions two;
+  two.threads = 2;
+  const InteractionExplanation one = model.explain_interactions(table), split = model.explain_interactions(table, two);
+  ASSERT_EQ(one.rows(), split.rows());
+  EXPECT_EQ(one.base_values, split.base_values);
+  for (std::size_t c = 0; c < one.values.size(); ++c)
+    for (std::size_t r = 0; r < one.values[c].size(); ++r) ASSERT_EQ(one.values[c][r], split.values[c][r]);
+  ExplainOptions sampling;
+  sampling.method = ExplainOptions::Method::kSampling;
+  EXPECT_FERRY_ERROR(model.explain_interactions(table, sampling), ErrorCode::kUnsupported, "path-dependent");
+  two.threads = 0;
+  EXPECT_FERRY_ERROR(model.explain_interactions(table, two), ErrorCode::kValue, "threads must be >= 1");
+}
+
 // Named input through a ColumnTransformer with missing-indicator and one-hot columns: the
 // grouped matrices are symmetric, their rows sum to explain()'s values and everything sums to
 // the raw score; the dense overloads agree with the Table one.

@@ -121,12 +121,16 @@ class FERRY_API Model {
   // SHAP interaction values of the raw scores, per pair of raw input columns (see
   // InteractionExplanation), for tree ensembles by path-dependent TreeSHAP (as XGBoost's
   // pred_interactions); per row and tree it costs 2d runs of the TreeSHAP recursion, d the
-  // tree's distinct split features. Input as explain. Throws as predict, and
-  // Error(kUnsupported) for other estimators (linear models, IsolationForest) or when a
-  // preprocessing step mixes raw columns.
-  InteractionExplanation explain_interactions(const Eigen::Ref<const RowMatrixXd>& X) const;
-  InteractionExplanation explain_interactions(const Eigen::Ref<const RowMatrixXf>& X) const;
-  InteractionExplanation explain_interactions(const Table& input, const PredictOptions& predict_options = {}) const;
+  // tree's distinct split features. Input as explain; of the options, `threads` splits the
+  // rows, and `method` must be kAuto, kExact or kPathDependent. Throws as predict, and
+  // Error(kUnsupported) for other estimators (linear models, IsolationForest), other methods,
+  // or when a preprocessing step mixes raw columns.
+  InteractionExplanation explain_interactions(const Eigen::Ref<const RowMatrixXd>& X,
+                                              const ExplainOptions& options = {}) const;
+  InteractionExplanation explain_interactions(const Eigen::Ref<const RowMatrixXf>& X,
+                                              const ExplainOptions& options = {}) const;
+  InteractionExplanation explain_interactions(const Table& input, const ExplainOptions& options = {},
+                                              const PredictOptions& predict_options = {}) const;
 
   // Re-runs the embedded test rows (see LoadOptions::verify) and returns how many passed.
   // Throws Error(kVerification) naming the row, output and difference; Error(kUnsupported)

@@ -9,11 +9,18 @@
 #include "explain/attribution.hpp"
 #include "ferry/error.hpp"
 #include "model_impl.hpp"
+#include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace {
 
-InteractionExplanation interactions_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed) {
+InteractionExplanation interactions_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed,
+                                                 const ExplainOptions& options) {
+  using Method = ExplainOptions::Method;
+  if (options.method != Method::kAuto && options.method != Method::kExact && options.method != Method::kPathDependent)
+    throw Error(ErrorCode::kUnsupported, "explain_interactions: interaction values are path-dependent TreeSHAP's only");
+  if (options.threads < 1)
+    throw Error(ErrorCode::kValue, fmt::format("explain_interactions: threads must be >= 1, got {}", options.threads));
   const std::vector<Index> sources = raw_sources(model);
   const Estimator& estimator = *model.estimator;
   if (estimator.link() == Link::kIsolation)
@@ -23,41 +30,40 @@ InteractionExplanation interactions_preprocessed(const Model::Impl& model, const
                             model.metadata.name));
   const Index k = estimator.n_scores(), n = preprocessed.cols(), n1 = n + 1, rows = preprocessed.rows();
   const auto n_raw = static_cast<Index>(model.schema.inputs.size());
+  RowMatrixXd probe;
+  if (!estimator.shap_interactions(preprocessed.topRows(0), probe))
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("explain_interactions: model \"{}\" ({}) has no interaction values in this build; "
+                            "only tree ensembles have them (path-dependent TreeSHAP)",
+                            model.metadata.name, model.estimator_type));
+  // The estimator validates each block with row numbers local to it: a whole-batch pass first
+  // names the batch's row instead.
+  model.scores(preprocessed);
   InteractionExplanation e;
   e.base_values.resize(rows, k);
   e.values.assign(static_cast<std::size_t>(k),
                   std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(rows), Eigen::MatrixXd::Zero(n_raw, n_raw)));
-  // The estimator validates each block with row numbers local to it: a whole-batch pass first
-  // names the batch's row instead.
-  constexpr Index kBlock = 64;
-  if (rows > kBlock) {
-    RowMatrixXd scores;
-    estimator.decision(preprocessed, scores);
-  }
   // Blocks of rows bound the (n + 1)^2 x k values per row held at once.
-  RowMatrixXd block, phi;
-  Index start = 0;
-  do {  // at least once, so that an empty batch is refused as a full one would be
-    const Index m = std::min(kBlock, rows - start);
-    block = preprocessed.middleRows(start, m);
-    if (!estimator.shap_interactions(block, phi))
-      throw Error(ErrorCode::kUnsupported,
-                  fmt::format("explain_interactions: model \"{}\" ({}) has no interaction values in this build; "
-                              "only tree ensembles have them (path-dependent TreeSHAP)",
-                              model.metadata.name, model.estimator_type));
-    for (Index r = 0; r < m; ++r) {
-      const double* p = phi.row(r).data();
-      for (Index c = 0; c < k; ++c) {
-        Eigen::MatrixXd& v = e.values[static_cast<std::size_t>(c)][static_cast<std::size_t>(start + r)];
-        for (Index f = 0; f < n; ++f) {
-          const Index a = sources[static_cast<std::size_t>(f)];
-          for (Index g = 0; g < n; ++g) v(a, sources[static_cast<std::size_t>(g)]) += p[(f * n1 + g) * k + c];
+  run_row_ranges(rows, options.threads, [&](Index begin, Index end) {
+    constexpr Index kBlock = 64;
+    RowMatrixXd block, phi;
+    for (Index start = begin; start < end; start += kBlock) {
+      const Index m = std::min(kBlock, end - start);
+      block = preprocessed.middleRows(start, m);
+      estimator.shap_interactions(block, phi);
+      for (Index r = 0; r < m; ++r) {
+        const double* p = phi.row(r).data();
+        for (Index c = 0; c < k; ++c) {
+          Eigen::MatrixXd& v = e.values[static_cast<std::size_t>(c)][static_cast<std::size_t>(start + r)];
+          for (Index f = 0; f < n; ++f) {
+            const Index a = sources[static_cast<std::size_t>(f)];
+            for (Index g = 0; g < n; ++g) v(a, sources[static_cast<std::size_t>(g)]) += p[(f * n1 + g) * k + c];
+          }
+          e.base_values(start + r, c) = p[(n * n1 + n) * k + c];
         }
-        e.base_values(start + r, c) = p[(n * n1 + n) * k + c];
       }
     }
-    start += m;
-  } while (start < rows);
+  });
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = explained_output_names(model, k);
   e.method = "tree_path_dependent";
@@ -66,14 +72,17 @@ InteractionExplanation interactions_preprocessed(const Model::Impl& model, const
 
 }  // namespace
 
-InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXd>& X) const {
-  return interactions_preprocessed(*impl_, transform(X));
+InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXd>& X,
+                                                   const ExplainOptions& options) const {
+  return interactions_preprocessed(*impl_, transform(X), options);
 }
-InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXf>& X) const {
-  return interactions_preprocessed(*impl_, transform(X));
+InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXf>& X,
+                                                   const ExplainOptions& options) const {
+  return interactions_preprocessed(*impl_, transform(X), options);
 }
-InteractionExplanation Model::explain_interactions(const Table& input, const PredictOptions& predict_options) const {
-  return interactions_preprocessed(*impl_, transform(input, predict_options));
+InteractionExplanation Model::explain_interactions(const Table& input, const ExplainOptions& options,
+                                                   const PredictOptions& predict_options) const {
+  return interactions_preprocessed(*impl_, transform(input, predict_options), options);
 }
 
 FERRY_END_NAMESPACE
