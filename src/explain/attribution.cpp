@@ -126,7 +126,7 @@ Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const
   const bool isolation = estimator.link() == Link::kIsolation;
   RowMatrixXd probe;
   // The estimator's own exact method: linear SHAP (given its mean) or path-dependent TreeSHAP.
-  const bool own = sources && !isolation && estimator.shap(preprocessed.topRows(std::min<Index>(rows, 1)), probe);
+  const bool own = sources && !isolation && estimator.shap(preprocessed.topRows(0), probe);
   // An IsolationForest's tree methods give path lengths, of which its scores are a
   // non-additive transform: it has neither.
   const bool closed_form = sources && !isolation && model.background &&
