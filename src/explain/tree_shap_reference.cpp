@@ -1,56 +1,21 @@
 #include <vector>
 
 #include "explain/tree_shap.hpp"
+#include "explain/tree_shap_path.hpp"
 
 namespace ferry::explain {
 namespace {
 
-struct PathElement {
-  Index feature;  // -1 for the path's empty first element
-  double zero;    // the share of cover that reaches here when the feature is absent
-  double one;     // 1 if the row itself goes this way, else 0
-  double weight;  // the summed Shapley weight of the coalitions of each size
-};
 using Path = std::vector<PathElement>;
 
 void extend(Path& m, double zero, double one, Index feature) {
-  const std::size_t l = m.size();
-  m.push_back({feature, zero, one, l == 0 ? 1.0 : 0.0});
-  for (std::size_t i = l; i-- > 0;) {
-    m[i + 1].weight += one * m[i].weight * static_cast<double>(i + 1) / static_cast<double>(l + 1);
-    m[i].weight = zero * m[i].weight * static_cast<double>(l - i) / static_cast<double>(l + 1);
-  }
+  m.emplace_back();
+  extend(m.data(), static_cast<Index>(m.size()) - 1, zero, one, feature);
 }
 
-// Removes element `index`, undoing its extend().
 void unwind(Path& m, std::size_t index) {
-  const std::size_t l = m.size() - 1;
-  const double one = m[index].one, zero = m[index].zero;
-  double n = m[l].weight;
-  for (std::size_t j = l; j-- > 0;) {
-    if (one != 0.0) {
-      const double t = m[j].weight;
-      m[j].weight = n * static_cast<double>(l + 1) / (static_cast<double>(j + 1) * one);
-      n = t - m[j].weight * zero * static_cast<double>(l - j) / static_cast<double>(l + 1);
-    } else {
-      m[j].weight = m[j].weight * static_cast<double>(l + 1) / (zero * static_cast<double>(l - j));
-    }
-  }
-  for (std::size_t j = index; j < l; ++j) {
-    m[j].feature = m[j + 1].feature;
-    m[j].zero = m[j + 1].zero;
-    m[j].one = m[j + 1].one;
-  }
+  unwind(m.data(), static_cast<Index>(m.size()), static_cast<Index>(index));
   m.pop_back();
-}
-
-// Σ of the path's weights once element `index` is unwound, without changing the path.
-double unwound_sum(const Path& m, std::size_t index) {
-  Path copy = m;
-  unwind(copy, index);
-  double total = 0.0;
-  for (const PathElement& e : copy) total += e.weight;
-  return total;
 }
 
 struct Walk {
@@ -67,7 +32,8 @@ struct Walk {
     if ((n.info & CompactForest::kLeaf) != 0) {
       const double* v = forest.values() + static_cast<std::size_t>(j) * static_cast<std::size_t>(w);
       for (std::size_t i = 1; i < m.size(); ++i) {
-        const double s = unwound_sum(m, i) * (m[i].one - m[i].zero) * scale;
+        const double s = unwound_sum(m.data(), static_cast<Index>(m.size()), static_cast<Index>(i)) *
+                        (m[i].one - m[i].zero) * scale;
         for (Index c = 0; c < w; ++c) phi[m[i].feature * k + c] += s * v[c];
       }
       return;
