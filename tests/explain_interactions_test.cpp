@@ -22,6 +22,7 @@
 namespace ferry {
 namespace {
 
+using test::random_forest;
 using test::random_rows;
 using test::random_tree;
 using test::TestForest;
@@ -80,19 +81,7 @@ TEST(TreeShapInteractions, MatchBruteForceEnumerationOnRandomTrees) {
   std::mt19937_64 rng(20261127);
   double worst = 0.0, worst_rows = 0.0, worst_symmetry = 0.0;
   for (int trial = 0; trial < 60; ++trial) {
-    TestForest f;
-    f.n_features = trial >= 45 ? 1 + trial % 3 : 1 + trial % 6;
-    f.w = trial % 3 == 0 ? 2 : 1;
-    const Index groups = trial % 4 == 1 ? 3 : 1;
-    f.k = f.w * groups;
-    f.mean = trial % 5 == 2;
-    f.base.clear();
-    for (Index c = 0; c < f.k; ++c) f.base.push_back(0.25 * static_cast<double>(c) - 0.5);
-    if (trial % 2 == 0) f.sets = {{0x05}, {0xff, 0x01}, {}};
-    const int n_trees = 1 + trial % 4;
-    for (int t = 0; t < n_trees; ++t)
-      f.trees.push_back(random_tree(rng, trial >= 45 ? 7 + trial % 4 : 1 + (trial + t) % 6, f.n_features, f.w,
-                                    static_cast<std::int64_t>(f.sets.size()), t % static_cast<int>(groups)));
+    const TestForest f = random_forest(rng, trial, 45, 4);
     const CompactForest forest = f.build();
     const RowMatrixXd X = random_rows(rng, 6, f.n_features);
     const RowMatrixXd phi = interactions(forest, X);

@@ -202,6 +202,28 @@ inline TestTree random_tree(std::mt19937_64& rng, int depth, Index n_features, I
   return t;
 }
 
+// Trial `trial` of a sweep over random forests: features, leaf width, score groups, mean
+// aggregation, category sets and tree count vary with the trial. From trial `first_deep` on,
+// trees grow 7 to 6 + deep_spread levels over at most 3 features: long paths of one feature
+// repeated.
+inline TestForest random_forest(std::mt19937_64& rng, int trial, int first_deep, int deep_spread) {
+  TestForest f;
+  const bool deep = trial >= first_deep;
+  f.n_features = deep ? 1 + trial % 3 : 1 + trial % 6;
+  f.w = trial % 3 == 0 ? 2 : 1;
+  const Index groups = trial % 4 == 1 ? 3 : 1;
+  f.k = f.w * groups;
+  f.mean = trial % 5 == 2;
+  f.base.clear();
+  for (Index c = 0; c < f.k; ++c) f.base.push_back(0.25 * static_cast<double>(c) - 0.5);
+  if (trial % 2 == 0) f.sets = {{0x05}, {0xff, 0x01}, {}};
+  const int n_trees = 1 + trial % 4;
+  for (int t = 0; t < n_trees; ++t)
+    f.trees.push_back(random_tree(rng, deep ? 7 + trial % deep_spread : 1 + (trial + t) % 6, f.n_features, f.w,
+                                  static_cast<std::int64_t>(f.sets.size()), t % static_cast<int>(groups)));
+  return f;
+}
+
 }  // namespace ferry::test
 
 #endif  // FERRY_TESTS_SUPPORT_TEST_FOREST_HPP
