@@ -81,7 +81,7 @@ void group_into_raw(const RowMatrixXd& est_phi, const std::vector<Index>& source
   }
 }
 
-const Background& require_background(const Model::Impl& model, const char* why) {
+void require_background(const Model::Impl& model, const char* why) {
   if (!model.background && !model.background_problem.empty())
     throw Error(ErrorCode::kUnsupported, fmt::format("explain: {}, which needs the background rows of model \"{}\", "
                                                      "but {}",
@@ -91,7 +91,6 @@ const Background& require_background(const Model::Impl& model, const char* why) 
                 fmt::format("explain: {}, which needs the background rows that model \"{}\" was exported without "
                             "(export it with X_sample and background_rows > 0)",
                             why, model.metadata.name));
-  return *model.background;
 }
 
 std::string_view method_name(Plan plan, const std::string& estimator_type) {
