@@ -495,17 +495,18 @@ def verification_indices(n_rows: int, max_rows: int = MAX_VERIFICATION_ROWS) -> 
 # --------------------------------------------------------------------------- metadata
 
 
-def _created(created: Any) -> str:
+def _created(created: Any) -> Optional[str]:
+    """``metadata.created``, or None to leave it out: never the clock, so that exporting the
+    same pipeline twice gives the same bytes (DESIGN section 4)."""
     if created is None:
         sde = os.environ.get("SOURCE_DATE_EPOCH", "")
-        if sde != "":
-            try:
-                seconds = int(sde)
-                dt = datetime.fromtimestamp(seconds, timezone.utc)
-            except (ValueError, OverflowError, OSError):
-                raise ValueError(f"SOURCE_DATE_EPOCH={sde!r} is not a valid Unix time") from None
-        else:
-            dt = datetime.now(timezone.utc)
+        if sde == "":
+            return None
+        try:
+            seconds = int(sde)
+            dt = datetime.fromtimestamp(seconds, timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH={sde!r} is not a valid Unix time") from None
     elif isinstance(created, datetime):
         dt = created.replace(tzinfo=timezone.utc) if created.tzinfo is None else created.astimezone(timezone.utc)
     elif isinstance(created, str):
@@ -643,8 +644,10 @@ def export(
     and the background of explanations: at most ``background_rows`` weighted
     rows summarising it (k-means medoids; 0 stores none, and explanations that
     need a background are then refused).
-    ``created`` is a datetime or a ``YYYY-MM-DDTHH:MM:SSZ`` string; by default
-    ``SOURCE_DATE_EPOCH`` when set, else now. Raises
+    ``created`` (``metadata.created``) is a datetime or a ``YYYY-MM-DDTHH:MM:SSZ``
+    string; by default the time in ``SOURCE_DATE_EPOCH`` when that is set, else the field is
+    left out: ferry never reads the clock, so exporting the same fitted pipeline with the
+    same arguments gives byte-identical files. Raises
     :class:`UnsupportedModelError` listing every unsupported step.
     """
     if not isinstance(version, str) or not isinstance(description, str):
@@ -746,7 +749,7 @@ def export(
             "name": name if name is not None else type(leaves[-1][1]).__name__.lower(),
             "version": version,
             "description": description,
-            "created": created_str,
+            **({} if created_str is None else {"created": created_str}),
             "producer": producer_versions(),
             "training": {
                 "n_rows": _training_rows(leaves),
