@@ -85,7 +85,8 @@ def run_python(readme):
         raise Failure(f"{readme}: the ```python block no longer fits a classifier named `pipe`")
     X = data["X"]
     # scikit-learn's own numbers, for checking the C++ output independently of ferry. For a
-    # linear model the expected score over X_sample (= X in the README) is the mean decision.
+    # linear model the base value is the mean decision over X_sample, which is X in the README
+    # (were it another sample, the additivity check would fail and this would need that sample).
     reference = {
         "classes": [str(c) for c in pipe.classes_],
         "columns": [str(c) for c in X.columns],
@@ -113,11 +114,11 @@ def write_cpp(readme, out_path):
 
     def emit(numbered):
         previous = None
-        for number, text in numbered:
-            if previous is None or number != previous + 1:
-                out.append(f'#line {number} "{readme}"')
+        for line_no, text in numbered:
+            if previous is None or line_no != previous + 1:
+                out.append(f'#line {line_no} "{readme}"')
             out.append(text)
-            previous = number
+            previous = line_no
         out.append(f'#line {len(out) + 2} "{out_path}"')
 
     emit(includes)
