@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import ferry
-from ferry.exporter import producer_versions
 from conftest import ROOT, spec_evaluate
 
 ARTIFACT_CASES = ["breast_cancer", "iris", "diabetes", "churn", "hgb_categorical", "xgboost_binary"]
@@ -111,8 +110,71 @@ def read_csv(path):
     return rows[0], rows[1:]
 
 
-def same_producer(art) -> bool:
-    return art.header["metadata"]["producer"] == producer_versions()
+@pytest.fixture(scope="session")
+def same_environment(make_artifacts) -> bool:
+    """Whether this is the numeric environment the shipped files were generated in
+    (tests/data/environment.json): only there is a regenerated file demanded byte for byte."""
+    recorded = json.loads((ROOT / make_artifacts.ENVIRONMENT_FILE).read_text(encoding="utf-8"))
+    return recorded == make_artifacts.numeric_environment()
+
+
+# Anywhere else (another CPU, BLAS, libm or library version) a fresh fit moves, and each case is
+# compared within what its fit's arithmetic allows. Comparisons are normwise, so that entries
+# near zero are judged on the scale of their neighbours: |fresh - shipped| <= tolerance * the
+# largest |shipped| value of the same column for rows of data (outputs, features), of the whole
+# tensor for fitted parameters.
+# Measured between reference BLAS with numpy's AVX-512 paths and OpenBLAS without them
+# (tests/data/README.md, "Other machines").
+#: closed forms, sorts, counts, quantiles and tree growth: only rounding, amplified by the
+#: conditioning of least squares (measured 5.4e-13 at most)
+DIRECT = 1e-9
+#: fits that stop at a tolerance (L-BFGS for LogisticRegression, k-means bins): another path to
+#: the optimum stops elsewhere in a flat region; on a nearly separable problem
+#: (impute_all_nan_column, decision values near 120) the weights moved by 2.7e-2
+ITERATIVE = 1e-1
+
+
+def _estimators(model):
+    from sklearn.base import BaseEstimator
+
+    yield model
+    for v in model.get_params(deep=True).values():
+        if isinstance(v, BaseEstimator):
+            yield v
+
+
+def fit_tolerances(model):
+    """(fitted parameters and preprocessed features, outputs) tolerances for a fresh fit of
+    model on another machine; None: not compared numerically."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import KBinsDiscretizer, PowerTransformer
+
+    parts = list(_estimators(model))
+    if any(isinstance(e, PowerTransformer) for e in parts):
+        # lambda maximises a likelihood that can be nearly flat: measured to move by 0.71
+        # (1.996 -> 1.284) between environments, and everything after it with it; the outputs
+        # still agree, because the estimator was fitted on what that lambda gives.
+        return None, ITERATIVE
+    if any(isinstance(e, LogisticRegression) or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans")
+           for e in parts):
+        return ITERATIVE, ITERATIVE
+    return DIRECT, DIRECT
+
+
+def assert_close_normwise(got, want, tol, what, rows_of_data=True):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    if got.size == 0:
+        return
+    g, w = (got.reshape(got.shape[0], -1), want.reshape(want.shape[0], -1)) if rows_of_data else \
+        (got.reshape(1, -1), want.reshape(1, -1))
+    assert np.array_equal(np.isnan(g), np.isnan(w)), f"{what}: missing values differ"
+    with np.errstate(invalid="ignore"):
+        scale = np.nanmax(np.abs(w), axis=0 if rows_of_data else None, initial=0.0) * np.ones(w.shape[1])
+        bad = np.abs(g - w) > tol * scale
+    if np.any(bad):
+        r, c = np.argwhere(bad)[0]
+        raise AssertionError(f"{what}[{r}, {c}]: {g[r, c]!r} != {w[r, c]!r} beyond {tol:g} x {scale[c]:g}")
 
 
 def test_layout(make_artifacts):
@@ -154,35 +216,58 @@ def test_csv_quoting(make_artifacts):
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
-def test_reexport_matches_shipped_model(sub, case, regenerated):
+def test_reexport_matches_shipped_model(sub, case, regenerated, fitted, same_environment):
     shipped_bytes = (ROOT / sub / case / "model.ferry").read_bytes()
     fresh_bytes = (regenerated / sub / case / "model.ferry").read_bytes()
     shipped, fresh = ferry.read(shipped_bytes), ferry.read(fresh_bytes)
     assert shipped.header["metadata"]["created"] == "2026-01-01T00:00:00Z"
-    if same_producer(shipped):
+    if same_environment:
         assert fresh_bytes == shipped_bytes
         return
-    # Another environment: everything but the producer versions must agree.
-    def strip(art):
-        h = json.loads(json.dumps(art.header))
-        del h["metadata"]["producer"]
-        table = json.loads(json.dumps(art.tensor_table))
-        for e in table.values():
-            del e["crc32"]  # float bits may differ in the last place
-        return h, table
+    # Another environment: the same structure, and numbers within the fit's tolerances.
+    params_tol, outputs_tol = fit_tolerances(fitted(case).model)
 
-    assert strip(fresh) == strip(shipped)
-    for name, arr in shipped.tensors.items():
-        if arr.dtype.kind == "f":
-            np.testing.assert_allclose(fresh.tensors[name], arr, rtol=1e-6, atol=1e-9, err_msg=name)
+    def leaves(h, path=""):
+        if isinstance(h, dict):
+            for k, v in h.items():
+                yield from leaves(v, f"{path}.{k}")
+        elif isinstance(h, list):
+            for i, v in enumerate(h):
+                yield from leaves(v, f"{path}[{i}]")
         else:
+            yield path, h
+
+    # The producer's versions and the sample's hash (of the input bits) differ by design.
+    skip = (".metadata.producer", ".metadata.training.sample_sha256")
+    a = {k: v for k, v in leaves(fresh.header) if not k.startswith(skip)}
+    b = {k: v for k, v in leaves(shipped.header) if not k.startswith(skip)}
+    assert a.keys() == b.keys()
+    for k, v in b.items():
+        if isinstance(v, float):
+            assert abs(a[k] - v) <= (params_tol or ITERATIVE) * abs(v), k
+        else:
+            assert a[k] == v, k
+    assert fresh.tensor_table.keys() == shipped.tensor_table.keys()
+    for name, arr in shipped.tensors.items():
+        if arr.dtype.kind != "f":
             np.testing.assert_array_equal(fresh.tensors[name], arr, err_msg=name)
+        elif name.startswith("explain.background"):
+            # k-means medoids of the sample: another machine may pick other, equally valid ones.
+            assert fresh.tensors[name].shape == arr.shape, name
+        elif name == "verification.input":
+            assert_close_normwise(fresh.tensors[name], arr, DIRECT, name)
+        elif name.startswith("verification."):
+            assert_close_normwise(fresh.tensors[name], arr, outputs_tol, name)
+        elif params_tol is not None:
+            data = name == "explain.background_mean"  # a row of features, not parameters
+            assert_close_normwise(fresh.tensors[name], arr, params_tol, name, rows_of_data=data)
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
-def test_input_csv(sub, case, regenerated, fitted):
+def test_input_csv(sub, case, regenerated, fitted, same_environment):
     path = ROOT / sub / case / "input.csv"
-    assert path.read_bytes() == (regenerated / sub / case / "input.csv").read_bytes()
+    if same_environment:
+        assert path.read_bytes() == (regenerated / sub / case / "input.csv").read_bytes()
     header, rows = read_csv(path)
     art = ferry.read(ROOT / sub / case / "model.ferry")
     assert header == [i["name"] for i in art.header["schema"]["inputs"]]
@@ -194,8 +279,10 @@ def test_input_csv(sub, case, regenerated, fitted):
                 assert cell == v
             elif v is None or v != v:
                 assert cell == ""
-            else:
+            elif same_environment:
                 assert float(cell) == float(v)
+            else:  # some cases compute their adversarial rows (e.g. random scales)
+                assert abs(float(cell) - float(v)) <= DIRECT * abs(float(v))
     sample = fitted(case).sample
     assert art.header["metadata"]["training"]["sample_rows"] == len(rows if sample is None else sample)
 
@@ -252,7 +339,7 @@ def _fresh_outputs(model, X):
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
-def test_expected_csv_is_scikit_learns_output(sub, case, regenerated, fitted):
+def test_expected_csv_is_scikit_learns_output(sub, case, regenerated, fitted, same_environment):
     path = ROOT / sub / case / "expected.csv"
     shipped = ferry.read(ROOT / sub / case / "model.ferry")
     header, rows = read_csv(path)
@@ -266,12 +353,24 @@ def test_expected_csv_is_scikit_learns_output(sub, case, regenerated, fitted):
     else:
         got_text = None
         got_numbers = np.array([[float(v) for v in r] for r in rows])
-    if same_producer(shipped):
+    if same_environment:
         assert path.read_bytes() == (regenerated / sub / case / "expected.csv").read_bytes()
         assert got_text == exp_text
         np.testing.assert_array_equal(got_numbers, exp_numbers)  # repr() round-trips exactly
-    else:
-        np.testing.assert_allclose(got_numbers, exp_numbers, rtol=1e-6, atol=1e-9)
+        return
+    _, tol = fit_tolerances(f.model)
+    assert_close_normwise(got_numbers, exp_numbers, tol, "expected.csv")
+    if got_text is not None:
+        # A label may differ only where the shipped outputs are a near-tie within the tolerance.
+        c = sum(h.startswith("proba_") for h in header)
+        scores = got_numbers[:, :c] if c else np.abs(got_numbers)
+        if scores.shape[1] == 1:
+            margin = scores[:, 0] / max(np.max(np.abs(scores)), 1e-300)
+        else:
+            top2 = np.sort(scores, axis=1)[:, -2:]
+            margin = (top2[:, 1] - top2[:, 0]) / max(np.max(np.abs(scores)), 1e-300)
+        differ = [i for i, (g, e) in enumerate(zip(got_text, exp_text)) if g != e and margin[i] > 2 * tol]
+        assert not differ, f"labels differ at rows {differ}"
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
@@ -562,7 +661,7 @@ def test_each_case_covers_what_it_claims(sub, case):
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
-def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, fitted):
+def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, fitted, same_environment):
     path = ROOT / sub / case / "transformed.csv"
     if not path.exists():
         pytest.skip("no preprocessing steps")
@@ -581,6 +680,10 @@ def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, 
     got = np.array([[float(v) for v in r] for r in rows])
     want = f.model[:-1].transform(f.X)
     want = np.asarray(want.toarray() if hasattr(want, "toarray") else want, dtype=np.float64)  # sparse one-hot
-    np.testing.assert_array_equal(got, want)  # repr() round-trips exactly
-    if same_producer(shipped):
+    if same_environment:
+        np.testing.assert_array_equal(got, want)  # repr() round-trips exactly
         assert path.read_bytes() == (regenerated / sub / case / "transformed.csv").read_bytes()
+        return
+    tol, _ = fit_tolerances(f.model)
+    if tol is not None:
+        assert_close_normwise(got, want, tol, "transformed.csv")
