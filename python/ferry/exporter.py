@@ -9,10 +9,12 @@ artifact reproduces scikit-learn before writing the file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import platform
 import re
+import warnings
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -44,6 +46,11 @@ SUPPORTED_DOC = "docs/supported.md"
 MAX_VERIFICATION_ROWS = 16
 RTOL = 1e-9
 ATOL = 1e-10
+#: float32 samples (see _narrow_float_verification): rows on which the gap between
+#: scikit-learn's float32 arithmetic and ferry's float64 arithmetic is measured, and the factor
+#: between the largest gap measured and the tolerance embedded
+NARROW_FLOAT_ROWS = 1024
+NARROW_FLOAT_SAFETY = 4.0
 _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
@@ -492,6 +499,119 @@ def verification_indices(n_rows: int, max_rows: int = MAX_VERIFICATION_ROWS) -> 
     return np.unique(idx)
 
 
+def _is_narrow_float(dtype: Any) -> bool:
+    return isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8
+
+
+def _widened(X_sample: Any) -> Optional[Any]:
+    """X_sample with its float32 (float16) columns widened to float64, which is exactly what
+    ferry computes on (the widening is exact); None when it holds no such column."""
+    dtypes = getattr(X_sample, "dtypes", None)
+    if dtypes is not None and hasattr(X_sample, "columns"):  # a DataFrame
+        narrow = [j for j, d in enumerate(dtypes) if _is_narrow_float(d)]
+        if not narrow:
+            return None
+        out = X_sample.copy()
+        for j in narrow:  # by position: column labels may repeat
+            out.isetitem(j, X_sample.iloc[:, j].astype(np.float64))
+        return out
+    dtype = getattr(X_sample, "dtype", None)
+    return np.asarray(X_sample, dtype=np.float64) if _is_narrow_float(dtype) else None
+
+
+def _narrow_float_verification(
+    model: Any,
+    leaves: List[Tuple[str, Any]],
+    est: ConvertedEstimator,
+    sample: "Sample",
+    widened: Any,
+    idx: np.ndarray,
+    fitted_names: Optional[List[str]],
+    rtol: float,
+    atol: float,
+) -> Tuple[np.ndarray, Dict[str, np.ndarray], float, float]:
+    """Verification rows, their reference outputs and the tolerance for a sample holding
+    float32 data.
+
+    scikit-learn keeps float32 input in float32 through many steps (scalers, PCA, ...), while
+    ferry widens it to float64 and computes in double: on the same values it computes what
+    scikit-learn computes on the widened sample. The embedded reference outputs stay
+    scikit-learn's own on the float32 rows; the tolerance must then cover the gap between the
+    two arithmetics, so it is measured here, on up to NARROW_FLOAT_ROWS sample rows and on the
+    verification rows themselves (a BLAS may round a batch of another size differently), as
+    ``g = max |out32 - out64| / (|out32| + m)`` over every non-label output, ``m`` the
+    median |output| (the outputs' scale: a value near 0, such as a decision function near the
+    boundary, carries the rounding error of the terms it was summed from, not its own). The
+    tolerance becomes ``rtol + F g`` and ``atol + F g m`` (F = NARROW_FLOAT_SAFETY): at least
+    F times the gap on every row measured, room for rows the sample did not show, and the
+    float64 default unchanged where the gap is 0.
+
+    A row on which the two arithmetics reach a different discrete decision (another class, or,
+    for a tree ensemble, whose output is piecewise constant, any difference at all: a value
+    within rounding of a threshold took the other branch) is not a rounding gap and bounds
+    nothing: no tolerance should cover it. Such rows are left out of the verification rows
+    (the nearest measured row that did not diverge replaces each), and the exporter warns with
+    their count, since on such a row ferry's answer is scikit-learn's on float64 data.
+    """
+    classification = est.task == "classification"
+
+    def outputs(rows: np.ndarray) -> Tuple[Dict[str, np.ndarray], Dict[str, np.ndarray], np.ndarray]:
+        """scikit-learn's outputs on the rows as given and widened, and which rows diverge."""
+        out32 = _sklearn_outputs(model, leaves, est, sample.rows(rows), fitted_names)
+        wide = dataclasses.replace(sample, original=widened)
+        out64 = _sklearn_outputs(model, leaves, est, wide.rows(rows), fitted_names)
+        diverged = np.zeros(len(rows), dtype=bool)
+        for k in out32:
+            if (classification and k == "predict") or est.type == "tree_ensemble":
+                diverged |= np.any((out32[k] != out64[k]).reshape(len(rows), -1), axis=1)
+        return out32, out64, diverged
+
+    n = sample.codes.shape[0]
+    measured = np.union1d(idx, verification_indices(n, NARROW_FLOAT_ROWS))
+    out32, out64, diverged = outputs(measured)
+    if np.any(diverged):
+        bad = set(measured[diverged].tolist())
+        spare = [j for j in measured[~diverged].tolist() if j not in set(idx.tolist())]
+        chosen = []
+        for i in idx.tolist():
+            if i not in bad:
+                chosen.append(i)
+            elif spare:
+                j = min(spare, key=lambda j: (abs(j - i), j))
+                spare.remove(j)
+                chosen.append(j)
+        what = "class" if est.type != "tree_ensemble" else "class or tree branch"
+        if not chosen:
+            raise ValueError(
+                f"X_sample holds float32 data, and on every row checked scikit-learn's float32 arithmetic "
+                f"and ferry's float64 arithmetic reach a different {what}; no verification row can be "
+                "embedded: give more rows, or X_sample in float64"
+            )
+        warnings.warn(
+            f"X_sample holds float32 data, which scikit-learn computes in float32 and ferry in float64: on "
+            f"{int(diverged.sum())} of the {len(measured)} sample rows checked the two reach a different {what} "
+            "(a value within float32 rounding of a decision boundary), where ferry gives scikit-learn's "
+            "answer for the same values in float64. Those rows are not used as verification rows. "
+            f"See {SUPPORTED_DOC}, 'float32 input'.",
+            stacklevel=3,
+        )
+        idx = np.unique(np.asarray(chosen, dtype=idx.dtype))
+    ver32, ver64, _ = outputs(idx)
+
+    values = [k for k in out32 if not (classification and k == "predict")]
+    if values:
+        parts = [(out32, out64, ~diverged), (ver32, ver64, slice(None))]
+        ref = np.concatenate([np.ravel(o32[k][rows]) for o32, _, rows in parts for k in values])
+        got = np.concatenate([np.ravel(o64[k][rows]) for _, o64, rows in parts for k in values])
+        scale = np.abs(ref)
+        m = float(np.median(scale)) or float(np.max(scale))
+        g = float(np.max(np.abs(got - ref) / (scale + m))) if m > 0 else 0.0
+        if g > 0:
+            rtol = rtol + NARROW_FLOAT_SAFETY * g
+            atol = atol + NARROW_FLOAT_SAFETY * g * m
+    return idx, ver32, rtol, atol
+
+
 # --------------------------------------------------------------------------- metadata
 
 
@@ -771,8 +891,15 @@ def export(
     expected: Dict[str, np.ndarray] = {}
     if X is not None:
         idx = verification_indices(X.shape[0])
+        fitted_names = names if has_names else None
+        widened = _widened(X_sample)
+        if widened is None:
+            expected = _sklearn_outputs(model, leaves, est, sample.rows(idx), fitted_names)
+        else:
+            idx, expected, rtol, atol = _narrow_float_verification(
+                model, leaves, est, sample, widened, idx, fitted_names, rtol, atol
+            )
         rows = X[idx]
-        expected = _sklearn_outputs(model, leaves, est, sample.rows(idx), names if has_names else None)
         tensors["verification.input"] = rows
         outputs = {}
         for key, arr in expected.items():
