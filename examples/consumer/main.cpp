@@ -1,6 +1,6 @@
 // A host program using an installed ferry: loads an artifact, checks it against the
-// scikit-learn outputs embedded in it, and predicts one sample given as name=value pairs
-// (columns left out are 0):
+// scikit-learn outputs embedded in it, predicts one sample given as name=value pairs
+// (columns left out are 0) and names the column that moved the score most:
 //   consumer MODEL "petal length (cm)=1.4" "petal width (cm)=0.2"
 #include <cstdlib>
 #include <iostream>
@@ -35,6 +35,14 @@ int main(int argc, char** argv) {
       std::cout << p.label_text(0) << " (p=" << p.probabilities.row(0).maxCoeff() << ")\n";
     else
       std::cout << p.values(0, 0) << "\n";
+
+    const ferry::Explanation e = model.explain(x);
+    // One score per class: explain the predicted one; otherwise the single score.
+    const std::size_t output = e.values.size() > 1 ? static_cast<std::size_t>(p.class_index[0]) : 0;
+    Eigen::Index top = 0;
+    e.values[output].row(0).cwiseAbs().maxCoeff(&top);
+    std::cout << "because of " << e.feature_names[static_cast<std::size_t>(top)] << " ("
+              << e.values[output](0, top) << ")\n";
   } catch (const ferry::Error& e) {
     std::cerr << e.what() << "\n";
     return 1;

@@ -28,4 +28,19 @@
   }                         \
   }
 
+// Results (Prediction, Explanation, ...) hold Eigen matrices that libferry allocates and the
+// host frees, so both sides must use one Eigen allocator. Eigen picks it from the SIMD flags
+// of each translation unit (16-byte malloc by default, a 32- or 64-byte hand-aligned block
+// under -mavx or -march=native), so the package pins it for the library and for every consumer
+// (CMake's ferry::ferry and `pkg-config --cflags ferry` define both macros); ferry/matrix.hpp
+// refuses to compile a translation unit where Eigen is configured otherwise. 16 bytes with the
+// system malloc is what a default x86-64 or aarch64 build already uses, and what Eigen
+// documents for mixing SSE and AVX code.
+#define FERRY_EIGEN_MAX_ALIGN_BYTES 16
+#if defined(__LP64__) || defined(_WIN64)  // malloc's alignment is 16 on these
+#  define FERRY_EIGEN_MALLOC_ALREADY_ALIGNED 1
+#else
+#  define FERRY_EIGEN_MALLOC_ALREADY_ALIGNED 0
+#endif
+
 #endif  // FERRY_DETAIL_CONFIG_HPP
