@@ -108,7 +108,7 @@ RowMatrixXd Model::Impl::scores(const RowMatrixXd& preprocessed, int threads) co
 
 RowMatrixXd Model::Impl::probabilities(const RowMatrixXd& preprocessed, int threads) const {
   require_classifier("predict_proba");
-  if (!has_predict_proba(estimator->link()))
+  if (!estimator->capabilities().probabilities)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no predict_proba (scikit-learn's has none "
                                                      "either); use predict or decision_function",
                                                      metadata.name));
@@ -118,7 +118,7 @@ RowMatrixXd Model::Impl::probabilities(const RowMatrixXd& preprocessed, int thre
 }
 
 RowMatrixXd Model::Impl::decision_function(const RowMatrixXd& preprocessed, int threads) const {
-  if (!has_decision_function(estimator->link()))
+  if (!estimator->capabilities().decision_function)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
                                                      "none either); use predict_proba",
                                                      metadata.name));

@@ -204,13 +204,13 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
           verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
           model.schema.n_outputs);
     } else if (output == "predict_proba" && classifier) {
-      if (!has_predict_proba(model.estimator->link()))
+      if (!model.estimator->capabilities().probabilities)
         invalid(fmt::format("header: {}.predict_proba: this model has no predict_proba", outputs.path()));
       v.predict_proba = float64_matrix(
           verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
           model.schema.n_outputs);
     } else if (output == "decision_function" && classifier) {
-      if (!has_decision_function(model.estimator->link()))
+      if (!model.estimator->capabilities().decision_function)
         invalid(fmt::format("header: {}.decision_function: this model has no decision_function", outputs.path()));
       v.decision_function =
           float64_matrix(verification_tensor(a, name, artifact::DType::kFloat64, {rows, k}, used), rows, k);
@@ -223,7 +223,7 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
     }
   }
   if (!v.predict_classes && !v.predict_values) invalid("header: verification.outputs has no \"predict\"");
-  if (classifier && !v.predict_proba && has_predict_proba(model.estimator->link()))
+  if (classifier && !v.predict_proba && model.estimator->capabilities().probabilities)
     invalid("header: verification.outputs has no \"predict_proba\"");
   return v;
 }

@@ -93,12 +93,12 @@ void require_background(const Model::Impl& model, const char* why) {
                             why, model.metadata.name));
 }
 
-std::string_view method_name(Plan plan, const std::string& estimator_type) {
+std::string_view method_name(Plan plan, const Capabilities& can) {
   switch (plan) {
     case Plan::kEstimator:
-      return estimator_type == "linear" ? "linear_exact" : "tree_path_dependent";
+      return can.exact_shap;
     case Plan::kClosedForm:
-      return estimator_type == "linear" ? "linear_interventional" : "tree_interventional";
+      return can.interventional_shap;
     case Plan::kEnumerate:
       return "interventional_exact";
     case Plan::kSample:
@@ -122,15 +122,11 @@ Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const
   const RowMatrixXd preprocessed = model.run_pipeline(raw);
   const RowMatrixXd scores = model.scores(preprocessed);
   const std::optional<std::vector<Index>> sources = separable_sources(model);
-  const bool isolation = estimator.link() == Link::kIsolation;
-  RowMatrixXd probe;
-  // The estimator's own exact method: linear SHAP (given its mean) or path-dependent TreeSHAP.
-  const bool own = sources && !isolation && estimator.shap(preprocessed.topRows(0), probe);
-  // An IsolationForest's tree methods give path lengths, of which its scores are a
-  // non-additive transform: it has neither.
-  const bool closed_form = sources && !isolation && model.background &&
-                           estimator.shap_interventional(preprocessed.topRows(0), model.background->transformed,
-                                                         model.background->weights, *sources, M, probe);
+  const Capabilities can = estimator.capabilities();
+  // The estimator's own methods attribute its input columns: usable when each comes from one
+  // raw column.
+  const bool own = sources && !can.exact_shap.empty();
+  const bool closed_form = sources && model.background && !can.interventional_shap.empty();
 
   Plan plan = Plan::kEstimator;
   switch (options.method) {
@@ -142,11 +138,12 @@ Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const
       plan = options.method == Method::kAuto && M > options.max_exact_columns ? Plan::kSample : Plan::kEnumerate;
       break;
     case Method::kPathDependent:
-      if (model.estimator_type != "tree_ensemble" || isolation)
+      if (can.exact_shap != "tree_path_dependent")
         throw Error(ErrorCode::kUnsupported,
                     fmt::format("explain: path-dependent TreeSHAP needs a tree ensemble whose scores add up over "
                                 "its trees; model \"{}\" is {}",
-                                model.metadata.name, isolation ? "an IsolationForest" : model.estimator_type));
+                                model.metadata.name,
+                                estimator.link() == Link::kIsolation ? "an IsolationForest" : model.estimator_type));
       raw_sources(model);  // names the mixed column
       break;
     case Method::kInterventional:
@@ -215,7 +212,7 @@ Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const
     }
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = explained_output_names(model, k);
-  e.method = method_name(plan, model.estimator_type);
+  e.method = method_name(plan, can);
   return e;
 }
 

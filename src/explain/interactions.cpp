@@ -30,8 +30,7 @@ InteractionExplanation interactions_preprocessed(const Model::Impl& model, const
                             model.metadata.name));
   const Index k = estimator.n_scores(), n = preprocessed.cols(), n1 = n + 1, rows = preprocessed.rows();
   const auto n_raw = static_cast<Index>(model.schema.inputs.size());
-  RowMatrixXd probe;
-  if (!estimator.shap_interactions(preprocessed.topRows(0), probe))
+  if (!estimator.capabilities().interactions)
     throw Error(ErrorCode::kUnsupported,
                 fmt::format("explain_interactions: model \"{}\" ({}) has no interaction values in this build; "
                             "only tree ensembles have them (path-dependent TreeSHAP)",

@@ -3,6 +3,7 @@
 #define FERRY_SRC_MODELS_ESTIMATOR_HPP
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "ferry/matrix.hpp"
@@ -12,11 +13,33 @@ namespace ferry {
 
 class StepInputs;
 
+// What an estimator computes beyond its raw scores, declared by its kernel: explain, the
+// loader and the CLI read it instead of probing methods or comparing type names. The method
+// names are those Explanation::method reports.
+struct Capabilities {
+  bool probabilities = false;      // predict_proba: the link turns scores into probabilities
+  bool decision_function = false;  // the scores are scikit-learn's decision_function
+  // shap(): exact SHAP values of the scores that add up to them, and that method's name
+  // ("linear_exact", "tree_path_dependent"); empty when the estimator has none.
+  std::string_view exact_shap;
+  // shap_interventional(): the closed form, and its name ("linear_interventional",
+  // "tree_interventional"); empty when coalitions must be enumerated instead.
+  std::string_view interventional_shap;
+  bool interactions = false;  // shap_interactions()
+};
+
 class Estimator {
  public:
   explicit Estimator(Link link) : link_(link) {}
   virtual ~Estimator() = default;
   Link link() const noexcept { return link_; }
+  // What this estimator computes; the base fills what the link decides.
+  virtual Capabilities capabilities() const noexcept {
+    Capabilities c;
+    c.probabilities = has_predict_proba(link_);
+    c.decision_function = has_decision_function(link_);
+    return c;
+  }
   // scores = raw outputs for X, rows x n_scores. Immutable and thread-safe.
   virtual void decision(const RowMatrixXd& X, RowMatrixXd& scores) const = 0;
   virtual Index n_scores() const noexcept = 0;
@@ -28,38 +51,41 @@ class Estimator {
   // Whether a missing value (NaN) may reach decision(): estimators with learned missing
   // directions route it; the others never see one.
   virtual bool accepts_missing() const noexcept { return false; }
-  // Exact SHAP values of the raw scores (margin space) over the estimator's own input columns:
-  // phi is resized to rows x ((n_features_in + 1) * n_scores); phi(i, f * n_scores + c) is
-  // feature f's attribution to score c, and f = n_features_in holds the base value, so that
-  // each row's block sum over f equals scores(i, c). Returns false when the estimator has no
-  // exact method (the caller then explains model-agnostically or refuses).
-  virtual bool shap(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const { return false; }
+  // The hooks below are called only where capabilities() declares them.
+  //
+  // Exact SHAP values over the estimator's own input columns: phi is resized to
+  // rows x ((n_features_in + 1) * n_scores); phi(i, f * n_scores + c) is feature f's
+  // attribution to score c, and f = n_features_in holds the base value, so that each row's
+  // block sum over f equals the attributed quantity (the scores, where exact_shap is declared).
+  virtual void shap(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const { undeclared("shap"); }
   // Exact interventional SHAP values against a weighted background (rows of what the
   // estimator receives, weights summing to 1), with the estimator's input columns played in
   // groups: group[f] in [0, n_groups) is the player column f belongs to. The values are the
   // Shapley values of v(S) = Σ_b weights[b] · scores(x with the columns of the groups in S from
   // x, the others from background row b). phi is resized to rows x ((n_groups + 1) * n_scores):
   // phi(i, g * n_scores + c) is group g's value for score c, and g = n_groups holds the base
-  // value Σ_b weights[b] · scores(b, c). Returns false when the estimator has no closed form
-  // (the caller then enumerates coalitions).
-  virtual bool shap_interventional(const RowMatrixXd& /*X*/, const RowMatrixXd& /*background*/,
+  // value Σ_b weights[b] · scores(b, c).
+  virtual void shap_interventional(const RowMatrixXd& /*X*/, const RowMatrixXd& /*background*/,
                                    const Eigen::VectorXd& /*weights*/, const std::vector<Index>& /*group*/,
                                    Index /*n_groups*/, RowMatrixXd& /*phi*/) const {
-    return false;
+    undeclared("shap_interventional");
   }
   // SHAP interaction values of the exact method of shap(), over the estimator's own input
   // columns, as XGBoost's pred_interactions: with n = n_features_in, phi is resized to
   // rows x ((n + 1) * (n + 1) * n_scores); phi(i, (f * (n + 1) + g) * n_scores + c) is the
   // interaction of f and g for score c (half of it on each side, the main effect on the
   // diagonal), so that each sum over g equals shap()'s value of f; (n, n) holds the base value.
-  // Returns false when the estimator has no such method.
-  virtual bool shap_interactions(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const { return false; }
+  virtual void shap_interactions(const RowMatrixXd& /*X*/, RowMatrixXd& /*phi*/) const {
+    undeclared("shap_interactions");
+  }
   // The mean of the estimator's input over the exporter's sample (docs/format.md §3.5), handed
   // over once at load, before the model is shared; estimators whose exact SHAP needs a
   // background keep it.
   virtual void set_background_mean(const Eigen::RowVectorXd& /*mean*/) {}
 
  private:
+  // A caller that ignored capabilities(): a bug in ferry, never in the input.
+  [[noreturn]] static void undeclared(const char* hook);
   Link link_;
 };
 

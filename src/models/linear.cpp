@@ -21,12 +21,17 @@ class Linear final : public Estimator {
       for (Index j = 0; j < coef_.rows(); ++j) scores(i, j) = X.row(i).dot(coef_.row(j)) + intercept_[j];
   }
   Index n_scores() const noexcept override { return coef_.rows(); }
+  Capabilities capabilities() const noexcept override {
+    Capabilities c = Estimator::capabilities();
+    if (background_mean_) c.exact_shap = "linear_exact";  // it needs the mean (format.md §3.5)
+    c.interventional_shap = "linear_interventional";
+    return c;
+  }
 
   // Interventional SHAP over the background mean m: the value of a coalition S is
   // w·(x_S, m_rest) + b, linear in each feature, so phi_f = w_f (x_f - m_f) exactly and the
   // base is w·m + b.
-  bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
-    if (!background_mean_) return false;
+  void shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
     const Index n = coef_.cols();
     const Index k = coef_.rows();
     phi.resize(X.rows(), (n + 1) * k);
@@ -38,12 +43,11 @@ class Linear final : public Estimator {
         for (Index c = 0; c < k; ++c) out[f * k + c] = coef_(c, f) * (X(i, f) - (*background_mean_)[f]);
       for (Index c = 0; c < k; ++c) out[n * k + c] = base[c];
     }
-    return true;
   }
   // The same closed form against a weighted background: the game is linear in the background
   // rows, so it is the game against their weighted mean m, and a group's value is the sum of
   // its columns' w_f (x_f - m_f) (each score is a sum of per-column terms).
-  bool shap_interventional(const RowMatrixXd& X, const RowMatrixXd& background, const Eigen::VectorXd& weights,
+  void shap_interventional(const RowMatrixXd& X, const RowMatrixXd& background, const Eigen::VectorXd& weights,
                            const std::vector<Index>& group, Index n_groups, RowMatrixXd& phi) const override {
     const Index n = coef_.cols(), k = coef_.rows();
     explain::check_interventional_arguments(n, X, background, weights, group, n_groups);
@@ -57,7 +61,6 @@ class Linear final : public Estimator {
       }
       for (Index c = 0; c < k; ++c) out[n_groups * k + c] = mean.dot(coef_.row(c)) + intercept_[c];
     }
-    return true;
   }
   void set_background_mean(const Eigen::RowVectorXd& mean) override { background_mean_ = mean; }
 

@@ -1,6 +1,8 @@
 // The table of estimator types (explicit, as pipeline/registry.cpp explains).
 #include "models/registry.hpp"
 
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "ferry/error.hpp"
@@ -20,6 +22,10 @@ constexpr Entry kEstimators[] = {
 };
 
 }  // namespace
+
+void Estimator::undeclared(const char* hook) {
+  throw std::logic_error(std::string("ferry: Estimator::") + hook + " called where capabilities() does not declare it");
+}
 
 std::unique_ptr<Estimator> make_estimator(const StepInputs& inputs) {
   for (const Entry& e : kEstimators)

@@ -52,29 +52,37 @@ class TreeEnsemble final : public Estimator {
   }
 
   Index n_scores() const noexcept override { return forest_.n_scores(); }
+  // An IsolationForest's scores are -2^(-path length / c), not a sum over its trees: its tree
+  // methods attribute the path length, which adds up to no score, so it declares none of them.
+  Capabilities capabilities() const noexcept override {
+    Capabilities c = Estimator::capabilities();
+    if (link() != Link::kIsolation) {
+      c.exact_shap = "tree_path_dependent";
+      c.interventional_shap = "tree_interventional";
+      c.interactions = true;
+    }
+    return c;
+  }
   const CompactForest& forest() const noexcept { return forest_; }
   // The raw scores' path-dependent TreeSHAP; for the isolation link that is the mean path
   // length before the score_samples transform.
-  bool shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
+  void shap(const RowMatrixXd& X, RowMatrixXd& phi) const override {
     phi.resize(X.rows(), (forest_.settings().n_features + 1) * forest_.n_scores());
     explain::tree_shap(forest_, shap_, X.data(), X.rows(), X.cols(), phi.data());
-    return true;
   }
-  bool shap_interactions(const RowMatrixXd& X, RowMatrixXd& phi) const override {
+  void shap_interactions(const RowMatrixXd& X, RowMatrixXd& phi) const override {
     const Index n1 = forest_.settings().n_features + 1;
     phi.resize(X.rows(), n1 * n1 * forest_.n_scores());
     explain::tree_shap_interactions(forest_, shap_, X.data(), X.rows(), X.cols(), phi.data());
-    return true;
   }
   bool accepts_missing() const noexcept override { return !forest_.settings().missing_error; }
   // Of the raw scores too (as shap()), against the background, exactly (interventional TreeSHAP).
-  bool shap_interventional(const RowMatrixXd& X, const RowMatrixXd& background, const Eigen::VectorXd& weights,
+  void shap_interventional(const RowMatrixXd& X, const RowMatrixXd& background, const Eigen::VectorXd& weights,
                            const std::vector<Index>& group, Index n_groups, RowMatrixXd& phi) const override {
     explain::check_interventional_arguments(forest_.settings().n_features, X, background, weights, group, n_groups);
     phi.resize(X.rows(), (n_groups + 1) * forest_.n_scores());
     explain::tree_shap_interventional(forest_, X.data(), X.rows(), X.cols(), background.data(), background.rows(),
                                       background.cols(), weights.data(), group.data(), n_groups, phi.data());
-    return true;
   }
 
  private:
