@@ -6,34 +6,52 @@
 #include <algorithm>
 #include <exception>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "ferry/matrix.hpp"
 
 namespace ferry {
 
+// How run_row_ranges starts a thread; tests stand in one that fails.
+struct StartThread {
+  template <typename Task>
+  std::thread operator()(Task&& task) const {
+    return std::thread(std::forward<Task>(task));
+  }
+};
+
 // Calls f(begin, end) on up to `threads` contiguous ranges covering [0, rows), concurrently
 // when there is more than one; a range never holds fewer than min_rows rows unless it is the
-// only one. Rethrows the error of the first range that failed: the one a single thread would
-// have met first.
-template <typename F>
-void run_row_ranges(Index rows, int threads, F&& f, Index min_rows = 1) {
+// only one. The first range runs on the calling thread. A thread that cannot be started (the
+// system's limit) is not an error: its range and the ones after it run on the calling thread,
+// and the threads already started are joined, so the result is the same. Rethrows the error of
+// the first range that failed: the one a single thread would have met first.
+template <typename F, typename Start = StartThread>
+void run_row_ranges(Index rows, int threads, F&& f, Index min_rows = 1, Start start = {}) {
   const Index n = std::max<Index>(1, std::min<Index>(threads, rows / std::max<Index>(min_rows, 1)));
   if (n == 1) return f(Index(0), rows);
   const Index chunk = (rows + n - 1) / n;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(n));
-  for (Index c = 0; c < n; ++c) {
+  auto run = [&f, &errors, chunk, rows](Index c) {
     const Index begin = std::min(c * chunk, rows), end = std::min(begin + chunk, rows);
-    pool.emplace_back([&f, &errors, c, begin, end] {
-      try {
-        f(begin, end);
-      } catch (...) {
-        errors[static_cast<std::size_t>(c)] = std::current_exception();
-      }
-    });
+    try {
+      f(begin, end);
+    } catch (...) {
+      errors[static_cast<std::size_t>(c)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(n - 1));
+  Index c = 1;
+  try {
+    for (; c < n; ++c) pool.push_back(start([&run, c] { run(c); }));
+  } catch (...) {
+    // Out of threads (std::system_error) or of memory for one: ranges c.. run here, below,
+    // and the threads started are still joined.
   }
+  run(0);
+  for (Index rest = c; rest < n; ++rest) run(rest);
   for (std::thread& t : pool) t.join();
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);

@@ -1,0 +1,94 @@
+// Rows split over threads (src/row_ranges.hpp): every row once, errors in row order, and no
+// terminate when the system refuses a thread.
+#include "row_ranges.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace ferry {
+namespace {
+
+// Counts how often each row is visited.
+struct Visits {
+  explicit Visits(Index rows) : count(static_cast<std::size_t>(rows)) {}
+  void operator()(Index begin, Index end) {
+    for (Index i = begin; i < end; ++i) ++count[static_cast<std::size_t>(i)];
+  }
+  std::vector<std::atomic<int>> count;
+};
+
+void expect_each_row_once(const Visits& v) {
+  for (std::size_t i = 0; i < v.count.size(); ++i) EXPECT_EQ(v.count[i].load(), 1) << "row " << i;
+}
+
+TEST(RowRanges, EveryRowExactlyOnce) {
+  for (Index rows : {0, 1, 7, 64, 1000})
+    for (int threads : {1, 2, 3, 8})
+      for (Index min_rows : {1, 16, 256}) {
+        Visits v(rows);
+        run_row_ranges(rows, threads, [&v](Index b, Index e) { v(b, e); }, min_rows);
+        expect_each_row_once(v);
+      }
+}
+
+// Stands in for a system out of threads: the first `allowed` threads start, then it throws.
+struct FailingStart {
+  int* started;
+  int allowed;
+  template <typename Task>
+  std::thread operator()(Task&& task) const {
+    if (*started >= allowed) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    ++*started;
+    return std::thread(std::forward<Task>(task));
+  }
+};
+
+TEST(RowRanges, RangesWhoseThreadCannotStartRunOnTheCallingThread) {
+  for (int allowed : {0, 1, 2}) {
+    int started = 0;
+    Visits v(100);
+    std::mutex m;
+    std::vector<std::thread::id> ids;
+    run_row_ranges(
+        100, 4,
+        [&](Index b, Index e) {
+          v(b, e);
+          std::lock_guard<std::mutex> lock(m);
+          ids.push_back(std::this_thread::get_id());
+        },
+        1, FailingStart{&started, allowed});
+    expect_each_row_once(v);
+    EXPECT_EQ(started, allowed);
+    EXPECT_EQ(ids.size(), 4u);
+    // The calling thread ran range 0 and every range whose thread did not start.
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), std::this_thread::get_id()), 4 - allowed) << allowed;
+  }
+}
+
+TEST(RowRanges, RethrowsTheErrorOfTheFirstFailingRange) {
+  for (int allowed : {0, 3}) {
+    int started = 0;
+    try {
+      run_row_ranges(
+          100, 4,
+          [](Index b, Index) {
+            if (b >= 50) throw std::runtime_error("range at " + std::to_string(b));
+          },
+          1, FailingStart{&started, allowed});
+      ADD_FAILURE() << "no error";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "range at 50");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ferry
