@@ -14,7 +14,7 @@
 #include <string>
 
 #include "artifact/artifact.hpp"
-#include "explain/tree_shap.hpp"
+#include "models/tree_shap.hpp"
 #include "ferry/model.hpp"
 #include "models/estimator.hpp"
 #include "models/registry.hpp"
@@ -118,7 +118,7 @@ void BM_FerryShapReference(benchmark::State& state) {
 }
 BENCHMARK(BM_FerryShapReference)->Arg(100)->Unit(benchmark::kMillisecond);
 
-// Interventional TreeSHAP (explain/tree_shap_interventional.hpp) against 100 equally weighted
+// Interventional TreeSHAP (models/tree_shap_interventional.hpp) against 100 equally weighted
 // background rows, every column its own group: O(rows x background x visited nodes), so a
 // few rows make a run; XGBoost has no such method to compare with.
 void BM_FerryInterventional(benchmark::State& state) {

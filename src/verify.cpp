@@ -4,9 +4,10 @@
 #include <fmt/format.h>
 
 #include "ferry/error.hpp"
-#include "model_impl.hpp"
+#include "engine.hpp"
 
 FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 void compare(const char* output, const RowMatrixXd& got, const RowMatrixXd& expected, const Verification& v) {
@@ -23,13 +24,13 @@ void compare(const char* output, const RowMatrixXd& got, const RowMatrixXd& expe
 
 }  // namespace
 
-std::size_t Model::Impl::verify() const {
+std::size_t Engine::verify() const {
   if (!verification)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no embedded test rows (export it with "
                                                      "X_sample to add them)",
                                                      metadata.name));
   const Verification& v = *verification;
-  const Prediction p = predict(run_pipeline(v.input));  // text inputs hold codes already
+  const Prediction p = predict(scores(run_pipeline(v.input)));  // text inputs hold codes already
   if (v.predict_values) compare("predict", p.values, *v.predict_values, v);
   if (v.predict_proba) compare("predict_proba", p.probabilities, *v.predict_proba, v);
   if (v.decision_function) compare("decision_function", p.scores, *v.decision_function, v);
@@ -45,4 +46,5 @@ std::size_t Model::Impl::verify() const {
   return static_cast<std::size_t>(v.input.rows());
 }
 
+}  // namespace detail
 FERRY_END_NAMESPACE

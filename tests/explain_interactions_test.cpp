@@ -1,4 +1,4 @@
-// SHAP interaction values of tree ensembles (explain/tree_shap_interactions.hpp and
+// SHAP interaction values of tree ensembles (models/tree_shap_interactions.hpp and
 // Model::explain_interactions): the Shapley interaction index enumerated on random trees,
 // row sums against TreeSHAP, XGBoost 1.7's own pred_interactions, grouping into raw columns
 // through preprocessing, and the refusals.
@@ -12,7 +12,7 @@
 
 #include "artifact/artifact.hpp"
 #include "cli/csv.hpp"
-#include "explain/tree_shap_interactions.hpp"
+#include "models/tree_shap_interactions.hpp"
 #include "models/estimator.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"

@@ -1,5 +1,5 @@
 // Interventional SHAP against a weighted background with columns played in groups
-// (Estimator::shap_interventional): the tree kernel (explain/tree_shap_interventional.hpp) and
+// (Estimator::shap_interventional): the tree kernel (models/tree_shap_interventional.hpp) and
 // the linear closed form against Shapley values enumerated over all 2^G coalitions of hybrid
 // rows scored by the model's own prediction, on random forests and on shipped models.
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 #include <set>
 
 #include "artifact/artifact.hpp"
-#include "explain/tree_shap_interventional.hpp"
+#include "models/tree_shap_interventional.hpp"
 #include "models/estimator.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"

@@ -1,4 +1,4 @@
-// Path-dependent TreeSHAP (explain/tree_shap.hpp): published golden vectors, brute-force
+// Path-dependent TreeSHAP (models/tree_shap.hpp): published golden vectors, brute-force
 // Shapley enumeration on random trees, the fast path against the reference recursion, and
 // additivity on every shipped tree model.
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <set>
 
 #include "artifact/artifact.hpp"
-#include "explain/tree_shap.hpp"
+#include "models/tree_shap.hpp"
 #include "models/estimator.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"

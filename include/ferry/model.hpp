@@ -20,6 +20,12 @@
 
 FERRY_BEGIN_NAMESPACE
 
+class Model;
+namespace detail {
+class Engine;  // the loaded pipeline and estimator (src/engine.hpp)
+const Engine& engine_of(const Model& model) noexcept;
+}  // namespace detail
+
 enum class LogLevel { kDebug, kInfo, kWarning };
 
 struct LoadOptions {
@@ -137,11 +143,10 @@ class FERRY_API Model {
   // when the artifact has no test rows.
   std::size_t verify() const;
 
-  struct Impl;
-
  private:
-  explicit Model(std::shared_ptr<const Impl> impl) noexcept;
-  std::shared_ptr<const Impl> impl_;
+  friend const detail::Engine& detail::engine_of(const Model& model) noexcept;
+  explicit Model(std::shared_ptr<const detail::Engine> engine) noexcept;
+  std::shared_ptr<const detail::Engine> engine_;
 };
 
 FERRY_END_NAMESPACE

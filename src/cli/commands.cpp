@@ -10,6 +10,7 @@
 
 #include "artifact/artifact.hpp"
 #include "cli/csv.hpp"
+#include "engine.hpp"
 #include "ferry/error.hpp"
 #include "ferry/model.hpp"
 
@@ -49,12 +50,15 @@ void predict(const std::string& model_path, std::istream& csv_in, std::ostream& 
   const Table table = to_table(csv);  // every column as text; the model parses numbers
   PredictOptions options;
   options.strict = args.strict;
-  // Validate first so that an error names the CSV line as well as the row.
-  for (const ValidationIssue& issue : model.validate(table, options).issues) {
+  // One pass through the engine, validating as it goes, so that an error names the CSV line
+  // as well as the row.
+  const detail::Engine& engine = detail::engine_of(model);
+  detail::Run run = engine.run(table, options);
+  for (const ValidationIssue& issue : run.issues) {
     if (issue.fatal) throw Error(issue.code, with_line(issue, csv));
     fmt::print(warnings, "warning: {}\n", with_line(issue, csv));
   }
-  const Prediction p = model.predict(table, options);
+  const Prediction p = engine.predict(std::move(run.scores));
   const bool proba = args.proba;
   if (proba && p.probabilities.cols() != static_cast<Index>(schema.classes.size()))
     throw Error(ErrorCode::kUnsupported, "--proba: this model has no predict_proba (an IsolationForest)");

@@ -10,6 +10,8 @@
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
 
+#include "engine.hpp"
+#include "explain/attribution.hpp"
 #include "ferry/error.hpp"
 
 namespace ferry::cli {
@@ -19,7 +21,10 @@ Explanation explain_csv(const Model& model, const CsvTable& csv, const ExplainAr
   const Table table = to_table(csv);
   PredictOptions options;
   options.strict = args.strict;
-  for (const ValidationIssue& issue : model.validate(table, options).issues) {
+  // One binding and one run of the pipeline serve the validation, the scores and the explanation.
+  const detail::Engine& engine = detail::engine_of(model);
+  detail::Run run = engine.run(table, options);
+  for (const ValidationIssue& issue : run.issues) {
     const std::string line =
         issue.first_row < 0
             ? issue.message
@@ -27,8 +32,9 @@ Explanation explain_csv(const Model& model, const CsvTable& csv, const ExplainAr
     if (issue.fatal) throw Error(issue.code, line);
     fmt::print(warnings, "warning: {}\n", line);
   }
-  scores = model.predict(table, options).scores;
-  return model.explain(table, args.options, options);
+  Explanation e = explain::explain_run(engine, run.raw, run.preprocessed, run.scores, args.options);
+  scores = std::move(run.scores);
+  return e;
 }
 
 namespace {

@@ -15,8 +15,9 @@
 #include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
+namespace explain {
 
-std::optional<std::vector<Index>> separable_sources(const Model::Impl& model) {
+std::optional<std::vector<Index>> separable_sources(const detail::Engine& model) {
   const auto n_inputs = static_cast<Index>(model.schema.inputs.size());
   const auto width = static_cast<Index>(model.transformed_names.size());
   std::vector<Index> sources = source_columns_through(model.steps, n_inputs);
@@ -26,7 +27,7 @@ std::optional<std::vector<Index>> separable_sources(const Model::Impl& model) {
   return sources;
 }
 
-std::vector<Index> raw_sources(const Model::Impl& model) {
+std::vector<Index> raw_sources(const detail::Engine& model) {
   std::optional<std::vector<Index>> sources = separable_sources(model);
   if (sources) return *std::move(sources);
   const std::vector<Index> partial = source_columns_through(model.steps, static_cast<Index>(model.schema.inputs.size()));
@@ -40,7 +41,7 @@ std::vector<Index> raw_sources(const Model::Impl& model) {
                           model.transformed_names[std::min(f, model.transformed_names.size() - 1)]));
 }
 
-std::vector<std::string> explained_output_names(const Model::Impl& model, Index k) {
+std::vector<std::string> explained_output_names(const detail::Engine& model, Index k) {
   std::vector<std::string> names;
   if (model.schema.task == Task::kClassification) {
     const ClassLabels& classes = model.schema.classes;
@@ -81,7 +82,7 @@ void group_into_raw(const RowMatrixXd& est_phi, const std::vector<Index>& source
   }
 }
 
-void require_background(const Model::Impl& model, const char* why) {
+void require_background(const detail::Engine& model, const char* why) {
   if (!model.background && !model.background_problem.empty())
     throw Error(ErrorCode::kUnsupported, fmt::format("explain: {}, which needs the background rows of model \"{}\", "
                                                      "but {}",
@@ -107,20 +108,29 @@ std::string_view method_name(Plan plan, const Capabilities& can) {
   return "";
 }
 
-}  // namespace
-
-Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const ExplainOptions& options) {
+void check_options(const ExplainOptions& options) {
   if (options.threads < 1 || options.permutations < 2 || options.max_exact_columns < 0)
     throw Error(ErrorCode::kValue,
                 fmt::format("explain: options need threads >= 1, permutations >= 2 and max_exact_columns >= 0 (got "
                             "{}, {}, {})",
                             options.threads, options.permutations, options.max_exact_columns));
+}
+
+}  // namespace
+
+Explanation explain_rows(const detail::Engine& model, const RowMatrixXd& raw, const ExplainOptions& options) {
+  check_options(options);
+  // The rows' own run: it names a bad row by its index, and gives the scores f(x).
+  const RowMatrixXd preprocessed = model.run_pipeline(raw);
+  return explain_run(model, raw, preprocessed, model.scores(preprocessed), options);
+}
+
+Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, const RowMatrixXd& preprocessed,
+                        const RowMatrixXd& scores, const ExplainOptions& options) {
+  check_options(options);
   const Estimator& estimator = *model.estimator;
   const auto M = static_cast<Index>(model.schema.inputs.size());
   const Index k = estimator.n_scores(), rows = raw.rows();
-  // The rows' own run: it names a bad row by its index, and gives the scores f(x).
-  const RowMatrixXd preprocessed = model.run_pipeline(raw);
-  const RowMatrixXd scores = model.scores(preprocessed);
   const std::optional<std::vector<Index>> sources = separable_sources(model);
   const Capabilities can = estimator.capabilities();
   // The estimator's own methods attribute its input columns: usable when each comes from one
@@ -216,4 +226,5 @@ Explanation explain_rows(const Model::Impl& model, const RowMatrixXd& raw, const
   return e;
 }
 
+}  // namespace explain
 FERRY_END_NAMESPACE

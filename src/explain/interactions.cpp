@@ -1,4 +1,4 @@
-// Model::explain_interactions: the estimator's interaction values over its own input columns,
+// Interaction values (Model::explain_interactions): the estimator's interaction values over its own input columns,
 // summed into raw input columns in both dimensions. Summing is the grouping of
 // explain/attribution.cpp applied to a matrix: row sums stay the grouped SHAP values, and the
 // matrix stays symmetric.
@@ -6,16 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "explain/interactions.hpp"
+
 #include "explain/attribution.hpp"
 #include "ferry/error.hpp"
-#include "model_impl.hpp"
 #include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
-namespace {
+namespace explain {
 
-InteractionExplanation interactions_preprocessed(const Model::Impl& model, const RowMatrixXd& preprocessed,
-                                                 const ExplainOptions& options) {
+InteractionExplanation interactions(const detail::Engine& model, const RowMatrixXd& preprocessed,
+                                    const ExplainOptions& options) {
   using Method = ExplainOptions::Method;
   if (options.method != Method::kAuto && options.method != Method::kExact && options.method != Method::kPathDependent)
     throw Error(ErrorCode::kUnsupported, "explain_interactions: interaction values are path-dependent TreeSHAP's only");
@@ -69,19 +70,5 @@ InteractionExplanation interactions_preprocessed(const Model::Impl& model, const
   return e;
 }
 
-}  // namespace
-
-InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXd>& X,
-                                                   const ExplainOptions& options) const {
-  return interactions_preprocessed(*impl_, transform(X), options);
-}
-InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXf>& X,
-                                                   const ExplainOptions& options) const {
-  return interactions_preprocessed(*impl_, transform(X), options);
-}
-InteractionExplanation Model::explain_interactions(const Table& input, const ExplainOptions& options,
-                                                   const PredictOptions& predict_options) const {
-  return interactions_preprocessed(*impl_, transform(input, predict_options), options);
-}
-
+}  // namespace explain
 FERRY_END_NAMESPACE

@@ -19,7 +19,7 @@ constexpr Index kRowsPerRun = 4096;
 // v(S) for many coalitions of one row. fill(q, members) writes coalition q's membership (one
 // byte per raw column, 1 = the column comes from x) into members; v is n_coalitions x k.
 template <typename Fill>
-void coalition_values(const Model::Impl& model, const Background& bg, const double* x, Index n_coalitions,
+void coalition_values(const detail::Engine& model, const detail::Background& bg, const double* x, Index n_coalitions,
                       Fill&& fill, RowMatrixXd& v) {
   const Index B = bg.raw.rows(), M = bg.raw.cols(), k = model.estimator->n_scores();
   const Index per_run = std::max<Index>(1, kRowsPerRun / B);
@@ -62,14 +62,14 @@ std::uint64_t splitmix64(std::uint64_t z) {
 
 }  // namespace
 
-Eigen::RowVectorXd background_scores(const Model::Impl& model, const Background& bg) {
+Eigen::RowVectorXd background_scores(const detail::Engine& model, const detail::Background& bg) {
   const RowMatrixXd s = model.scores(bg.transformed);
   Eigen::RowVectorXd base = Eigen::RowVectorXd::Zero(s.cols());
   for (Index b = 0; b < s.rows(); ++b) base += bg.weights[b] * s.row(b);
   return base;
 }
 
-void shapley_enumerated(const Model::Impl& model, const Background& bg, const RowMatrixXd& raw,
+void shapley_enumerated(const detail::Engine& model, const detail::Background& bg, const RowMatrixXd& raw,
                         const RowMatrixXd& scores, const Eigen::RowVectorXd& base, RowMatrixXd& phi) {
   const Index M = raw.cols(), k = scores.cols(), full = (Index(1) << M) - 1;
   // W[s] = s! (M - 1 - s)! / M!, the weight of a coalition of s columns without j.
@@ -105,7 +105,7 @@ void shapley_enumerated(const Model::Impl& model, const Background& bg, const Ro
   }
 }
 
-void shapley_sampled(const Model::Impl& model, const Background& bg, const RowMatrixXd& raw,
+void shapley_sampled(const detail::Engine& model, const detail::Background& bg, const RowMatrixXd& raw,
                      const RowMatrixXd& scores, const Eigen::RowVectorXd& base, int permutations, std::uint64_t seed,
                      Index first_row, RowMatrixXd& phi, RowMatrixXd& se) {
   const Index M = raw.cols(), k = scores.cols();

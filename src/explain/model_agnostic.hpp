@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "model_impl.hpp"
+#include "engine.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace explain {
@@ -24,10 +24,10 @@ constexpr Index kMaxEnumeratedColumns = 20;
 // Each row adds up exactly: v(N) is taken as f(x) itself.
 
 // Σ_b w_b f(b): the expected score, v(∅).
-Eigen::RowVectorXd background_scores(const Model::Impl& model, const Background& background);
+Eigen::RowVectorXd background_scores(const detail::Engine& model, const detail::Background& background);
 
 // Exact values by enumerating all 2^M coalitions (M ≤ kMaxEnumeratedColumns).
-void shapley_enumerated(const Model::Impl& model, const Background& background, const RowMatrixXd& raw,
+void shapley_enumerated(const detail::Engine& model, const detail::Background& background, const RowMatrixXd& raw,
                         const RowMatrixXd& scores, const Eigen::RowVectorXd& base, RowMatrixXd& phi);
 
 // Antithetic permutation sampling: `permutations` (even) orderings, each followed by its
@@ -35,7 +35,7 @@ void shapley_enumerated(const Model::Impl& model, const Background& background, 
 // too. se (shaped as phi, base column 0) is each value's standard error over the pairs. Row i
 // draws its orderings from a generator seeded by (seed, first_row + i), so a row's values do
 // not depend on how rows are split into calls or threads.
-void shapley_sampled(const Model::Impl& model, const Background& background, const RowMatrixXd& raw,
+void shapley_sampled(const detail::Engine& model, const detail::Background& background, const RowMatrixXd& raw,
                      const RowMatrixXd& scores, const Eigen::RowVectorXd& base, int permutations, std::uint64_t seed,
                      Index first_row, RowMatrixXd& phi, RowMatrixXd& se);
 

@@ -68,7 +68,7 @@ class CompactForest {
   // nearest, unchanged for kLeFloat64. Exposed for the unit test of that equivalence.
   static double compare_threshold(TreeCompare compare, double t) noexcept;
 
-  // For explanations (explain/tree_shap.hpp): the laid-out trees and the routing predict() uses.
+  // For explanations (models/tree_shap.hpp): the laid-out trees and the routing predict() uses.
   // Rows rounded and validated exactly as predict() does: `out` is rows x n_features.
   void prepare_rows(const double* X, Index rows, Index stride, Index first_row, double* out) const;
   // Whether a prepared row x goes to the left child (node + 1) of internal node `node`.

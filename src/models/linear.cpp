@@ -1,7 +1,7 @@
 // Every linear model: LinearRegression, Ridge, LogisticRegression (docs/format.md §4.2).
 #include <optional>
 
-#include "explain/interventional.hpp"
+#include "models/interventional.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 

@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "explain/interventional.hpp"
-#include "explain/tree_shap.hpp"
-#include "explain/tree_shap_interventional.hpp"
-#include "explain/tree_shap_interactions.hpp"
+#include "models/interventional.hpp"
+#include "models/tree_shap.hpp"
+#include "models/tree_shap_interventional.hpp"
+#include "models/tree_shap_interactions.hpp"
 #include "models/compact_forest.hpp"
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"

@@ -10,7 +10,7 @@
 // (a player in U joins a coalition that already has the rest of U and none of V: Σ over those
 // coalitions of |S|!(n−|S|−1)!/n! is the Beta integral ∫ t^(u−1) (1−t)^v dt), and v(∅) counts
 // the leaf exactly when U is empty, i.e. at r's own leaf.
-#include "explain/tree_shap_interventional.hpp"
+#include "models/tree_shap_interventional.hpp"
 
 #include <algorithm>
 #include <cstring>

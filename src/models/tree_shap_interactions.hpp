@@ -7,10 +7,10 @@
 // feature's SHAP value. φ_ij is half the difference between j's Shapley value in the game with
 // i always present and in the game with i always absent, each computed by the TreeSHAP
 // recursion conditioned on i.
-#ifndef FERRY_SRC_EXPLAIN_TREE_SHAP_INTERACTIONS_HPP
-#define FERRY_SRC_EXPLAIN_TREE_SHAP_INTERACTIONS_HPP
+#ifndef FERRY_SRC_MODELS_TREE_SHAP_INTERACTIONS_HPP
+#define FERRY_SRC_MODELS_TREE_SHAP_INTERACTIONS_HPP
 
-#include "explain/tree_shap.hpp"
+#include "models/tree_shap.hpp"
 
 namespace ferry::explain {
 
@@ -25,4 +25,4 @@ void tree_shap_interactions(const CompactForest& forest, const TreeShapTables& t
 
 }  // namespace ferry::explain
 
-#endif  // FERRY_SRC_EXPLAIN_TREE_SHAP_INTERACTIONS_HPP
+#endif  // FERRY_SRC_MODELS_TREE_SHAP_INTERACTIONS_HPP

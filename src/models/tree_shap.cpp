@@ -11,7 +11,7 @@
 // direction that never amplifies rounding errors. A leaf costs O(h²) multiplications and no
 // division on the usual path (z ≤ 1), where the EXTEND/UNWIND recursion
 // (tree_shap_reference.cpp) spends O(d²) divisions.
-#include "explain/tree_shap.hpp"
+#include "models/tree_shap.hpp"
 
 #include <algorithm>
 #include <vector>

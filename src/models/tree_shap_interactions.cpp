@@ -4,12 +4,12 @@
 // enters the path, so the Shapley weights are those of the other features. The paths live in
 // one per-call buffer, one segment per tree level (a child copies its parent's segment into
 // the next one), instead of a vector copied at every node.
-#include "explain/tree_shap_interactions.hpp"
+#include "models/tree_shap_interactions.hpp"
 
 #include <algorithm>
 #include <vector>
 
-#include "explain/tree_shap_path.hpp"
+#include "models/tree_shap_path.hpp"
 
 namespace ferry::explain {
 namespace {

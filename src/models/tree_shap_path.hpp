@@ -1,8 +1,8 @@
 // The path of Lundberg's TreeSHAP recursion (Algorithm 2): EXTEND and UNWIND on a path held
 // in caller-owned storage, shared by the reference recursion (tree_shap_reference.cpp) and the
 // interaction values (tree_shap_interactions.cpp).
-#ifndef FERRY_SRC_EXPLAIN_TREE_SHAP_PATH_HPP
-#define FERRY_SRC_EXPLAIN_TREE_SHAP_PATH_HPP
+#ifndef FERRY_SRC_MODELS_TREE_SHAP_PATH_HPP
+#define FERRY_SRC_MODELS_TREE_SHAP_PATH_HPP
 
 #include "ferry/matrix.hpp"
 
@@ -67,4 +67,4 @@ inline double unwound_sum(const PathElement* m, Index len, Index index) {
 
 }  // namespace ferry::explain
 
-#endif  // FERRY_SRC_EXPLAIN_TREE_SHAP_PATH_HPP
+#endif  // FERRY_SRC_MODELS_TREE_SHAP_PATH_HPP

@@ -1,7 +1,7 @@
 #include <vector>
 
-#include "explain/tree_shap.hpp"
-#include "explain/tree_shap_path.hpp"
+#include "models/tree_shap.hpp"
+#include "models/tree_shap_path.hpp"
 
 namespace ferry::explain {
 namespace {

@@ -13,8 +13,8 @@
 // The values are of the raw scores in float64 arithmetic. A model whose scores are summed in
 // float32 (XGBoost's `accumulate float32`) has scores that differ from that float64 sum by
 // float32 rounding, so there the values add up to the scores to float32 precision only.
-#ifndef FERRY_SRC_EXPLAIN_TREE_SHAP_INTERVENTIONAL_HPP
-#define FERRY_SRC_EXPLAIN_TREE_SHAP_INTERVENTIONAL_HPP
+#ifndef FERRY_SRC_MODELS_TREE_SHAP_INTERVENTIONAL_HPP
+#define FERRY_SRC_MODELS_TREE_SHAP_INTERVENTIONAL_HPP
 
 #include "ferry/matrix.hpp"
 #include "models/compact_forest.hpp"
@@ -24,7 +24,7 @@ namespace ferry::explain {
 // phi (rows x ((n_groups + 1) * n_scores), row-major, written whole by the callee):
 // phi[g * k + c] is group g's value for raw score c and g = n_groups the base value
 // base_score + Σ_b weights[b] · trees(b); weights are taken to sum to 1. group[f] in
-// [0, n_groups) is the group of input column f (checked by the caller: explain/interventional.hpp).
+// [0, n_groups) is the group of input column f (checked by the caller: models/interventional.hpp).
 // Rows and background rows are validated and routed exactly as CompactForest::predict routes
 // them: a value predict refuses is refused (Error kValue) when some coalition's hybrid row
 // would carry it to the node that refuses it; background rows are named "background row b".
@@ -36,4 +36,4 @@ void tree_shap_interventional(const CompactForest& forest, const double* X, Inde
 
 }  // namespace ferry::explain
 
-#endif  // FERRY_SRC_EXPLAIN_TREE_SHAP_INTERVENTIONAL_HPP
+#endif  // FERRY_SRC_MODELS_TREE_SHAP_INTERVENTIONAL_HPP

@@ -12,12 +12,13 @@
 #include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
-#include "model_impl.hpp"
+#include "engine.hpp"
 #include "pipeline/step_inputs.hpp"
 #include "pipeline/step_sequence.hpp"
 #include "pipeline/text_vocabulary.hpp"
 
 FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 using artifact::Fields;
@@ -106,7 +107,7 @@ Schema parse_schema(const Fields& f) {
     }
     col.nullable = c.boolean("nullable");
     // A NaN in a nullable column passes the input check; if no step replaces it, the check
-    // after the preprocessing (Model::Impl::check_transformed) refuses the row.
+    // after the preprocessing (Engine::check_transformed) refuses the row.
     if (c.has("range") && col.kind == ColumnKind::kNumeric) {
       const json& r = c.array("range");
       if (r.size() != 2 || !r[0].is_number() || !r[1].is_number() || r[0].get<double>() > r[1].get<double>())
@@ -175,7 +176,7 @@ RowMatrixXd float64_matrix(const artifact::Tensor& t, Index rows, Index cols) {
   return m;
 }
 
-Verification parse_verification(const Fields& f, const artifact::Artifact& a, const Model::Impl& model,
+Verification parse_verification(const Fields& f, const artifact::Artifact& a, const Engine& model,
                                 std::set<std::string>& used) {
   Verification v;
   const std::int64_t rows = f.int64("rows");
@@ -301,13 +302,13 @@ void parse_explain(const Fields& f, const artifact::Artifact& a, Estimator& esti
 
 }  // namespace
 
-std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, const LoadOptions& options) {
+std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const LoadOptions& options) {
   if (a.minor > FERRY_FORMAT_MINOR && options.log)
     options.log(LogLevel::kWarning, fmt::format("artifact format {}.{} is newer than {}.{}: fields added since "
                                                 "are ignored",
                                                 a.major, a.minor, FERRY_FORMAT_MAJOR, FERRY_FORMAT_MINOR));
   const Fields header(a.header, "");
-  auto model = std::make_shared<Model::Impl>();
+  auto model = std::make_shared<Engine>();
   model->metadata = parse_metadata(header.object("metadata"), a);
   model->schema = parse_schema(header.object("schema"));
   for (const InputColumn& c : model->schema.inputs) model->any_nullable = model->any_nullable || c.nullable;
@@ -360,4 +361,5 @@ std::shared_ptr<const Model::Impl> build_model(const artifact::Artifact& a, cons
   return model;
 }
 
+}  // namespace detail
 FERRY_END_NAMESPACE

@@ -2,8 +2,8 @@
 // value of a coalition S is the tree's expectation when the features in S follow the row and
 // the others split by cover, which is what XGBoost's pred_contribs, LightGBM's pred_contrib and
 // shap's TreeExplainer (no background) compute.
-#ifndef FERRY_SRC_EXPLAIN_TREE_SHAP_HPP
-#define FERRY_SRC_EXPLAIN_TREE_SHAP_HPP
+#ifndef FERRY_SRC_MODELS_TREE_SHAP_HPP
+#define FERRY_SRC_MODELS_TREE_SHAP_HPP
 
 #include <vector>
 
@@ -41,4 +41,4 @@ void tree_shap_reference(const CompactForest& forest, const double* X, Index row
 
 }  // namespace ferry::explain
 
-#endif  // FERRY_SRC_EXPLAIN_TREE_SHAP_HPP
+#endif  // FERRY_SRC_MODELS_TREE_SHAP_HPP

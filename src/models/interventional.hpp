@@ -1,7 +1,7 @@
 // The arguments of Estimator::shap_interventional, checked once for every estimator that
 // implements it, so that no kernel reads outside its inputs.
-#ifndef FERRY_SRC_EXPLAIN_INTERVENTIONAL_HPP
-#define FERRY_SRC_EXPLAIN_INTERVENTIONAL_HPP
+#ifndef FERRY_SRC_MODELS_INTERVENTIONAL_HPP
+#define FERRY_SRC_MODELS_INTERVENTIONAL_HPP
 
 #include <vector>
 
@@ -32,4 +32,4 @@ inline void check_interventional_arguments(Index n_features, const RowMatrixXd& 
 
 }  // namespace ferry::explain
 
-#endif  // FERRY_SRC_EXPLAIN_INTERVENTIONAL_HPP
+#endif  // FERRY_SRC_MODELS_INTERVENTIONAL_HPP

@@ -1,0 +1,175 @@
+// The one path of a batch through the engine: bind, steps, estimator, link (engine.hpp).
+#include "engine.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ferry/error.hpp"
+#include "input_binding.hpp"
+#include "pipeline/step_sequence.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace detail {
+namespace {
+
+const char* describe_non_finite(double v) {
+  if (std::isnan(v)) return "a missing value (NaN)";
+  return v > 0 ? "+infinity" : "-infinity";
+}
+
+// Vectorised test (x * 0 is NaN exactly for NaN and infinities, and a NaN survives the sum):
+// the scans that name the culprit run only when something is off.
+bool any_non_finite(const RowMatrixXd& Z) { return std::isnan((Z.array() * 0.0).sum()); }
+
+}  // namespace
+
+const ValidationIssue* Run::fatal() const noexcept {
+  for (const ValidationIssue& issue : issues)
+    if (issue.fatal) return &issue;
+  return nullptr;
+}
+
+template <typename T>
+RowMatrixXd Engine::bind_dense(
+    const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const {
+  const auto n_inputs = static_cast<Index>(schema.inputs.size());
+  if (X.cols() != n_inputs)
+    throw Error(ErrorCode::kShape, fmt::format("input has {} columns but the model takes {}, in this order: \"{}\"{}",
+                                               X.cols(), n_inputs, schema.inputs.front().name,
+                                               n_inputs > 1 ? ", ..." : ""));
+  if (any_text) {
+    for (const InputColumn& c : schema.inputs)
+      if (c.kind == ColumnKind::kCategorical)
+        throw Error(ErrorCode::kSchema, fmt::format("input \"{}\" is text; pass the input as a ferry::Table", c.name));
+  }
+  RowMatrixXd Z = X.template cast<double>();
+  if (any_non_finite(Z)) check_finite(Z);
+  return Z;
+}
+
+RowMatrixXd Engine::bind(const Table& input, const PredictOptions& options) const {
+  BoundInput bound = bind_table(schema, text_inputs, input, options.strict);
+  for (const ValidationIssue& issue : bound.issues)
+    if (issue.fatal) throw_issue(issue);
+  return std::move(bound.X);
+}
+
+Run Engine::run(const Table& input, const PredictOptions& options) const {
+  BoundInput bound = bind_table(schema, text_inputs, input, options.strict);
+  Run r;
+  r.issues = std::move(bound.issues);
+  if (r.fatal() != nullptr) return r;
+  r.raw = std::move(bound.X);
+  // What only the steps and the estimator can tell: a value a step refuses (e.g. an unknown
+  // category under handle_unknown='error'), a missing value no step fills, a value a tree
+  // model refuses.
+  try {
+    r.preprocessed = run_pipeline(r.raw);
+    r.scores = scores(r.preprocessed, options.threads);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kValue) throw;
+    r.issues.push_back(ValidationIssue{IssueKind::kRejected, true, "", 0, -1, e.code(), e.message()});
+  }
+  return r;
+}
+
+Run Engine::run_or_throw(const Table& input, const PredictOptions& options) const {
+  Run r = run(input, options);
+  if (const ValidationIssue* issue = r.fatal()) throw_issue(*issue);
+  return r;
+}
+
+RowMatrixXd Engine::run_pipeline(RowMatrixXd Z) const {
+  run_steps(steps, Z);
+  // Safety net for nullable inputs: a NaN must not reach the estimator.
+  if (any_nullable && any_non_finite(Z)) check_transformed(Z);
+  return Z;
+}
+
+void Engine::check_transformed(const RowMatrixXd& Z) const {
+  for (Index i = 0; i < Z.rows(); ++i) {
+    const double* row = Z.row(i).data();
+    for (Index j = 0; j < Z.cols(); ++j) {
+      if (std::isfinite(row[j]) || (std::isnan(row[j]) && estimator->accepts_missing())) continue;
+      const std::string& name = transformed_names[static_cast<std::size_t>(j)];
+      if (std::isnan(row[j]))
+        throw Error(ErrorCode::kValue,
+                    fmt::format("row {}: a missing value reached the estimator in column \"{}\" (the pipeline has "
+                                "no imputer for it)",
+                                i, name));
+      throw Error(ErrorCode::kValue, fmt::format("row {}: {} reached the estimator in column \"{}\"", i,
+                                                 describe_non_finite(row[j]), name));
+    }
+  }
+}
+
+void Engine::check_finite(const RowMatrixXd& Z) const {
+  const auto n_inputs = static_cast<Index>(schema.inputs.size());
+  for (Index i = 0; i < Z.rows(); ++i) {
+    const double* row = Z.row(i).data();
+    for (Index j = 0; j < n_inputs; ++j) {
+      if (std::isfinite(row[j]) || (std::isnan(row[j]) && schema.inputs[static_cast<std::size_t>(j)].nullable))
+        continue;
+      throw Error(ErrorCode::kValue,
+                  fmt::format("row {}, column \"{}\": {} is not allowed here; scikit-learn would refuse it too", i,
+                              schema.inputs[static_cast<std::size_t>(j)].name, describe_non_finite(row[j])));
+    }
+  }
+}
+
+RowMatrixXd Engine::scores(const RowMatrixXd& preprocessed, int threads) const {
+  RowMatrixXd s;
+  if (threads > 1)
+    estimator->decision_threaded(preprocessed, s, threads);
+  else
+    estimator->decision(preprocessed, s);
+  return s;
+}
+
+RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, int threads) const {
+  require_classifier("predict_proba");
+  if (!estimator->capabilities().probabilities)
+    throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no predict_proba (scikit-learn's has none "
+                                                     "either); use predict or decision_function",
+                                                     metadata.name));
+  RowMatrixXd p;
+  apply_link(estimator->link(), scores(preprocessed, threads), p);
+  return p;
+}
+
+RowMatrixXd Engine::decision_function(const RowMatrixXd& preprocessed, int threads) const {
+  if (!estimator->capabilities().decision_function)
+    throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
+                                                     "none either); use predict_proba",
+                                                     metadata.name));
+  return scores(preprocessed, threads);
+}
+
+Prediction Engine::predict(RowMatrixXd scores) const {
+  Prediction p;
+  p.task = schema.task;
+  p.model_name = metadata.name;
+  p.model_version = metadata.version;
+  p.scores = std::move(scores);
+  if (schema.task == Task::kRegression) {
+    regression_values(estimator->link(), p.scores, p.values);
+  } else {
+    p.classes = schema.classes;
+    apply_link(estimator->link(), p.scores, p.probabilities);
+    predict_classes(estimator->link(), p.scores, p.class_index);
+  }
+  return p;
+}
+
+void Engine::require_classifier(const char* method) const {
+  if (schema.task != Task::kClassification)
+    throw Error(ErrorCode::kUnsupported, fmt::format("{} needs a classifier; model \"{}\" is a regressor", method,
+                                                     metadata.name));
+}
+
+template RowMatrixXd Engine::bind_dense<double>(const Eigen::Ref<const RowMatrixXd>&) const;
+template RowMatrixXd Engine::bind_dense<float>(const Eigen::Ref<const RowMatrixXf>&) const;
+
+}  // namespace detail
+FERRY_END_NAMESPACE

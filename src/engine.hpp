@@ -1,0 +1,111 @@
+// The engine behind ferry::Model: the loaded pipeline and estimator, and the one path every
+// input takes through them, forward only: bind (schema, names, kinds, missing values) ->
+// steps -> estimator (raw scores) -> link. The loader builds it (engine_loader.cpp), Model
+// forwards to it (model.cpp), explain reads it (explain/); it knows neither of them.
+#ifndef FERRY_SRC_ENGINE_HPP
+#define FERRY_SRC_ENGINE_HPP
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "artifact/artifact.hpp"
+#include "ferry/model.hpp"
+#include "models/estimator.hpp"
+#include "pipeline/step.hpp"
+#include "pipeline/text_vocabulary.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace detail {
+
+// Test rows embedded by the exporter with scikit-learn's outputs (docs/format.md §3.4).
+struct Verification {
+  RowMatrixXd input;
+  std::optional<std::vector<std::int64_t>> predict_classes;  // classification
+  std::optional<RowMatrixXd> predict_values;                  // regression
+  std::optional<RowMatrixXd> predict_proba;
+  std::optional<RowMatrixXd> decision_function;
+  double rtol = 0.0;
+  double atol = 0.0;
+};
+
+// The background distribution of interventional SHAP (docs/format.md §3.5).
+struct Background {
+  RowMatrixXd raw;          // B x inputs, as bound input: numbers, text codes, NaN missing
+  Eigen::VectorXd weights;  // B, summing to 1
+  RowMatrixXd transformed;  // raw through the pipeline: what the estimator receives
+};
+
+// One named batch taken through the engine once: every problem Model::validate lists, and,
+// when none is fatal, the batch at each stage, so that predict, explain and the CLI reuse one
+// binding and one run of the pipeline.
+struct Run {
+  std::vector<ValidationIssue> issues;  // in validate's order; a step's refusal is kRejected
+  RowMatrixXd raw;                      // bound input: numbers, text codes, NaN missing
+  RowMatrixXd preprocessed;             // what the estimator received
+  RowMatrixXd scores;                   // the estimator's raw scores
+  // The first fatal issue, or null.
+  const ValidationIssue* fatal() const noexcept;
+};
+
+class Engine {
+ public:
+  Schema schema;
+  Metadata metadata;
+  // Per input: the vocabulary of a categorical (text) input, null for a numeric one.
+  std::vector<std::unique_ptr<TextVocabulary>> vocabularies;
+  std::vector<const TextVocabulary*> text_inputs;  // the same pointers, for binding
+  bool any_text = false;
+  bool any_nullable = false;
+  std::vector<std::unique_ptr<Step>> steps;
+  std::unique_ptr<Estimator> estimator;
+  std::string estimator_type;  // its step type, e.g. "linear": for messages only
+  std::optional<Verification> verification;
+  std::optional<Background> background;
+  std::string background_problem;  // why a stored background is unusable, if it is
+  // Output column names of the preprocessing (the input names when there is none).
+  std::vector<std::string> transformed_names;
+
+  // Dense input checked against the schema and widened to double: the raw input of the steps.
+  template <typename T>
+  RowMatrixXd bind_dense(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // Named input bound by name, throwing the first fatal issue; counted issues are dropped.
+  RowMatrixXd bind(const Table& input, const PredictOptions& options) const;
+  // Named input through the whole path, stopping at the first stage with a fatal issue.
+  Run run(const Table& input, const PredictOptions& options) const;
+  // run(), throwing the first fatal issue as its Error; the counted ones are in `issues`.
+  Run run_or_throw(const Table& input, const PredictOptions& options) const;
+  // Runs the steps on bound input (text as codes) and checks what reaches the estimator.
+  RowMatrixXd run_pipeline(RowMatrixXd raw) const;
+  RowMatrixXd scores(const RowMatrixXd& preprocessed, int threads = 1) const;
+  // The link applied to scores.
+  Prediction predict(RowMatrixXd scores) const;
+  // From the preprocessed batch; Error(kUnsupported) before any work where the model has no
+  // such output (as scikit-learn's).
+  RowMatrixXd probabilities(const RowMatrixXd& preprocessed, int threads) const;
+  RowMatrixXd decision_function(const RowMatrixXd& preprocessed, int threads) const;
+  // Error(kUnsupported) naming `method` for a regressor.
+  void require_classifier(const char* method) const;
+  std::size_t verify() const;  // rows checked
+
+ private:
+  // Error(kValue) naming the first row and column holding a value the schema forbids.
+  void check_finite(const RowMatrixXd& X) const;
+  // Error(kValue) naming the first row and transformed column where a missing value (or an
+  // infinity) came out of the preprocessing: only possible with nullable inputs.
+  void check_transformed(const RowMatrixXd& Z) const;
+};
+
+// Builds the engine from a parsed artifact; Error(kFormat/kUnsupported) on any violation of
+// docs/format.md §3-4.
+std::shared_ptr<const Engine> load_engine(const artifact::Artifact& artifact, const LoadOptions& options);
+
+// The engine of a loaded model, for the library's own tools (the CLI) that take a batch
+// through it once.
+const Engine& engine_of(const Model& model) noexcept;
+
+}  // namespace detail
+FERRY_END_NAMESPACE
+
+#endif  // FERRY_SRC_ENGINE_HPP
