@@ -48,6 +48,54 @@ RowMatrixXd Engine::bind_dense(
   return Z;
 }
 
+template <typename T>
+std::vector<ValidationIssue> Engine::validate_dense(
+    const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X,
+    const PredictOptions& options) const {
+  std::vector<ValidationIssue> issues;
+  const auto n_inputs = static_cast<Index>(schema.inputs.size());
+  auto fatal = [&](IssueKind kind, ErrorCode code, std::string column, Index rows, Index first, std::string message) {
+    issues.push_back(ValidationIssue{kind, true, std::move(column), rows, first, code, std::move(message)});
+  };
+  if (X.cols() != n_inputs) {
+    const bool fewer = X.cols() < n_inputs;
+    const std::string column = fewer ? schema.inputs[static_cast<std::size_t>(X.cols())].name : "";
+    fatal(fewer ? IssueKind::kMissingColumn : IssueKind::kExtraColumn, ErrorCode::kShape, column, 0, -1,
+          fmt::format("input has {} columns but the model takes {}", X.cols(), n_inputs));
+    return issues;
+  }
+  for (const InputColumn& c : schema.inputs)
+    if (c.kind == ColumnKind::kCategorical)
+      fatal(IssueKind::kWrongType, ErrorCode::kSchema, c.name, 0, -1,
+            fmt::format("input \"{}\" is text; pass the input as a ferry::Table", c.name));
+  if (!issues.empty()) return issues;
+  for (Index j = 0; j < n_inputs; ++j) {
+    const InputColumn& c = schema.inputs[static_cast<std::size_t>(j)];
+    Index missing = 0, infinite = 0, first_missing = -1, first_infinite = -1;
+    for (Index i = 0; i < X.rows(); ++i) {
+      const double v = static_cast<double>(X(i, j));
+      if (std::isnan(v) && !c.nullable && missing++ == 0) first_missing = i;
+      if (std::isinf(v) && infinite++ == 0) first_infinite = i;
+    }
+    if (missing > 0)
+      fatal(IssueKind::kMissingValue, ErrorCode::kValue, c.name, missing, first_missing,
+            fmt::format("row {}, column \"{}\": a missing value (NaN) is not allowed here ({} rows)", first_missing,
+                        c.name, missing));
+    if (infinite > 0)
+      fatal(IssueKind::kNotFinite, ErrorCode::kValue, c.name, infinite, first_infinite,
+            fmt::format("row {}, column \"{}\": an infinity is not allowed here ({} rows)", first_infinite, c.name,
+                        infinite));
+  }
+  if (!issues.empty()) return issues;
+  try {
+    scores(run_pipeline(bind_dense<T>(X)), Parallel::of(options));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kValue) throw;
+    fatal(IssueKind::kRejected, e.code(), "", 0, -1, e.message());
+  }
+  return issues;
+}
+
 RowMatrixXd Engine::bind(const Table& input, const PredictOptions& options) const {
   BoundInput bound = bind_table(schema, text_inputs, input, options.strict);
   for (const ValidationIssue& issue : bound.issues)
@@ -66,7 +114,7 @@ Run Engine::run(const Table& input, const PredictOptions& options) const {
   // model refuses.
   try {
     r.preprocessed = run_pipeline(r.raw);
-    r.scores = scores(r.preprocessed, options.threads);
+    r.scores = scores(r.preprocessed, Parallel::of(options));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kValue) throw;
     r.issues.push_back(ValidationIssue{IssueKind::kRejected, true, "", 0, -1, e.code(), e.message()});
@@ -118,32 +166,32 @@ void Engine::check_finite(const RowMatrixXd& Z) const {
   }
 }
 
-RowMatrixXd Engine::scores(const RowMatrixXd& preprocessed, int threads) const {
+RowMatrixXd Engine::scores(const RowMatrixXd& preprocessed, Parallel parallel) const {
   RowMatrixXd s;
-  if (threads > 1)
-    estimator->decision_threaded(preprocessed, s, threads);
+  if (parallel.threads > 1)
+    estimator->decision_threaded(preprocessed, s, parallel);
   else
     estimator->decision(preprocessed, s);
   return s;
 }
 
-RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, int threads) const {
+RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const {
   require_classifier("predict_proba");
   if (!estimator->capabilities().probabilities)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no predict_proba (scikit-learn's has none "
                                                      "either); use predict or decision_function",
                                                      metadata.name));
   RowMatrixXd p;
-  apply_link(estimator->link(), scores(preprocessed, threads), p);
+  apply_link(estimator->link(), scores(preprocessed, parallel), p);
   return p;
 }
 
-RowMatrixXd Engine::decision_function(const RowMatrixXd& preprocessed, int threads) const {
+RowMatrixXd Engine::decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const {
   if (!estimator->capabilities().decision_function)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
                                                      "none either); use predict_proba",
                                                      metadata.name));
-  return scores(preprocessed, threads);
+  return scores(preprocessed, parallel);
 }
 
 Prediction Engine::predict(RowMatrixXd scores) const {
@@ -170,6 +218,10 @@ void Engine::require_classifier(const char* method) const {
 
 template RowMatrixXd Engine::bind_dense<double>(const Eigen::Ref<const RowMatrixXd>&) const;
 template RowMatrixXd Engine::bind_dense<float>(const Eigen::Ref<const RowMatrixXf>&) const;
+template std::vector<ValidationIssue> Engine::validate_dense<double>(const Eigen::Ref<const RowMatrixXd>&,
+                                                                     const PredictOptions&) const;
+template std::vector<ValidationIssue> Engine::validate_dense<float>(const Eigen::Ref<const RowMatrixXf>&,
+                                                                    const PredictOptions&) const;
 
 }  // namespace detail
 FERRY_END_NAMESPACE

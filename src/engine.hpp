@@ -70,6 +70,13 @@ class Engine {
   // Dense input checked against the schema and widened to double: the raw input of the steps.
   template <typename T>
   RowMatrixXd bind_dense(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // Every problem of a dense batch, as Model::validate lists them for a Table: a wrong column
+  // count, text inputs, and per column the missing values and infinities it may not hold, then
+  // a step's or the estimator's refusal.
+  template <typename T>
+  std::vector<ValidationIssue> validate_dense(
+      const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X,
+      const PredictOptions& options) const;
   // Named input bound by name, throwing the first fatal issue; counted issues are dropped.
   RowMatrixXd bind(const Table& input, const PredictOptions& options) const;
   // Named input through the whole path, stopping at the first stage with a fatal issue.
@@ -78,13 +85,13 @@ class Engine {
   Run run_or_throw(const Table& input, const PredictOptions& options) const;
   // Runs the steps on bound input (text as codes) and checks what reaches the estimator.
   RowMatrixXd run_pipeline(RowMatrixXd raw) const;
-  RowMatrixXd scores(const RowMatrixXd& preprocessed, int threads = 1) const;
+  RowMatrixXd scores(const RowMatrixXd& preprocessed, Parallel parallel = {}) const;
   // The link applied to scores.
   Prediction predict(RowMatrixXd scores) const;
   // From the preprocessed batch; Error(kUnsupported) before any work where the model has no
   // such output (as scikit-learn's).
-  RowMatrixXd probabilities(const RowMatrixXd& preprocessed, int threads) const;
-  RowMatrixXd decision_function(const RowMatrixXd& preprocessed, int threads) const;
+  RowMatrixXd probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const;
+  RowMatrixXd decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const;
   // Error(kUnsupported) naming `method` for a regressor.
   void require_classifier(const char* method) const;
   std::size_t verify() const;  // rows checked

@@ -37,103 +37,70 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
 const Schema& Model::schema() const noexcept { return engine_->schema; }
 const Metadata& Model::metadata() const noexcept { return engine_->metadata; }
 
-Prediction Model::predict(const Eigen::Ref<const RowMatrixXd>& X) const { return predict(X, PredictOptions()); }
-Prediction Model::predict(const Eigen::Ref<const RowMatrixXf>& X) const { return predict(X, PredictOptions()); }
-Prediction Model::predict(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& o) const {
-  const detail::Engine& e = *engine_;
-  return e.predict(e.scores(e.run_pipeline(e.bind_dense<double>(X)), o.threads));
-}
-Prediction Model::predict(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& o) const {
-  const detail::Engine& e = *engine_;
-  return e.predict(e.scores(e.run_pipeline(e.bind_dense<float>(X)), o.threads));
+namespace {
+
+// The raw input (bound, checked, text as codes) of a batch, as the pipeline takes it.
+RowMatrixXd bound(const detail::Engine& e, const Input& input, const PredictOptions& options) {
+  switch (input.kind()) {
+    case Input::Kind::kDouble:
+      return e.bind_dense<double>(input.doubles());
+    case Input::Kind::kFloat:
+      return e.bind_dense<float>(input.floats());
+    case Input::Kind::kTable:
+      break;
+  }
+  return e.bind(input.table(), options);
 }
 
-RowMatrixXd Model::transform(const Eigen::Ref<const RowMatrixXd>& X) const {
-  return engine_->run_pipeline(engine_->bind_dense<double>(X));
+}  // namespace
+
+Prediction Model::predict(const Input& input, const PredictOptions& options) const {
+  const detail::Engine& e = *engine_;
+  if (input.kind() == Input::Kind::kTable) {
+    detail::Run r = e.run_or_throw(input.table(), options);
+    Prediction p = e.predict(std::move(r.scores));
+    p.warnings = std::move(r.issues);
+    return p;
+  }
+  return e.predict(e.scores(e.run_pipeline(bound(e, input, options)), Parallel::of(options)));
 }
-RowMatrixXd Model::transform(const Eigen::Ref<const RowMatrixXf>& X) const {
-  return engine_->run_pipeline(engine_->bind_dense<float>(X));
+
+RowMatrixXd Model::transform(const Input& input, const PredictOptions& options) const {
+  return engine_->run_pipeline(bound(*engine_, input, options));
 }
+
 const std::vector<std::string>& Model::transformed_feature_names() const noexcept {
   return engine_->transformed_names;
 }
 
-RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const {
-  return predict_proba(X, PredictOptions());
-}
-RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const {
-  return predict_proba(X, PredictOptions());
-}
-RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& o) const {
-  return engine_->probabilities(transform(X), o.threads);
-}
-RowMatrixXd Model::predict_proba(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& o) const {
-  return engine_->probabilities(transform(X), o.threads);
+RowMatrixXd Model::predict_proba(const Input& input, const PredictOptions& options) const {
+  // A named batch is refused for a regressor before it is bound; a dense one after.
+  if (input.kind() == Input::Kind::kTable) engine_->require_classifier("predict_proba");
+  return engine_->probabilities(transform(input, options), Parallel::of(options));
 }
 
-RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXd>& X) const {
-  return decision_function(X, PredictOptions());
-}
-RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXf>& X) const {
-  return decision_function(X, PredictOptions());
-}
-RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& o) const {
+RowMatrixXd Model::decision_function(const Input& input, const PredictOptions& options) const {
   engine_->require_classifier("decision_function");
-  return engine_->decision_function(transform(X), o.threads);
-}
-RowMatrixXd Model::decision_function(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& o) const {
-  engine_->require_classifier("decision_function");
-  return engine_->decision_function(transform(X), o.threads);
+  return engine_->decision_function(transform(input, options), Parallel::of(options));
 }
 
-Prediction Model::predict(const Table& input, const PredictOptions& options) const {
-  detail::Run r = engine_->run_or_throw(input, options);
-  Prediction p = engine_->predict(std::move(r.scores));
-  p.warnings = std::move(r.issues);
-  return p;
+ValidationReport Model::validate(const Input& input, const PredictOptions& options) const {
+  if (input.kind() == Input::Kind::kTable) return ValidationReport{engine_->run(input.table(), options).issues};
+  return ValidationReport{input.kind() == Input::Kind::kDouble ? engine_->validate_dense<double>(input.doubles(), options)
+                                                               : engine_->validate_dense<float>(input.floats(), options)};
 }
 
-RowMatrixXd Model::transform(const Table& input, const PredictOptions& options) const {
-  return engine_->run_pipeline(engine_->bind(input, options));
+Explanation Model::explain(const Input& input, const ExplainOptions& options) const {
+  const detail::Engine& e = *engine_;
+  if (input.kind() == Input::Kind::kTable) {
+    const detail::Run r = e.run_or_throw(input.table(), options);
+    return explain::explain_run(e, r.raw, r.preprocessed, r.scores, options);
+  }
+  return explain::explain_rows(e, bound(e, input, options), options);
 }
 
-RowMatrixXd Model::predict_proba(const Table& input, const PredictOptions& options) const {
-  engine_->require_classifier("predict_proba");
-  return engine_->probabilities(transform(input, options), options.threads);
-}
-
-RowMatrixXd Model::decision_function(const Table& input, const PredictOptions& options) const {
-  engine_->require_classifier("decision_function");
-  return engine_->decision_function(transform(input, options), options.threads);
-}
-
-ValidationReport Model::validate(const Table& input, const PredictOptions& options) const {
-  return ValidationReport{engine_->run(input, options).issues};
-}
-
-Explanation Model::explain(const Eigen::Ref<const RowMatrixXd>& X, const ExplainOptions& options) const {
-  return explain::explain_rows(*engine_, engine_->bind_dense<double>(X), options);
-}
-Explanation Model::explain(const Eigen::Ref<const RowMatrixXf>& X, const ExplainOptions& options) const {
-  return explain::explain_rows(*engine_, engine_->bind_dense<float>(X), options);
-}
-Explanation Model::explain(const Table& input, const ExplainOptions& options,
-                           const PredictOptions& predict_options) const {
-  const detail::Run r = engine_->run_or_throw(input, predict_options);
-  return explain::explain_run(*engine_, r.raw, r.preprocessed, r.scores, options);
-}
-
-InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXd>& X,
-                                                   const ExplainOptions& options) const {
-  return explain::interactions(*engine_, transform(X), options);
-}
-InteractionExplanation Model::explain_interactions(const Eigen::Ref<const RowMatrixXf>& X,
-                                                   const ExplainOptions& options) const {
-  return explain::interactions(*engine_, transform(X), options);
-}
-InteractionExplanation Model::explain_interactions(const Table& input, const ExplainOptions& options,
-                                                   const PredictOptions& predict_options) const {
-  return explain::interactions(*engine_, transform(input, predict_options), options);
+InteractionExplanation Model::explain_interactions(const Input& input, const ExplainOptions& options) const {
+  return explain::interactions(*engine_, transform(input, options), options);
 }
 
 std::size_t Model::verify() const { return engine_->verify(); }

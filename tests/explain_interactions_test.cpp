@@ -220,8 +220,7 @@ TEST(ExplainInteractions, ThreadsAndMethods) {
   const InteractionExplanation one = model.explain_interactions(table), split = model.explain_interactions(table, two);
   ASSERT_EQ(one.rows(), split.rows());
   EXPECT_EQ(one.base_values, split.base_values);
-  for (std::size_t c = 0; c < one.values.size(); ++c)
-    for (std::size_t r = 0; r < one.values[c].size(); ++r) ASSERT_EQ(one.values[c][r], split.values[c][r]);
+  EXPECT_EQ(one.values, split.values);
   ExplainOptions sampling;
   sampling.method = ExplainOptions::Method::kSampling;
   EXPECT_FERRY_ERROR(model.explain_interactions(table, sampling), ErrorCode::kUnsupported, "path-dependent");
@@ -240,7 +239,7 @@ TEST(ExplainInteractions, GroupedIntoRawColumnsThroughPreprocessing) {
   const Explanation e = model.explain(table);
   const RowMatrixXd scores = model.predict(table).scores;
   ASSERT_GT(model.transformed_feature_names().size(), model.schema().inputs.size());
-  EXPECT_EQ(ie.method, "tree_path_dependent");
+  EXPECT_EQ(ie.method, Explanation::Method::kTreePathDependent);
   EXPECT_EQ(ie.feature_names, e.feature_names);
   EXPECT_EQ(ie.output_names, e.output_names);
   ASSERT_EQ(ie.rows(), scores.rows());
@@ -248,9 +247,10 @@ TEST(ExplainInteractions, GroupedIntoRawColumnsThroughPreprocessing) {
   const auto n = static_cast<Index>(e.feature_names.size());
   double worst = 0.0;
   for (std::size_t o = 0; o < ie.values.size(); ++o) {
-    ASSERT_EQ(ie.values[o].size(), static_cast<std::size_t>(scores.rows()));
+    ASSERT_EQ(ie.values[o].rows(), scores.rows());
+    ASSERT_EQ(ie.values[o].cols(), n * n);  // contiguous, row-major
     for (Index r = 0; r < scores.rows(); ++r) {
-      const Eigen::MatrixXd& v = ie.values[o][static_cast<std::size_t>(r)];
+      const Eigen::MatrixXd v = ie.matrix(o, r);
       ASSERT_EQ(v.rows(), n);
       ASSERT_EQ(v.cols(), n);
       EXPECT_LE((v - v.transpose()).cwiseAbs().maxCoeff(), 1e-12) << "row " << r;
@@ -265,7 +265,7 @@ TEST(ExplainInteractions, GroupedIntoRawColumnsThroughPreprocessing) {
   RecordProperty("max_row_sum_diff", std::to_string(worst));
   // The interaction the target was built from (b's effect depends on plan) is there.
   double plan_b = 0.0;
-  for (const auto& v : ie.values[0]) plan_b = std::max(plan_b, std::abs(v(1, 2)));
+  for (Index r = 0; r < ie.rows(); ++r) plan_b = std::max(plan_b, std::abs(ie.matrix(0, r)(1, 2)));
   EXPECT_GT(plan_b, 1e-3);
 }
 
@@ -277,12 +277,11 @@ TEST(ExplainInteractions, DenseFloatAndEmptyInput) {
   const InteractionExplanation single = model.explain_interactions(Xf);
   const InteractionExplanation widened = model.explain_interactions(RowMatrixXd(Xf.cast<double>()));
   ASSERT_EQ(single.rows(), X.rows());
-  for (Index r = 0; r < X.rows(); ++r)
-    EXPECT_EQ(single.values[0][static_cast<std::size_t>(r)], widened.values[0][static_cast<std::size_t>(r)]);
+  EXPECT_EQ(single.values[0], widened.values[0]);
   const Explanation e = model.explain(X);
   for (Index r = 0; r < X.rows(); ++r)
     for (Index i = 0; i < X.cols(); ++i)
-      EXPECT_NEAR(dense.values[0][static_cast<std::size_t>(r)].row(i).sum(), e.values[0](r, i), 1e-12);
+      EXPECT_NEAR(dense.matrix(0, r).row(i).sum(), e.values[0](r, i), 1e-12);
   const InteractionExplanation none = model.explain_interactions(RowMatrixXd(0, X.cols()));
   EXPECT_EQ(none.rows(), 0);
   EXPECT_EQ(none.values.size(), 1u);

@@ -379,10 +379,10 @@ TEST(InterventionalLinear, SingleColumnsEqualShapAgainstTheBackgroundMean) {
   RowMatrixXd phi, expected;
   est->shap_interventional(Xt, background, weights, identity, Xt.cols(), phi);
   // Linear SHAP needs the background mean (format.md §3.5): without it the estimator declares no exact method.
-  EXPECT_EQ(est->capabilities().exact_shap, "");
-  EXPECT_EQ(est->capabilities().interventional_shap, "linear_interventional");
+  EXPECT_FALSE(est->capabilities().exact_shap.has_value());
+  EXPECT_EQ(est->capabilities().interventional_shap, Explanation::Method::kLinearInterventional);
   est->set_background_mean(weights.transpose() * background);
-  EXPECT_EQ(est->capabilities().exact_shap, "linear_exact");
+  EXPECT_EQ(est->capabilities().exact_shap, Explanation::Method::kLinearExact);
   est->shap(Xt, expected);
   ASSERT_EQ(phi.rows(), expected.rows());
   ASSERT_EQ(phi.cols(), expected.cols());

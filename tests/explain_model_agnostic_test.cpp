@@ -82,7 +82,7 @@ TEST_P(AgnosticParity, ExactValuesEqualScikitLearnsEnumeration) {
   options.method = Method::kInterventional;
   const Explanation e = model.explain(input, options);
   ASSERT_EQ(e.rows(), expected.rows());
-  EXPECT_EQ(e.method, "interventional_exact");
+  EXPECT_EQ(std::string(to_string(e.method)), "interventional_exact");
   EXPECT_TRUE(e.standard_errors.empty());
   const double diff = worst_difference(e, expected);
   RecordProperty("max_relative_difference", scientific(diff));
@@ -90,7 +90,7 @@ TEST_P(AgnosticParity, ExactValuesEqualScikitLearnsEnumeration) {
   EXPECT_LE(additivity_error(e, model.predict(input).scores), 1e-12);
   // kAuto picks the same method for these pipelines (no exact method of their own).
   const Explanation automatic = model.explain(input);
-  EXPECT_EQ(automatic.method, "interventional_exact");
+  EXPECT_EQ(std::string(to_string(automatic.method)), "interventional_exact");
   EXPECT_EQ(automatic.values, e.values);
 }
 
@@ -104,7 +104,7 @@ TEST_P(AgnosticParity, SamplingEstimatesTheExactValues) {
   options.method = Method::kSampling;
   options.permutations = 200;
   const Explanation e = model.explain(input, options);
-  EXPECT_EQ(e.method, "interventional_sampling");
+  EXPECT_EQ(std::string(to_string(e.method)), "interventional_sampling");
   ASSERT_EQ(e.standard_errors.size(), e.values.size());
   EXPECT_LE(additivity_error(e, model.predict(input).scores), 1e-12);
   const auto k = static_cast<Index>(e.values.size());
@@ -159,19 +159,19 @@ TEST(ExplainAgnostic, MethodSelection) {
   ExplainOptions options;
   // Above max_exact_columns kAuto samples; kExact still enumerates.
   options.max_exact_columns = 3;
-  EXPECT_EQ(pca.explain(X, options).method, "interventional_sampling");
+  EXPECT_EQ(std::string(to_string(pca.explain(X, options).method)), "interventional_sampling");
   options.method = Method::kExact;
-  EXPECT_EQ(pca.explain(X, options).method, "interventional_exact");
+  EXPECT_EQ(std::string(to_string(pca.explain(X, options).method)), "interventional_exact");
   options.method = Method::kPathDependent;
   EXPECT_FERRY_ERROR(pca.explain(X, options), ErrorCode::kUnsupported, "path-dependent TreeSHAP needs a tree ensemble");
   // An IsolationForest is explained model-agnostically; path-dependent TreeSHAP refuses it.
   const Model iforest = Model::load(test::source_path(case_dir("iforest") + "/model.ferry"));
   const RowMatrixXd Xi = test::case_input(case_dir("iforest"), iforest);
-  EXPECT_EQ(iforest.explain(Xi).method, "interventional_exact");
+  EXPECT_EQ(std::string(to_string(iforest.explain(Xi).method)), "interventional_exact");
   EXPECT_FERRY_ERROR(iforest.explain(Xi, options), ErrorCode::kUnsupported, "an IsolationForest");
   // A tree ensemble keeps its own exact method under kAuto.
   const Model gb = Model::load(test::source_path("tests/data/tree_gb_binary/model.ferry"));
-  EXPECT_EQ(gb.explain(test::case_input("tests/data/tree_gb_binary", gb)).method, "tree_path_dependent");
+  EXPECT_EQ(std::string(to_string(gb.explain(test::case_input("tests/data/tree_gb_binary", gb)).method)), "tree_path_dependent");
   // Bad options are a value error.
   ExplainOptions bad;
   bad.permutations = 1;
@@ -246,7 +246,7 @@ TEST(ExplainAgnostic, ClosedFormsEqualEnumerationThroughThePublicApi) {
     ExplainOptions options;
     options.method = Method::kInterventional;
     const Explanation e = model.explain(table_of_codes(model, X), options);
-    EXPECT_EQ(e.method, a.header["estimator"]["type"] == "linear" ? "linear_interventional" : "tree_interventional");
+    EXPECT_EQ(std::string(to_string(e.method)), a.header["estimator"]["type"] == "linear" ? "linear_interventional" : "tree_interventional");
     const auto k = static_cast<Index>(e.values.size());
     double worst = 0.0;
     for (Index i = 0; i < rows; ++i) {

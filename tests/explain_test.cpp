@@ -83,7 +83,7 @@ TEST_P(ExplainGolden, AdditivityOnEveryRow) {
   const std::string expected = own ? (linear ? "linear_exact" : "tree_path_dependent")
                                : columns <= 12 ? "interventional_exact"
                                                : "interventional_sampling";
-  EXPECT_EQ(e.method, expected);
+  EXPECT_EQ(std::string(to_string(e.method)), expected);
   EXPECT_EQ(e.standard_errors.size(), expected == "interventional_sampling" ? e.values.size() : 0u);
   for (const RowMatrixXd& se : e.standard_errors) EXPECT_GE(se.minCoeff(), 0.0);
   const RowMatrixXd scores = model.predict(table).scores;
@@ -383,7 +383,7 @@ TEST(ExplainCli, HtmlReportEscapesAndCapsRows) {
   e.values.push_back(RowMatrixXd::Random(rows, 2));
   e.feature_names = {"a<b", "c&d"};
   e.output_names = {"y"};
-  e.method = "linear_exact";
+  e.method = Explanation::Method::kLinearExact;
   cli::CsvTable csv;
   csv.header = {"a<b", "c&d"};
   for (Index i = 0; i < rows; ++i) {

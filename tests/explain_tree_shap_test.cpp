@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -151,7 +152,9 @@ TEST(TreeShap, AdditiveOnEveryShippedTreeModel) {
     RowMatrixXd scores, phi;
     est->decision(Xt, scores);
     // Its tree methods attribute path lengths, which add up to no score: explain may not use them.
-    EXPECT_EQ(est->capabilities().exact_shap, name == "tree_iforest" ? "" : "tree_path_dependent") << dir;
+    const std::optional<Explanation::Method> exact = est->capabilities().exact_shap;
+    EXPECT_EQ(exact, name == "tree_iforest" ? std::nullopt : std::optional(Explanation::Method::kTreePathDependent))
+        << dir;
     EXPECT_EQ(est->capabilities().interactions, name != "tree_iforest") << dir;
     est->shap(Xt, phi);
     const Index k = est->n_scores(), nf = Xt.cols();

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <thread>
 
@@ -84,6 +85,49 @@ TEST(Model, NonFiniteInputNamesRowAndColumn) {
   EXPECT_FERRY_ERROR(model.predict_proba(X), ErrorCode::kValue, "row 4, column \"mean radius\": -infinity");
   RowMatrixXf Xf = X.cast<float>();
   EXPECT_FERRY_ERROR(model.decision_function(Xf), ErrorCode::kValue, "row 4, column \"mean radius\"");
+}
+
+// A dense batch is validated as a Table is: every problem listed, nothing thrown.
+TEST(Model, ValidatesADenseBatch) {
+  const Model model = load("breast_cancer");
+  RowMatrixXd X = inputs("breast_cancer", model).topRows(6);
+  EXPECT_TRUE(model.validate(X).ok());
+  X(3, 1) = X(5, 1) = std::numeric_limits<double>::quiet_NaN();
+  X(4, 0) = std::numeric_limits<double>::infinity();
+  const ValidationReport report = model.validate(X);
+  ASSERT_EQ(report.issues.size(), 2u);
+  EXPECT_EQ(report.issues[0].kind, IssueKind::kNotFinite);
+  EXPECT_EQ(report.issues[0].column, "mean radius");
+  EXPECT_EQ(report.issues[0].first_row, 4);
+  EXPECT_EQ(report.issues[1].kind, IssueKind::kMissingValue);
+  EXPECT_EQ(report.issues[1].column, "mean texture");
+  EXPECT_EQ(report.issues[1].rows, 2);
+  EXPECT_EQ(report.issues[1].first_row, 3);
+  const ValidationReport shape = model.validate(RowMatrixXd::Zero(2, 29));
+  ASSERT_EQ(shape.issues.size(), 1u);
+  EXPECT_EQ(shape.issues[0].code, ErrorCode::kShape);
+  EXPECT_FALSE(shape.ok());
+}
+
+// The host's own pool runs the chunks of a large batch, and the results are the same bits.
+TEST(Model, RunsOnTheHostsExecutor) {
+  const Model model = Model::load(test::source_path("tests/data/tree_rf_classifier/model.ferry"));
+  const RowMatrixXd rows = test::case_input("tests/data/tree_rf_classifier", model);
+  RowMatrixXd X(2000, rows.cols());
+  for (Index i = 0; i < X.rows(); ++i) X.row(i) = rows.row(i % rows.rows());
+  std::size_t tasks = 0;
+  PredictOptions options;
+  options.threads = 4;
+  options.executor = [&tasks](std::size_t n, const std::function<void(std::size_t)>& task) {
+    tasks += n;
+    std::vector<std::thread> pool;
+    for (std::size_t i = 0; i < n; ++i) pool.emplace_back(task, i);
+    for (std::thread& t : pool) t.join();
+  };
+  const Prediction one = model.predict(X), pooled = model.predict(X, options);
+  EXPECT_EQ(tasks, 4u);
+  EXPECT_EQ(one.scores, pooled.scores);
+  EXPECT_EQ(one.class_index, pooled.class_index);
 }
 
 TEST(Model, ClassifierOnlyMethodsRefuseRegressors) {

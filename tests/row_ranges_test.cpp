@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -34,7 +35,7 @@ TEST(RowRanges, EveryRowExactlyOnce) {
     for (int threads : {1, 2, 3, 8})
       for (Index min_rows : {1, 16, 256}) {
         Visits v(rows);
-        run_row_ranges(rows, threads, [&v](Index b, Index e) { v(b, e); }, min_rows);
+        run_row_ranges(rows, Parallel{threads}, [&v](Index b, Index e) { v(b, e); }, min_rows);
         expect_each_row_once(v);
       }
 }
@@ -58,7 +59,7 @@ TEST(RowRanges, RangesWhoseThreadCannotStartRunOnTheCallingThread) {
     std::mutex m;
     std::vector<std::thread::id> ids;
     run_row_ranges(
-        100, 4,
+        100, Parallel{4},
         [&](Index b, Index e) {
           v(b, e);
           std::lock_guard<std::mutex> lock(m);
@@ -78,7 +79,7 @@ TEST(RowRanges, RethrowsTheErrorOfTheFirstFailingRange) {
     int started = 0;
     try {
       run_row_ranges(
-          100, 4,
+          100, Parallel{4},
           [](Index b, Index) {
             if (b >= 50) throw std::runtime_error("range at " + std::to_string(b));
           },
@@ -88,6 +89,28 @@ TEST(RowRanges, RethrowsTheErrorOfTheFirstFailingRange) {
       EXPECT_STREQ(e.what(), "range at 50");
     }
   }
+}
+
+// The host's executor gets the ranges as its tasks; ferry starts no thread of its own.
+TEST(RowRanges, RunsOnTheHostsExecutor) {
+  std::size_t calls = 0, tasks = 0;
+  const Executor executor = [&](std::size_t n, const std::function<void(std::size_t)>& task) {
+    ++calls;
+    tasks = n;
+    for (std::size_t i = n; i-- > 0;) task(i);  // any order, here the calling thread
+  };
+  Visits v(100);
+  int started = 0;
+  run_row_ranges(100, Parallel{3, &executor}, [&v](Index b, Index e) { v(b, e); }, 1, FailingStart{&started, 0});
+  expect_each_row_once(v);
+  EXPECT_EQ(calls, 1u);
+  EXPECT_EQ(tasks, 3u);
+  EXPECT_EQ(started, 0);
+  // An empty executor means ferry's own threads.
+  const Executor none;
+  Visits w(100);
+  run_row_ranges(100, Parallel{3, &none}, [&w](Index b, Index e) { w(b, e); });
+  expect_each_row_once(w);
 }
 
 }  // namespace

@@ -9,13 +9,15 @@
 
 #include "ferry/detail/config.hpp"
 #include "ferry/matrix.hpp"
+#include "ferry/options.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
 // How Model::explain attributes. Every method explains the same thing (the raw scores) and
 // keeps the additivity invariant of Explanation; they differ in what "a column is absent"
 // means and in cost.
-struct ExplainOptions {
+// PredictOptions' threads, executor and strict apply to explanations too.
+struct ExplainOptions : PredictOptions {
   enum class Method {
     // The estimator's own exact method when it has one for this pipeline (kPathDependent for
     // trees, linear SHAP for linear models); otherwise kInterventional when the model has at
@@ -43,14 +45,22 @@ struct ExplainOptions {
   // and the seed of their generator; the same seed gives the same values.
   int permutations = 64;
   std::uint64_t seed = 0;
-  // Rows are explained on up to this many threads; the values do not depend on it.
-  int threads = 1;
 };
 
 // For each row r and output o: base_values(r, o) + Σ_c values[o](r, c) equals the raw score
 // o of row r (Prediction::scores: margin, log-odds or logits; the value for a regressor with
 // the identity link), up to rounding.
 struct Explanation {
+  // What computed the values (to_string gives the name `ferry explain` writes).
+  enum class Method {
+    kLinearExact,              // "linear_exact": linear SHAP against the sample's mean
+    kTreePathDependent,        // "tree_path_dependent": TreeSHAP from the node covers
+    kLinearInterventional,     // "linear_interventional": closed form against the background
+    kTreeInterventional,       // "tree_interventional": interventional TreeSHAP
+    kInterventionalExact,      // "interventional_exact": coalition enumeration
+    kInterventionalSampling,   // "interventional_sampling": antithetic permutation sampling
+  };
+
   // rows x outputs: the score with every column at its background (the expected score).
   RowMatrixXd base_values;
   // One rows x columns matrix per output, columns as feature_names: one matrix per output so
@@ -62,34 +72,50 @@ struct Explanation {
   // One name per output: the class label for a classifier with one score per class, the
   // positive class for a binary one, the target ("output 0" when unnamed) for a regressor.
   std::vector<std::string> output_names;
-  // Only for kSampling: the standard error of each value, shaped as `values`.
+  // Only for kInterventionalSampling: the standard error of each value, shaped as `values`.
   std::vector<RowMatrixXd> standard_errors;
-  // What computed the values: "linear_exact", "tree_path_dependent", "tree_interventional",
-  // "interventional_exact" (coalition enumeration) or "interventional_sampling".
-  std::string method;
+  Method method = Method::kLinearExact;
 
   Index rows() const noexcept { return base_values.rows(); }
 };
 
+inline const char* to_string(Explanation::Method method) noexcept {
+  switch (method) {
+    case Explanation::Method::kLinearExact: return "linear_exact";
+    case Explanation::Method::kTreePathDependent: return "tree_path_dependent";
+    case Explanation::Method::kLinearInterventional: return "linear_interventional";
+    case Explanation::Method::kTreeInterventional: return "tree_interventional";
+    case Explanation::Method::kInterventionalExact: return "interventional_exact";
+    case Explanation::Method::kInterventionalSampling: return "interventional_sampling";
+  }
+  return "";
+}
+
 // The result of Model::explain_interactions: SHAP interaction values per pair of raw input
-// columns. For each row r and output o, values[o][r] is symmetric; its entry (i, j), i != j,
+// columns. For each row r and output o, matrix(o, r) is symmetric; its entry (i, j), i != j,
 // is half the interaction effect of columns i and j (the other half is at (j, i)) and (i, i)
 // is column i's main effect, so that the sum of row i is Explanation::values[o](r, i) and
 // base_values(r, o) + the sum of all entries is the raw score o of row r, up to rounding.
 struct InteractionExplanation {
   // rows x outputs: the expected score, as Explanation::base_values.
   RowMatrixXd base_values;
-  // values[o][r]: columns x columns, columns as feature_names. Derived columns (one-hot
-  // outputs, indicator columns) are summed into the column they come from in both dimensions,
-  // so the interactions within one raw column's derived columns add to its main effect.
-  std::vector<std::vector<Eigen::MatrixXd>> values;
+  // values[o]: rows x (columns · columns), row-major and contiguous: row r holds the
+  // columns x columns matrix of row r, row after row (entry (i, j) at i · columns + j). Columns
+  // as feature_names; derived columns (one-hot outputs, indicator columns) are summed into the
+  // column they come from in both dimensions, so the interactions within one raw column's
+  // derived columns add to its main effect.
+  std::vector<RowMatrixXd> values;
   // As Explanation::feature_names and Explanation::output_names.
   std::vector<std::string> feature_names;
   std::vector<std::string> output_names;
-  // What computed the values: "tree_path_dependent".
-  std::string method;
+  Explanation::Method method = Explanation::Method::kTreePathDependent;
 
   Index rows() const noexcept { return base_values.rows(); }
+  // Row r's columns x columns matrix for output o, a view into values[o].
+  Eigen::Map<const RowMatrixXd> matrix(std::size_t output, Index row) const {
+    const auto m = static_cast<Index>(feature_names.size());
+    return Eigen::Map<const RowMatrixXd>(values[output].row(row).data(), m, m);
+  }
 };
 
 FERRY_END_NAMESPACE

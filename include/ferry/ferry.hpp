@@ -4,9 +4,11 @@
 
 #include "ferry/error.hpp"
 #include "ferry/explanation.hpp"
+#include "ferry/input.hpp"
 #include "ferry/matrix.hpp"
 #include "ferry/metadata.hpp"
 #include "ferry/model.hpp"
+#include "ferry/options.hpp"
 #include "ferry/prediction.hpp"
 #include "ferry/schema.hpp"
 #include "ferry/table.hpp"

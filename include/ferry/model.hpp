@@ -11,8 +11,10 @@
 
 #include "ferry/detail/config.hpp"
 #include "ferry/explanation.hpp"
+#include "ferry/input.hpp"
 #include "ferry/matrix.hpp"
 #include "ferry/metadata.hpp"
+#include "ferry/options.hpp"
 #include "ferry/prediction.hpp"
 #include "ferry/schema.hpp"
 #include "ferry/table.hpp"
@@ -40,21 +42,18 @@ struct LoadOptions {
   std::function<void(LogLevel, const std::string&)> log;
 };
 
-// How predict treats its input and computes; the choices never change a result.
-struct PredictOptions {
-  // Threads for a large batch (rows are split into contiguous chunks); 1 computes on the
-  // calling thread. Estimators whose per-row work is small ignore it.
-  int threads = 1;
-  // Named input: make a table column the model does not take an error (Error(kSchema)), so a
-  // misspelt optional column fails loudly instead of being counted in Prediction::warnings.
-  bool strict = false;
-};
-
 // Always a valid loaded model: there is no default constructor. Copies share one immutable
 // state, so copying is cheap and every const method may be called from many threads at once.
 //
-// Dense input: one sample per row, columns in schema().inputs order. float input is widened
-// exactly to double and the pipeline computes in double, as scikit-learn does by default.
+// Every entry point takes an Input: a dense double or float matrix (columns in
+// schema().inputs order, all-numeric models only; float is widened exactly to double and the
+// pipeline computes in double, as scikit-learn does by default), a Table of named columns or a
+// Row. Named input is bound by name; fatal problems throw the Error that ValidationReport lists
+// for them (kSchema: missing column, numbers for a text input, an extra column when strict;
+// kValue: text that is not a number, a missing value the pipeline cannot take, an infinity, a
+// value a step refuses), naming the column and the row. Dense input throws kShape for a wrong
+// column count, kValue for NaN or infinity where not allowed, kSchema when the model has a
+// text input.
 class FERRY_API Model {
  public:
   // Throws Error: kIo, kFormat, kChecksum, kVersion, kUnsupported, kVerification.
@@ -71,72 +70,36 @@ class FERRY_API Model {
   const Schema& schema() const noexcept;
   const Metadata& metadata() const noexcept;
 
-  // Labels (classifiers) or values (regressors), with probabilities and raw scores.
-  // Throws Error: kShape (wrong column count), kValue (NaN or infinity where not allowed),
-  // kSchema (the model has a text input: use a Table).
-  Prediction predict(const Eigen::Ref<const RowMatrixXd>& X) const;
-  Prediction predict(const Eigen::Ref<const RowMatrixXf>& X) const;
-  Prediction predict(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
-  Prediction predict(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
-
+  // Labels (classifiers) or values (regressors), with probabilities and raw scores. Named
+  // input's counted problems (extra columns, values outside the training range, unseen
+  // categories) go to Prediction::warnings.
+  Prediction predict(const Input& input, const PredictOptions& options = {}) const;
   // The preprocessed matrix the estimator receives, as scikit-learn's pipeline[:-1].transform(X);
-  // rows x transformed_feature_names().size(). Throws as predict.
-  RowMatrixXd transform(const Eigen::Ref<const RowMatrixXd>& X) const;
-  RowMatrixXd transform(const Eigen::Ref<const RowMatrixXf>& X) const;
+  // rows x transformed_feature_names().size().
+  RowMatrixXd transform(const Input& input, const PredictOptions& options = {}) const;
   // Names of transform()'s columns, as scikit-learn's get_feature_names_out().
   const std::vector<std::string>& transformed_feature_names() const noexcept;
-
   // scikit-learn's predict_proba: rows x classes. Throws Error(kUnsupported) for regressors and
   // models without one (IsolationForest).
-  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X) const;
-  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X) const;
-  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
-  RowMatrixXd predict_proba(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
-
+  RowMatrixXd predict_proba(const Input& input, const PredictOptions& options = {}) const;
   // scikit-learn's decision_function as rows x k (k = 1 for a binary classifier, where
   // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors and models
   // without one (forests, whose scores are probabilities).
-  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X) const;
-  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X) const;
-  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXd>& X, const PredictOptions& options) const;
-  RowMatrixXd decision_function(const Eigen::Ref<const RowMatrixXf>& X, const PredictOptions& options) const;
+  RowMatrixXd decision_function(const Input& input, const PredictOptions& options = {}) const;
+  // Every problem predict would refuse or count, without throwing for them (named input; a
+  // dense batch reports its first problem as the one issue).
+  ValidationReport validate(const Input& input, const PredictOptions& options = {}) const;
 
-  // Named input (a Table, or a Row, which converts to a one-row Table): columns bound to the
-  // inputs by name. Fatal problems throw the Error that ValidationReport lists for them
-  // (kSchema: missing column, numbers for a text input, an extra column when strict; kValue:
-  // text that is not a number, a missing value the pipeline cannot take, an infinity, a
-  // value a step refuses), naming the column and the row. Counted problems (extra columns,
-  // values outside the training range, unseen categories) go to Prediction::warnings.
-  Prediction predict(const Table& input, const PredictOptions& options = {}) const;
-  RowMatrixXd transform(const Table& input, const PredictOptions& options = {}) const;
-  RowMatrixXd predict_proba(const Table& input, const PredictOptions& options = {}) const;
-  RowMatrixXd decision_function(const Table& input, const PredictOptions& options = {}) const;
-  // Every problem predict would refuse or count, without throwing for them.
-  ValidationReport validate(const Table& input, const PredictOptions& options = {}) const;
-
-  // SHAP values of the raw scores, per raw input column (see Explanation). Dense input as
-  // predict; named input (a Table, or a Row) as predict(Table), its warnings dropped.
-  // Throws as predict, and Error(kUnsupported) when the estimator has no exact method (or the
-  // artifact lacks what it needs, e.g. a linear model exported without X_sample) or when a
-  // preprocessing step mixes raw columns (PCA, PolynomialFeatures, Normalizer).
-  Explanation explain(const Eigen::Ref<const RowMatrixXd>& X, const ExplainOptions& options = {}) const;
-  Explanation explain(const Eigen::Ref<const RowMatrixXf>& X, const ExplainOptions& options = {}) const;
-  Explanation explain(const Table& input, const ExplainOptions& options = {},
-                      const PredictOptions& predict_options = {}) const;
-
+  // SHAP values of the raw scores, per raw input column (see Explanation). Throws as predict,
+  // and Error(kUnsupported) when no method applies (see ExplainOptions::Method).
+  Explanation explain(const Input& input, const ExplainOptions& options = {}) const;
   // SHAP interaction values of the raw scores, per pair of raw input columns (see
   // InteractionExplanation), for tree ensembles by path-dependent TreeSHAP (as XGBoost's
   // pred_interactions); per row and tree it costs 2d runs of the TreeSHAP recursion, d the
-  // tree's distinct split features. Input as explain; of the options, `threads` splits the
-  // rows, and `method` must be kAuto, kExact or kPathDependent. Throws as predict, and
-  // Error(kUnsupported) for other estimators (linear models, IsolationForest), other methods,
-  // or when a preprocessing step mixes raw columns.
-  InteractionExplanation explain_interactions(const Eigen::Ref<const RowMatrixXd>& X,
-                                              const ExplainOptions& options = {}) const;
-  InteractionExplanation explain_interactions(const Eigen::Ref<const RowMatrixXf>& X,
-                                              const ExplainOptions& options = {}) const;
-  InteractionExplanation explain_interactions(const Table& input, const ExplainOptions& options = {},
-                                              const PredictOptions& predict_options = {}) const;
+  // tree's distinct split features. `method` must be kAuto, kExact or kPathDependent. Throws as
+  // predict, and Error(kUnsupported) for other estimators (linear models, IsolationForest),
+  // other methods, or when a preprocessing step mixes raw columns.
+  InteractionExplanation explain_interactions(const Input& input, const ExplainOptions& options = {}) const;
 
   // Re-runs the embedded test rows (see LoadOptions::verify) and returns how many passed.
   // Throws Error(kVerification) naming the row, output and difference; Error(kUnsupported)

@@ -175,7 +175,7 @@ void write_explanation_html(const Explanation& e, const RowMatrixXd& scores, con
              "prediction itself for a plain regressor), one per input column: for each row, the base value plus "
              "the values of all columns equals the score. Columns derived from one input column (one-hot outputs, "
              "indicators, spline bases) are counted in that column.</p>\n",
-             escape(e.method));
+             escape(to_string(e.method)));
   for (std::size_t c = 0; c < e.values.size(); ++c) {
     // A binary classifier's one output is its positive class: say so there too.
     const std::string output = " — score of " + escape(e.output_names[c]);

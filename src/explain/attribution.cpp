@@ -94,18 +94,18 @@ void require_background(const detail::Engine& model, const char* why) {
                             why, model.metadata.name));
 }
 
-std::string_view method_name(Plan plan, const Capabilities& can) {
+Explanation::Method method_of(Plan plan, const Capabilities& can) {
   switch (plan) {
     case Plan::kEstimator:
-      return can.exact_shap;
+      return *can.exact_shap;
     case Plan::kClosedForm:
-      return can.interventional_shap;
+      return *can.interventional_shap;
     case Plan::kEnumerate:
-      return "interventional_exact";
+      return Explanation::Method::kInterventionalExact;
     case Plan::kSample:
-      return "interventional_sampling";
+      break;
   }
-  return "";
+  return Explanation::Method::kInterventionalSampling;
 }
 
 void check_options(const ExplainOptions& options) {
@@ -135,8 +135,8 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
   const Capabilities can = estimator.capabilities();
   // The estimator's own methods attribute its input columns: usable when each comes from one
   // raw column.
-  const bool own = sources && !can.exact_shap.empty();
-  const bool closed_form = sources && model.background && !can.interventional_shap.empty();
+  const bool own = sources && can.exact_shap.has_value();
+  const bool closed_form = sources && model.background && can.interventional_shap.has_value();
 
   Plan plan = Plan::kEstimator;
   switch (options.method) {
@@ -148,7 +148,7 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
       plan = options.method == Method::kAuto && M > options.max_exact_columns ? Plan::kSample : Plan::kEnumerate;
       break;
     case Method::kPathDependent:
-      if (can.exact_shap != "tree_path_dependent")
+      if (can.exact_shap != Explanation::Method::kTreePathDependent)
         throw Error(ErrorCode::kUnsupported,
                     fmt::format("explain: path-dependent TreeSHAP needs a tree ensemble whose scores add up over "
                                 "its trees; model \"{}\" is {}",
@@ -206,7 +206,7 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
       out.phi.middleRows(start, m) = phi;
     }
   };
-  run_row_ranges(rows, options.threads, explain_range);
+  run_row_ranges(rows, Parallel::of(options), explain_range);
 
   Explanation e;
   e.base_values.resize(rows, k);
@@ -222,7 +222,7 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
     }
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = explained_output_names(model, k);
-  e.method = method_name(plan, can);
+  e.method = method_of(plan, can);
   return e;
 }
 

@@ -41,10 +41,9 @@ InteractionExplanation interactions(const detail::Engine& model, const RowMatrix
   model.scores(preprocessed);
   InteractionExplanation e;
   e.base_values.resize(rows, k);
-  e.values.assign(static_cast<std::size_t>(k),
-                  std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(rows), Eigen::MatrixXd::Zero(n_raw, n_raw)));
+  e.values.assign(static_cast<std::size_t>(k), RowMatrixXd::Zero(rows, n_raw * n_raw));
   // Blocks of rows bound the (n + 1)^2 x k values per row held at once.
-  run_row_ranges(rows, options.threads, [&](Index begin, Index end) {
+  run_row_ranges(rows, Parallel::of(options), [&](Index begin, Index end) {
     constexpr Index kBlock = 64;
     RowMatrixXd block, phi;
     for (Index start = begin; start < end; start += kBlock) {
@@ -54,10 +53,10 @@ InteractionExplanation interactions(const detail::Engine& model, const RowMatrix
       for (Index r = 0; r < m; ++r) {
         const double* p = phi.row(r).data();
         for (Index c = 0; c < k; ++c) {
-          Eigen::MatrixXd& v = e.values[static_cast<std::size_t>(c)][static_cast<std::size_t>(start + r)];
+          double* v = e.values[static_cast<std::size_t>(c)].row(start + r).data();  // n_raw x n_raw, row-major
           for (Index f = 0; f < n; ++f) {
-            const Index a = sources[static_cast<std::size_t>(f)];
-            for (Index g = 0; g < n; ++g) v(a, sources[static_cast<std::size_t>(g)]) += p[(f * n1 + g) * k + c];
+            double* va = v + sources[static_cast<std::size_t>(f)] * n_raw;
+            for (Index g = 0; g < n; ++g) va[sources[static_cast<std::size_t>(g)]] += p[(f * n1 + g) * k + c];
           }
           e.base_values(start + r, c) = p[(n * n1 + n) * k + c];
         }
@@ -66,7 +65,6 @@ InteractionExplanation interactions(const detail::Engine& model, const RowMatrix
   });
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = explained_output_names(model, k);
-  e.method = "tree_path_dependent";
   return e;
 }
 

@@ -3,11 +3,13 @@
 #define FERRY_SRC_MODELS_ESTIMATOR_HPP
 
 #include <memory>
-#include <string_view>
+#include <optional>
 #include <vector>
 
+#include "ferry/explanation.hpp"
 #include "ferry/matrix.hpp"
 #include "models/link.hpp"
+#include "row_ranges.hpp"
 
 namespace ferry {
 
@@ -19,12 +21,12 @@ class StepInputs;
 struct Capabilities {
   bool probabilities = false;      // predict_proba: the link turns scores into probabilities
   bool decision_function = false;  // the scores are scikit-learn's decision_function
-  // shap(): exact SHAP values of the scores that add up to them, and that method's name
-  // ("linear_exact", "tree_path_dependent"); empty when the estimator has none.
-  std::string_view exact_shap;
-  // shap_interventional(): the closed form, and its name ("linear_interventional",
-  // "tree_interventional"); empty when coalitions must be enumerated instead.
-  std::string_view interventional_shap;
+  // shap(): exact SHAP values of the scores that add up to them, by this method; none when
+  // the estimator has no such method.
+  std::optional<Explanation::Method> exact_shap;
+  // shap_interventional(): the closed form, by this method; none when coalitions must be
+  // enumerated instead.
+  std::optional<Explanation::Method> interventional_shap;
   bool interactions = false;  // shap_interactions()
 };
 
@@ -43,9 +45,9 @@ class Estimator {
   // scores = raw outputs for X, rows x n_scores. Immutable and thread-safe.
   virtual void decision(const RowMatrixXd& X, RowMatrixXd& scores) const = 0;
   virtual Index n_scores() const noexcept = 0;
-  // As decision(), split over up to `threads` threads where the estimator's work is worth it;
-  // the scores are identical to decision()'s.
-  virtual void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, int /*threads*/) const {
+  // As decision(), split over threads where the estimator's work is worth it; the scores are
+  // identical to decision()'s.
+  virtual void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, Parallel /*parallel*/) const {
     decision(X, scores);
   }
   // Whether a missing value (NaN) may reach decision(): estimators with learned missing

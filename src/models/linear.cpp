@@ -23,8 +23,8 @@ class Linear final : public Estimator {
   Index n_scores() const noexcept override { return coef_.rows(); }
   Capabilities capabilities() const noexcept override {
     Capabilities c = Estimator::capabilities();
-    if (background_mean_) c.exact_shap = "linear_exact";  // it needs the mean (format.md §3.5)
-    c.interventional_shap = "linear_interventional";
+    if (background_mean_) c.exact_shap = Explanation::Method::kLinearExact;  // it needs the mean (format.md §3.5)
+    c.interventional_shap = Explanation::Method::kLinearInterventional;
     return c;
   }
 

@@ -39,11 +39,11 @@ class TreeEnsemble final : public Estimator {
   }
 
   // A row's scores do not depend on the range it falls in.
-  void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, int threads) const override {
+  void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, Parallel parallel) const override {
     const Index k = forest_.n_scores();
     scores.resize(X.rows(), k);
     run_row_ranges(
-        X.rows(), threads,
+        X.rows(), parallel,
         [&](Index begin, Index end) {
           forest_.predict(X.data() + begin * X.cols(), end - begin, X.cols(), scores.data() + begin * k, begin);
         },
@@ -57,8 +57,8 @@ class TreeEnsemble final : public Estimator {
   Capabilities capabilities() const noexcept override {
     Capabilities c = Estimator::capabilities();
     if (link() != Link::kIsolation) {
-      c.exact_shap = "tree_path_dependent";
-      c.interventional_shap = "tree_interventional";
+      c.exact_shap = Explanation::Method::kTreePathDependent;
+      c.interventional_shap = Explanation::Method::kTreeInterventional;
       c.interactions = true;
     }
     return c;
