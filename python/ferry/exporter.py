@@ -384,7 +384,8 @@ def nullable_inputs(
             return out
         if s.type in _MISSING_HANDLERS:
             return [True] * n
-        if s.type not in _NAN_PRESERVING:
+        # A selector that lets NaN through copies it column by column, like the scalers.
+        if s.type not in _NAN_PRESERVING and not (s.type == "select_columns" and s.params["allow_nan"]):
             return [False] * n
     return [estimator is not None and estimator.params.get("missing") == "default_left"] * n
 

@@ -93,6 +93,7 @@ PREPROCESSING_TYPES = (
     "polynomial_features", "linear_projection", "function_transformer",
     "kbins_discretizer", "power_transformer", "quantile_transformer", "spline_transformer",
     "simple_imputer", "missing_indicator", "column_transformer", "one_hot_encoder", "ordinal_encoder",
+    "select_columns",
 )
 #: step types that take text columns (docs/format.md 3.2); text reaching any other is refused
 TEXT_STEP_TYPES = ("simple_imputer", "column_transformer", "one_hot_encoder", "ordinal_encoder")
@@ -1175,6 +1176,17 @@ def _check_missing_indicator(where, step, tensors, table, referenced):
     _check_unknown_refs(where, st, ("features",), table, referenced)
 
 
+def _check_select_columns(where, step, tensors, table, referenced):
+    """Section 4.21: the kept columns, k >= 1 of them (an empty selection is refused at export)."""
+    n, k = step["n_features_in"], step["n_features_out"]
+    if not _is_bool(step["params"].get("allow_nan")):
+        _fail("format", f"{where}: params.allow_nan is missing or not a boolean")
+    if not 1 <= k <= n:
+        _fail("format", f"{where}: n_features_out must be between 1 and n_features_in")
+    _column_indices(where, step["tensors"], "columns", tensors, table, referenced, k, n)
+    _check_unknown_refs(where, step["tensors"], ("columns",), table, referenced)
+
+
 def _check_categories(where, step, tensors, table, referenced, text=None):
     """params.categories / params.missing and tensor numeric_categories (section 4.18);
     returns the number of categories of each column, missing category included."""
@@ -1372,6 +1384,7 @@ _PREPROCESSING_CHECKS = {
     "missing_indicator": _check_missing_indicator,
     "one_hot_encoder": _check_one_hot_encoder,
     "ordinal_encoder": _check_ordinal_encoder,
+    "select_columns": _check_select_columns,
 }
 assert set(_PREPROCESSING_CHECKS) | {"column_transformer"} == set(PREPROCESSING_TYPES)
 

@@ -34,6 +34,7 @@ constexpr Entry kSteps[] = {
     {"ordinal_encoder", make_ordinal_encoder},
     {"column_transformer", make_column_transformer},
     {"spline_transformer", make_spline_transformer},
+    {"select_columns", make_select_columns},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ std::unique_ptr<Step> make_simple_imputer(const StepInputs& inputs);
 std::unique_ptr<Step> make_missing_indicator(const StepInputs& inputs);
 std::unique_ptr<Step> make_one_hot_encoder(const StepInputs& inputs);
 std::unique_ptr<Step> make_ordinal_encoder(const StepInputs& inputs);
+std::unique_ptr<Step> make_select_columns(const StepInputs& inputs);
 std::unique_ptr<Step> make_column_transformer(const StepInputs& inputs);
 
 }  // namespace ferry

@@ -310,6 +310,12 @@ def _spec_missing_indicator(params, t, Z):
     return np.column_stack([np.isnan(Z[:, j]).astype(np.float64) for j in t["features"]])
 
 
+def _spec_select_columns(params, t, Z):
+    if not params["allow_nan"]:
+        assert not np.isnan(np.asarray(Z, dtype=np.float64)).any()
+    return np.asarray(Z, dtype=np.float64)[:, t["columns"]]
+
+
 def _spec_category_index(params, t, Z):
     """Per column: category index of each value (-1 unknown), and each column's first
     global category index (sections 4.18/4.19). Text values are str, missing values NaN."""
@@ -388,6 +394,7 @@ SPEC_STEPS = {
     "missing_indicator": _spec_missing_indicator,
     "one_hot_encoder": _spec_one_hot_encoder,
     "ordinal_encoder": _spec_ordinal_encoder,
+    "select_columns": _spec_select_columns,
 }
 
 

@@ -44,6 +44,9 @@ TEST_DATA_CASES += [
 ]
 # ColumnTransformer, FeatureUnion
 TEST_DATA_CASES += ["compose_column_transformer", "compose_mask_remainder", "compose_feature_union"]
+# feature selectors: select_columns (tests/python/test_selection.py)
+TEST_DATA_CASES += ["select_kbest_onehot", "select_variance_threshold_hgb", "select_from_model_trees",
+                    "select_percentile_pipeline"]
 # tree ensembles (tests/python/test_trees.py); XGBoost cases hold XGBoost's own float32 outputs
 TREE_CASES = [
     "tree_dt_regressor_deep", "tree_dt_classifier", "tree_rf_classifier", "tree_rf_regressor_scaled",
@@ -545,6 +548,12 @@ EXPECTED_SHAPES = {
     "compose_mask_remainder": ("classification", "softmax", 13, 3, 3, ["column_transformer"], "int64", "x0"),
     "compose_feature_union": ("classification", "logistic", 8, 2, 1, ["column_transformer", (True, True)], "int64",
                               "x0"),
+    "select_kbest_onehot": ("classification", "softmax", 8, 3, 3, ["column_transformer"], "int64", "malic_acid"),
+    "select_variance_threshold_hgb": ("regression", "identity", 8, 1, 1, [("select_columns", {"allow_nan": True})],
+                                  None, "x0"),
+    "select_from_model_trees": ("classification", "probability", 13, 3, 3, ["column_transformer"], "int64", "x0"),
+    "select_percentile_pipeline": ("classification", "logistic", 30, 2, 1,
+                                   [(True, True)] + [("select_columns", {"allow_nan": False})] * 3, "int64", "x0"),
     "hgb_categorical": ("classification", "logistic", 3, 2, 1, [], "int64", "station"),
     "xgboost_binary": ("classification", "logistic", 6, 2, 1, [], "int64", "x0"),
     "tree_dt_regressor_deep": ("regression", "identity", 2, 1, 1, [], None, "x0"),
@@ -627,6 +636,11 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert all(i["nullable"] for i in h["schema"]["inputs"])
         assert [i["kind"] for i in h["schema"]["inputs"]] == ["numeric"] * 3 + ["categorical"] * 4
         assert "platinum" not in h["schema"]["inputs"][3]["categories"]  # input.csv's invented plan
+    elif case == "select_kbest_onehot":  # text is encoded (nullable), numbers go to a NaN-refusing selector
+        assert [i["nullable"] for i in h["schema"]["inputs"]] == [False] * 5 + [True] * 3
+    elif case == "select_variance_threshold_hgb":  # VarianceThreshold lets NaN through to the trees
+        assert all(i["nullable"] for i in h["schema"]["inputs"])
+        assert art.tensors["steps.0.columns"].tolist() == [0, 1, 2, 3, 4, 5]  # constant, low variance dropped
     elif case == "compose_mask_remainder":  # column 1 is dropped: any value will do
         assert [i["nullable"] for i in h["schema"]["inputs"]] == [False, True] + [False] * 11
     else:

@@ -142,6 +142,7 @@ from . import (  # noqa: E402  (the modules use the definitions above)
     normalizer,
     polynomial,
     scalers,
+    selection,
     spline,
     tree_ensemble,
     trees,
@@ -198,6 +199,7 @@ PREPROCESSORS: Dict[type, Converter] = {
     MissingIndicator: Converter(impute.convert_missing_indicator, impute.check_missing_indicator),
     OneHotEncoder: Converter(encoders.convert_one_hot_encoder, encoders.check_encoder),
     OrdinalEncoder: Converter(encoders.convert_ordinal_encoder, encoders.check_encoder),
+    **{cls: Converter(selection.convert_selector, selection.check_selector) for cls in selection.SELECTORS},
 }
 
 #: final estimators, keyed by exact class
@@ -241,6 +243,7 @@ KERNELS: Dict[str, Callable] = {
     "missing_indicator": impute.missing_indicator,
     "one_hot_encoder": encoders.one_hot_encoder,
     "ordinal_encoder": encoders.ordinal_encoder,
+    "select_columns": selection.select_columns,
     "linear": linear.linear,
     "tree_ensemble": tree_ensemble.tree_ensemble,
 }

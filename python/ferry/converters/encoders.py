@@ -156,11 +156,15 @@ def sparse_followers_problem(followers: Sequence[Any], terminal: bool = True) ->
     from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
     from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
+    from .selection import SELECTORS
+
     for k, step in enumerate(followers):
         last = terminal and k == len(followers) - 1
         if last and type(step) in (LinearRegression, Ridge, LogisticRegression):
             return None
         if not last and type(step) is MaxAbsScaler:
+            continue
+        if not last and type(step) in SELECTORS:  # copies values: dense gives the same
             continue
         if not last and type(step) is StandardScaler and not step.with_mean:
             continue
