@@ -69,7 +69,7 @@ TEST(Select, ExplainSeesEachKeptColumnAsItsRawColumn) {
   const Model linear = load_case("select_percentile_pipeline");
   const RowMatrixXd X = test::case_input("tests/data/select_percentile_pipeline", linear);
   const Explanation e = linear.explain(X);
-  EXPECT_EQ(e.method, "linear_exact");
+  EXPECT_EQ(e.method, Explanation::Method::kLinearExact);
   ASSERT_EQ(e.values[0].cols(), 30);
   EXPECT_EQ(e.values[0].col(1).cwiseAbs().maxCoeff(), 0.0);  // x1 not kept (steps.1.columns)
   const RowMatrixXd scores = linear.decision_function(X);
@@ -80,7 +80,7 @@ TEST(Select, ExplainSeesEachKeptColumnAsItsRawColumn) {
   const Model trees = load_case("select_from_model_trees");
   const RowMatrixXd Xt = test::case_input("tests/data/select_from_model_trees", trees);
   const Explanation et = trees.explain(Xt);
-  EXPECT_EQ(et.method, "tree_path_dependent");
+  EXPECT_EQ(et.method, Explanation::Method::kTreePathDependent);
   EXPECT_EQ(et.feature_names.size(), 13u);
   // x2 is in neither branch (sfm keeps 0 1 5 9 10 11 12, vt keeps 1 3 4 9 12).
   for (const RowMatrixXd& v : et.values) EXPECT_EQ(v.col(2).cwiseAbs().maxCoeff(), 0.0);
