@@ -1,0 +1,145 @@
+// tests/conformance/*.json through the C++ loader; tests/python/test_conformance.py runs the
+// same files through the Python reader, so both readers refuse each file with one error
+// code and one message fragment. The case format is described there.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "artifact/artifact.hpp"
+#include "ferry/error.hpp"
+#include "ferry/model.hpp"
+
+namespace {
+
+namespace fa = ferry::artifact;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kRoot = FERRY_SOURCE_DIR;
+
+double number(const json& v) {
+  if (!v.is_string()) return v.get<double>();
+  const std::string s = v.get<std::string>();
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+// Numbers, {"repeat": x, "count": n} or {"range": [a, b]}.
+std::vector<double> values_of(const json& segments) {
+  std::vector<double> out;
+  for (const json& s : segments) {
+    if (s.is_object() && s.contains("repeat")) {
+      out.insert(out.end(), s.at("count").get<std::size_t>(), number(s.at("repeat")));
+    } else if (s.is_object()) {
+      for (std::int64_t i = s.at("range")[0]; i < s.at("range")[1].get<std::int64_t>(); ++i)
+        out.push_back(static_cast<double>(i));
+    } else {
+      out.push_back(number(s));
+    }
+  }
+  return out;
+}
+
+double element(const fa::Tensor& t, std::size_t i) {
+  const std::uint8_t* p = t.bytes.data() + i * fa::dtype_size(t.dtype);
+  std::uint64_t bits = 0;
+  for (std::size_t b = 0; b < fa::dtype_size(t.dtype); ++b) bits |= std::uint64_t{p[b]} << (8 * b);
+  switch (t.dtype) {
+    case fa::DType::kFloat64: { double d; std::memcpy(&d, &bits, 8); return d; }
+    case fa::DType::kFloat32: { float f; const auto u = static_cast<std::uint32_t>(bits); std::memcpy(&f, &u, 4); return f; }
+    case fa::DType::kInt64: return static_cast<double>(static_cast<std::int64_t>(bits));
+    case fa::DType::kInt32: return static_cast<double>(static_cast<std::int32_t>(bits));
+    case fa::DType::kUInt8: return static_cast<double>(bits);
+  }
+  return 0;
+}
+
+fa::DType dtype_named(const std::string& name) {
+  for (fa::DType d : {fa::DType::kFloat64, fa::DType::kFloat32, fa::DType::kInt64, fa::DType::kInt32, fa::DType::kUInt8})
+    if (name == fa::dtype_name(d)) return d;
+  throw std::invalid_argument("unknown dtype " + name);
+}
+
+fa::Tensor tensor_of(fa::DType dtype, std::vector<std::int64_t> shape, const std::vector<double>& values) {
+  fa::Tensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  for (double v : values) {
+    std::uint64_t bits = 0;
+    switch (dtype) {
+      case fa::DType::kFloat64: std::memcpy(&bits, &v, 8); break;
+      case fa::DType::kFloat32: { const float f = static_cast<float>(v); std::uint32_t u; std::memcpy(&u, &f, 4); bits = u; break; }
+      case fa::DType::kInt64: bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); break;
+      case fa::DType::kInt32: bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(v)); break;
+      case fa::DType::kUInt8: bits = static_cast<std::uint8_t>(v); break;
+    }
+    for (std::size_t b = 0; b < fa::dtype_size(dtype); ++b) t.bytes.push_back(static_cast<std::uint8_t>(bits >> (8 * b)));
+  }
+  return t;
+}
+
+// A new tensor, or ("like") an existing one with another dtype, shape or some values.
+fa::Tensor replacement(const json& spec, const std::map<std::string, fa::Tensor>& original) {
+  if (!spec.contains("like"))
+    return tensor_of(dtype_named(spec.at("dtype")), spec.at("shape"), values_of(spec.at("values")));
+  const fa::Tensor& base = original.at(spec.at("like").get<std::string>());
+  std::vector<double> values(static_cast<std::size_t>(base.count()));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = element(base, i);
+  const json set = spec.value("set", json::object());  // named: items() of a temporary would dangle
+  for (const auto& [index, v] : set.items()) values.at(std::stoul(index)) = number(v);
+  const fa::DType dtype = spec.contains("dtype") ? dtype_named(spec.at("dtype")) : base.dtype;
+  return tensor_of(dtype, spec.value("shape", base.shape), values);
+}
+
+std::vector<std::uint8_t> build(const json& c) {
+  const std::vector<std::uint8_t> bytes = fa::read_file((kRoot / c.at("base").get<std::string>()).string());
+  fa::Artifact a = fa::read(bytes.data(), bytes.size());
+  const json header = a.header.patch(c.value("edit", json::array()));
+  std::map<std::string, fa::Tensor> tensors = a.tensors;
+  const json replacements = c.value("tensors", json::object());
+  for (const auto& [name, spec] : replacements.items()) {
+    if (spec.is_null())
+      tensors.erase(name);
+    else
+      tensors[name] = replacement(spec, a.tensors);
+  }
+  return fa::write(header, tensors);
+}
+
+std::vector<fs::path> cases() {
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::directory_iterator(kRoot / "tests" / "conformance"))
+    if (e.path().extension() == ".json") paths.push_back(e.path());
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+TEST(Conformance, EveryCaseIsRefusedWithItsCodeAndMessage) {
+  const std::vector<fs::path> paths = cases();
+  EXPECT_GE(paths.size(), 20u);
+  for (const fs::path& path : paths) {
+    SCOPED_TRACE(path.filename().string());
+    std::ifstream in(path);
+    const json c = json::parse(in);
+    const std::vector<std::uint8_t> bytes = build(c);
+    try {
+      ferry::Model::from_bytes(bytes.data(), bytes.size());
+      ADD_FAILURE() << "loaded without error";
+    } catch (const ferry::Error& e) {
+      EXPECT_EQ(ferry::to_string(e.code()), c.at("code").get<std::string>()) << e.message();
+      EXPECT_NE(e.message().find(c.at("message").get<std::string>()), std::string::npos) << e.message();
+    }
+  }
+}
+
+}  // namespace
