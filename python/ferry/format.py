@@ -657,26 +657,32 @@ def _step_tensors(where, stype, step, tensors, table, referenced, env=None) -> D
     out = {}
     for role, t in STEPS[stype]["tensors"].items():
         present = t["present"]
-        required = True
-        if isinstance(present, dict):
+        if isinstance(present, dict) and "iff_param" in present:
             key = present["iff_param"]
             required = bool(params[key])
             if not required and role in st:
                 _fail("format", f"{where}: tensor '{role}' present although params.{key} is false "
                                 f"(tensor '{role}' must be present exactly when params.{key})")
+        elif present in ("required", "optional"):
+            required = present == "required"
+        else:  # a rule in words: such a step checks its tensors itself
+            raise AssertionError(f"spec: {where}: tensor '{role}' has a presence rule only its step can check")
         arr = _tensor_ref(where, st, role, tensors, table, referenced, t["dtype"], spec.shape_of(t["shape"], names),
                           required)
-        if arr is not None and t.get("finite") and not np.all(np.isfinite(arr)):
-            what = "a zero or non-finite value" if t.get("nonzero") else "a value that is not finite and positive" \
-                if t.get("positive") else "a non-finite value"
-            _fail("format", f"{where}: tensor '{role}' has {what}")
-        if arr is not None and t.get("nonzero") and not np.all(arr != 0):
-            _fail("format", f"{where}: tensor '{role}' has a zero or non-finite value")
-        if arr is not None and t.get("positive") and not np.all(arr > 0):
-            _fail("format", f"{where}: tensor '{role}' has a value that is not finite and positive")
+        if arr is not None:
+            _check_values(where, role, t, arr)
         out[role] = arr
     _check_unknown_refs(where, st, tuple(STEPS[stype]["tensors"]), table, referenced)
     return out
+
+
+def _check_values(where, role, rule, arr) -> None:
+    if rule.get("nonzero") and not (np.all(np.isfinite(arr)) and np.all(arr != 0)):
+        _fail("format", f"{where}: tensor '{role}' has a zero or non-finite value")
+    if rule.get("positive") and not (np.all(np.isfinite(arr)) and np.all(arr > 0)):
+        _fail("format", f"{where}: tensor '{role}' has a value that is not finite and positive")
+    if rule.get("finite"):
+        _finite(where, role, arr)
 
 
 def _check_from_spec(where, step, tensors, table, referenced) -> None:
