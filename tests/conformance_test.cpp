@@ -1,6 +1,7 @@
 // tests/conformance/*.json through the C++ loader; tests/python/test_conformance.py runs the
 // same files through the Python reader, so both readers refuse each file with one error
 // code and one message fragment. The case format is described there.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -101,6 +102,25 @@ fa::Tensor replacement(const json& spec, const std::map<std::string, fa::Tensor>
   return tensor_of(dtype, spec.value("shape", base.shape), values);
 }
 
+// Byte edits of the written file, for the frame checks (as test_conformance.py's _damage).
+std::vector<std::uint8_t> damaged(std::vector<std::uint8_t> data, const json& c) {
+  for (const json& r : c.value("replace_text", json::array())) {
+    const std::string old_text = r[0], new_text = r[1];
+    const auto at = std::search(data.begin(), data.end(), old_text.begin(), old_text.end());
+    if (at == data.end() || old_text.size() != new_text.size()) throw std::invalid_argument("bad replace_text");
+    std::copy(new_text.begin(), new_text.end(), at);
+  }
+  for (const json& e : c.value("bytes", json::array())) {
+    const auto at = e.at("at").get<std::int64_t>();
+    data.at(static_cast<std::size_t>(at < 0 ? static_cast<std::int64_t>(data.size()) + at : at)) = e.at("value");
+  }
+  if (c.value("fix_trailer", false)) {
+    const std::uint32_t crc = fa::crc32(data.data(), data.size() - 4);
+    for (std::size_t i = 0; i < 4; ++i) data[data.size() - 4 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+  }
+  return data;
+}
+
 std::vector<std::uint8_t> build(const json& c) {
   const std::vector<std::uint8_t> bytes = fa::read_file((kRoot / c.at("base").get<std::string>()).string());
   fa::Artifact a = fa::read(bytes.data(), bytes.size());
@@ -113,7 +133,7 @@ std::vector<std::uint8_t> build(const json& c) {
     else
       tensors[name] = replacement(spec, a.tensors);
   }
-  return fa::write(header, tensors);
+  return damaged(fa::write(header, tensors), c);
 }
 
 std::vector<fs::path> cases() {

@@ -1388,8 +1388,8 @@ def loads(
     if major > MAJOR:
         _fail(
             "version",
-            f"artifact format version {major}.{minor} is newer than this reader's {MAJOR}.{MINOR}; "
-            "upgrade ferry to read it",
+            f"artifact format {major}.{minor} is not readable by this ferry, which reads format {MAJOR}.x "
+            f"(up to {MAJOR}.{MINOR}); upgrade ferry to read it",
         )
     # 4. checksum
     (stored_crc,) = struct.unpack_from("<I", buf, size - TRAILER_SIZE)

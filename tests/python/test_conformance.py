@@ -2,13 +2,14 @@
 same files through the C++ loader, so both readers refuse each file with one code and message.
 
 A case: a valid base artifact, JSON-pointer edits of its header ("add", "replace",
-"remove") and tensor replacements (null deletes one), then the error code and a fragment
-of the message both readers must give.
+"remove"), tensor replacements (null deletes one) and byte edits of the written file
+(see _damage), then the error code and a fragment of the message both readers must give.
 """
 
 import json
 import math
 import pathlib
+import zlib
 
 import numpy as np
 import pytest
@@ -81,7 +82,23 @@ def build(case):
             del tensors[name]
         else:
             tensors[name] = _tensor(spec, art.tensors)
-    return fmt.dumps(header, tensors, validate=False)
+    return _damage(bytearray(fmt.dumps(header, tensors, validate=False)), case)
+
+
+def _damage(data, case):
+    """Byte edits of the written file, for the frame checks: text replaced by text of the same
+    length (first occurrence), single bytes set (negative offsets count from the end), and the
+    trailer recomputed so that the damage reaches the check it targets."""
+    for old, new in case.get("replace_text", []):
+        old, new = old.encode(), new.encode()
+        assert len(old) == len(new) and old in data, (old, new)
+        at = data.index(old)
+        data[at: at + len(old)] = new
+    for edit in case.get("bytes", []):
+        data[edit["at"]] = edit["value"]
+    if case.get("fix_trailer"):
+        data[-4:] = zlib.crc32(bytes(data[:-4])).to_bytes(4, "little")
+    return bytes(data)
 
 
 def test_there_are_cases():
