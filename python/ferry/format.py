@@ -676,6 +676,18 @@ def _step_tensors(where, stype, step, tensors, table, referenced, env=None) -> D
     return out
 
 
+def _spec_ref(where, step, role, tensors, table, referenced, required=True, **derived):
+    """One tensor with the dtype and shape spec/steps.json gives its role, for the steps that
+    decide presence themselves; ``derived`` are the shape names read from other tensors."""
+    rule = STEPS[step["type"]]["tensors"][role]
+    names = {"n_in": step["n_features_in"], "n_out": step["n_features_out"], **step["params"], **derived}
+    arr = _tensor_ref(where, step["tensors"], role, tensors, table, referenced, rule["dtype"],
+                      spec.shape_of(rule["shape"], names), required)
+    if arr is not None:
+        _check_values(where, role, rule, arr)
+    return arr
+
+
 def _check_values(where, role, rule, arr) -> None:
     if rule.get("nonzero") and not (np.all(np.isfinite(arr)) and np.all(arr != 0)):
         _fail("format", f"{where}: tensor '{role}' has a zero or non-finite value")
@@ -942,13 +954,9 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
     G = k // w
 
     roles = STEPS["tree_ensemble"]["tensors"]
-    names = {"n_in": n_in, "n_out": k, **params}
 
     def ref(role, required=True, **derived):
-        """Dtype and shape from the spec; N, C and B come from the tensors themselves."""
-        rule = roles[role]
-        shape = spec.shape_of(rule["shape"], {**names, **derived})
-        return _tensor_ref(where, st, role, tensors, table, referenced, rule["dtype"], shape, required)
+        return _spec_ref(where, step, role, tensors, table, referenced, required, **derived)
 
     off = ref("tree_offsets")
     if off[0] != 0:
@@ -972,8 +980,6 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
     cover = ref("cover", N=N)
     value = ref("value", N=N)
     base = ref("base_score")
-    for role, arr in (("threshold", threshold), ("value", value), ("base_score", base), ("cover", cover)):
-        _finite(where, role, arr)
     if np.any(cover < 0):
         _at_node(where, off, int(np.argmax(cover < 0)), "cover is negative")
     if default_left is not None and np.any(default_left > 1):
@@ -1070,10 +1076,6 @@ def _column_values(where, role, idx, n) -> None:
             _fail("format", f"{where}: tensor '{role}' is not strictly increasing at [{t}]")
 
 
-def _column_indices(where, st, role, tensors, table, referenced, k, n):
-    """int64 [k]: strictly increasing column indices in [0, n)."""
-    _column_values(where, role, _tensor_ref(where, st, role, tensors, table, referenced, "int64", [k], True), n)
-
 
 def _check_simple_imputer(where, step, tensors, table, referenced, text):
     n, n_out = step["n_features_in"], step["n_features_out"]
@@ -1085,8 +1087,8 @@ def _check_simple_imputer(where, step, tensors, table, referenced, text):
         _fail("format", f"{where}: unknown strategy '{strategy}' (expected {', '.join(IMPUTER_STRATEGIES)})")
     if not _is_bool(params.get("add_indicator")):
         _fail("format", f"{where}: params.add_indicator is missing or not a boolean")
-    keep = _tensor_ref(where, st, "keep", tensors, table, referenced, "int64", [n], True)
-    _finite(where, "statistics", _tensor_ref(where, st, "statistics", tensors, table, referenced, "float64", [n], True))
+    keep = _spec_ref(where, step, "keep", tensors, table, referenced)
+    _spec_ref(where, step, "statistics", tensors, table, referenced)
     text_fill = params.get("text_fill")
     if text_fill is not None and not (_is_arr(text_fill) and len(text_fill) == n):
         _fail("format", f"{where}: params.text_fill is not an array of n_features_in entries")
@@ -1111,7 +1113,8 @@ def _check_simple_imputer(where, step, tensors, table, referenced, text):
     if params["add_indicator"]:
         if k > n:
             _fail("format", f"{where}: n_features_out exceeds the kept columns plus one indicator per input column")
-        _column_indices(where, st, "indicator_features", tensors, table, referenced, k, n)
+        _column_values(where, "indicator_features",
+                       _spec_ref(where, step, "indicator_features", tensors, table, referenced, k=k), n)
     elif k != 0:
         _fail("format", f"{where}: n_features_out must equal the number of kept columns without add_indicator")
     _check_unknown_refs(where, st, ("keep", "statistics", "indicator_features"), table, referenced)
@@ -1159,9 +1162,7 @@ def _check_categories(where, step, tensors, table, referenced, text=None):
         counts.append(c)
     if not any_numeric and "numeric_categories" in st:
         _fail("format", f"{where}: tensor 'numeric_categories' present although no column has numeric categories")
-    values = _tensor_ref(where, st, "numeric_categories", tensors, table, referenced, "float64", [n_numeric],
-                         any_numeric)
-    _finite(where, "numeric_categories", values)
+    values = _spec_ref(where, step, "numeric_categories", tensors, table, referenced, any_numeric, n_numeric=n_numeric)
     pos = 0
     for j, entry in enumerate(cats):
         if _is_arr(entry):
@@ -1180,8 +1181,8 @@ def _check_one_hot_encoder(where, step, tensors, table, referenced, text):
     _check_params(where, "one_hot_encoder", params)
     handle = params["handle_unknown"]
     counts = _check_categories(where, step, tensors, table, referenced, text)
-    outputs = _tensor_ref(where, st, "outputs", tensors, table, referenced, "int64", [sum(counts)], True)
-    unknown = _tensor_ref(where, st, "unknown", tensors, table, referenced, "int64", [n], True)
+    outputs = _spec_ref(where, step, "outputs", tensors, table, referenced, n_categories=sum(counts))
+    unknown = _spec_ref(where, step, "unknown", tensors, table, referenced)
     total, base = 0, 0
     for j, c in enumerate(counts):
         block = outputs[base: base + c]
