@@ -162,4 +162,53 @@ TEST(Conformance, EveryCaseIsRefusedWithItsCodeAndMessage) {
   }
 }
 
+void collect_steps(const json& steps, std::vector<const json*>& out) {
+  for (const json& step : steps) {
+    out.push_back(&step);
+    if (step.at("type") == "column_transformer")
+      for (const json& branch : step.at("params").at("transformers")) collect_steps(branch.at("steps"), out);
+  }
+}
+
+// The spec's dtype of every role is the one the C++ loader demands: each tensor of each
+// shipped file, stored with another dtype, is refused naming that role and the spec's dtype.
+TEST(Conformance, LoaderDemandsTheSpecDtypeOfEveryStepTensor) {
+  std::ifstream in(kRoot / "spec" / "steps.json");
+  const json steps_spec = json::parse(in).at("steps");
+  std::vector<fs::path> files;
+  for (const char* dir : {"tests/data", "artifacts"})
+    for (const auto& e : fs::directory_iterator(kRoot / dir))
+      if (fs::exists(e.path() / "model.ferry")) files.push_back(e.path() / "model.ferry");
+  std::sort(files.begin(), files.end());
+  std::size_t checked = 0;
+  for (const fs::path& file : files) {
+    const std::vector<std::uint8_t> bytes = fa::read_file(file.string());
+    const fa::Artifact a = fa::read(bytes.data(), bytes.size());
+    std::vector<const json*> steps;
+    collect_steps(a.header.at("pipeline"), steps);
+    steps.push_back(&a.header.at("estimator"));
+    for (const json* step : steps)
+      for (const auto& [role, name] : step->at("tensors").items()) {
+        SCOPED_TRACE(file.parent_path().filename().string() + ": " + step->at("type").get<std::string>() + "." + role);
+        const std::string expected = steps_spec.at(step->at("type").get<std::string>()).at("tensors").at(role).at("dtype");
+        const fa::Tensor& t = a.tensors.at(name.get<std::string>());
+        std::vector<double> values(static_cast<std::size_t>(t.count()));
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = element(t, i);
+        std::map<std::string, fa::Tensor> tensors = a.tensors;
+        tensors[name] = tensor_of(t.dtype == fa::DType::kFloat64 ? fa::DType::kInt64 : fa::DType::kFloat64, t.shape, values);
+        const std::vector<std::uint8_t> damaged = fa::write(a.header, tensors);
+        try {
+          ferry::Model::from_bytes(damaged.data(), damaged.size());
+          ADD_FAILURE() << "loaded with another dtype";
+        } catch (const ferry::Error& e) {
+          EXPECT_EQ(e.code(), ferry::ErrorCode::kFormat) << e.message();
+          EXPECT_NE(e.message().find("(" + role + ") has dtype"), std::string::npos) << e.message();
+          EXPECT_NE(e.message().find("expected " + expected), std::string::npos) << e.message();
+        }
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 100u);
+}
+
 }  // namespace

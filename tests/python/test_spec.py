@@ -107,3 +107,35 @@ def test_doc_limits_table_equals_the_spec():
         if m:
             found[m.group(1)] = _doc_value(m.group(2))
     assert found == spec.LIMITS
+
+
+def _shipped():
+    return sorted(ROOT.glob("tests/data/*/model.ferry")) + sorted(ROOT.glob("artifacts/*/model.ferry"))
+
+
+def _steps(steps):
+    for step in steps:
+        yield step
+        if step["type"] == "column_transformer":
+            for branch in step["params"]["transformers"]:
+                yield from _steps(branch["steps"])
+
+
+@pytest.mark.parametrize("path", _shipped(), ids=lambda p: p.parent.name)
+def test_shipped_files_use_only_what_the_spec_states(path):
+    """Valid files written by the exporter: every parameter and role they use is in the spec,
+    with the dtype the spec gives it and, where its rule needs no other tensor, its shape."""
+    art = fmt.read(path)
+    for step in [*_steps(art.header["pipeline"]), art.header["estimator"]]:
+        entry = spec.STEPS[step["type"]]
+        assert set(step["params"]) <= set(entry["params"]), (step["type"], set(step["params"]) - set(entry["params"]))
+        names = {"n_in": step["n_features_in"], "n_out": step["n_features_out"], **step["params"]}
+        for role, name in step["tensors"].items():
+            rule = entry["tensors"][role]
+            stored = art.tensor_table[name]
+            assert stored["dtype"] == rule["dtype"], (step["type"], role)
+            try:
+                shape = spec.shape_of(rule["shape"], names)
+            except KeyError:  # N, C, B, k, ...: read from other tensors
+                continue
+            assert stored["shape"] == shape, (step["type"], role)
