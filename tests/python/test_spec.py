@@ -139,3 +139,22 @@ def test_shipped_files_use_only_what_the_spec_states(path):
             except KeyError:  # N, C, B, k, ...: read from other tensors
                 continue
             assert stored["shape"] == shape, (step["type"], role)
+
+
+@pytest.mark.parametrize("path", _shipped(), ids=lambda p: p.parent.name)
+def test_reader_refuses_a_param_of_the_wrong_type(path):
+    """Each boolean, enumerated or integer parameter the spec states, given a value of no
+    such type, is refused naming it (tests/conformance_test.cpp does the same in C++)."""
+    art = fmt.read(path)
+    for step in [*_steps(art.header["pipeline"]), art.header["estimator"]]:
+        for key, p in spec.STEPS[step["type"]]["params"].items():
+            if p["type"] not in ("boolean", "string", "integer") or key not in step["params"]:
+                continue
+            old = step["params"][key]
+            step["params"][key] = "bogus" if p["type"] != "string" else 3
+            try:
+                with pytest.raises(fmt.ArtifactError) as ei:
+                    fmt.check_sections({**art.header, "tensors": art.tensor_table}, art.tensors, art.minor)
+            finally:
+                step["params"][key] = old
+            assert ei.value.code == "format" and key in ei.value.message, (step["type"], key, ei.value)
