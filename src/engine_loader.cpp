@@ -16,6 +16,7 @@
 #include "pipeline/step_inputs.hpp"
 #include "pipeline/step_sequence.hpp"
 #include "pipeline/text_vocabulary.hpp"
+#include "spec_limits.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace detail {
@@ -25,8 +26,7 @@ using artifact::Fields;
 using nlohmann::json;
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::kFormat, message); }
-// docs/format.md §3.5: explanations run every background row once per coalition.
-constexpr std::int64_t kMaxBackgroundRows = 1024;
+using spec::kMaxBackgroundRows;
 
 Metadata parse_metadata(const Fields& f, const artifact::Artifact& a) {
   Metadata m;
@@ -125,7 +125,7 @@ Schema parse_schema(const Fields& f) {
   else
     invalid(fmt::format("header: schema.task \"{}\" is not regression or classification", task));
   const std::int64_t n_outputs = f.int64("n_outputs");
-  if (n_outputs < 1 || n_outputs > (std::int64_t{1} << 24)) invalid("header: schema.n_outputs is out of range");
+  if (n_outputs < 1 || n_outputs > spec::kMaxWidth) invalid("header: schema.n_outputs is out of range");
   s.n_outputs = static_cast<Index>(n_outputs);
   if (s.task == Task::kClassification) {
     s.classes = parse_classes(f.object("classes"));
@@ -180,7 +180,7 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
                                 std::set<std::string>& used) {
   Verification v;
   const std::int64_t rows = f.int64("rows");
-  if (rows < 1 || rows > (std::int64_t{1} << 20)) invalid("header: verification.rows is out of range");
+  if (rows < 1 || rows > spec::kMaxVerificationRows) invalid("header: verification.rows is out of range");
   const auto n_in = static_cast<std::int64_t>(model.schema.inputs.size());
   v.input = float64_matrix(verification_tensor(a, f.string("input"), artifact::DType::kFloat64, {rows, n_in}, used),
                            rows, n_in);
@@ -274,7 +274,7 @@ Background parse_background(const Fields& f, const artifact::Artifact& a, const 
       invalid(fmt::format("explain.background_weights[{}] = {} is not a finite weight > 0", r, b.weights[r]));
     sum += b.weights[r];
   }
-  if (std::abs(sum - 1.0) > 1e-9) invalid(fmt::format("explain.background_weights sum to {}, not 1", sum));
+  if (std::abs(sum - 1.0) > spec::kBackgroundWeightsTolerance) invalid(fmt::format("explain.background_weights sum to {}, not 1", sum));
   // Exactly normalised, so that the expected score is a weighted mean to the last bit.
   b.weights /= sum;
   return b;

@@ -31,6 +31,9 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
+from . import spec
+from .spec import LIMITS, STEPS
+
 __all__ = [
     "MAGIC",
     "MAJOR",
@@ -53,8 +56,8 @@ __all__ = [
 
 MAGIC = b"\x89FERRY\r\n"
 MAJOR = 1
-COVER_SLACK = 1.0 + 1e-6  # tree_ensemble: a child's cover may exceed its parent's by rounding only (4.17)
-MAX_BACKGROUND_ROWS = 1024  # explain.background (docs/format.md 3.5)
+COVER_SLACK = 1.0 + LIMITS["cover_slack"]  # tree_ensemble: a child's cover may exceed its parent's by rounding only
+MAX_BACKGROUND_ROWS = LIMITS["max_background_rows"]  # explain.background (docs/format.md 3.5)
 MINOR = 2  # 1.1 added the optional explain section, 1.2 its background (docs/format.md 3.5)
 
 _PREFIX = struct.Struct("<8sHHIQ")  # magic, major, minor, header_length, data_length
@@ -63,10 +66,12 @@ TRAILER_SIZE = 4
 MIN_FILE_SIZE = PREFIX_SIZE + TRAILER_SIZE  # 28
 ALIGN = 64
 
-DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024  # 16 MiB
-DEFAULT_MAX_TENSOR_BYTES = 1024 * 1024 * 1024  # 1 GiB after decompression
-MAX_RANK = 8
-MAX_NAME_BYTES = 128
+DEFAULT_MAX_HEADER_BYTES = LIMITS["default_max_header_bytes"]
+DEFAULT_MAX_TENSOR_BYTES = LIMITS["default_max_tensor_bytes"]  # after decompression
+MAX_RANK = LIMITS["max_tensor_rank"]
+MAX_NAME_BYTES = LIMITS["max_tensor_name_bytes"]
+MAX_WIDTH = LIMITS["max_width"]
+MAX_JSON_DEPTH = LIMITS["max_json_depth"]
 
 _U32_MAX = 2**32 - 1
 _I64_MIN = -(2**63)
@@ -83,39 +88,27 @@ DTYPES: Dict[str, np.dtype] = {
 _DTYPE_BY_KIND = {("f", 8): "float64", ("f", 4): "float32", ("i", 8): "int64", ("i", 4): "int32", ("u", 1): "uint8"}
 COMPRESSIONS = ("none", "zlib")
 
-_TENSOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_TENSOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,%d}" % MAX_NAME_BYTES)
 _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
-# Step types and their places.  Every step type has exactly one kernel in C++
-# and one converter in python/ferry/converters.
-PREPROCESSING_TYPES = (
-    "standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler", "normalizer", "binarizer",
-    "polynomial_features", "linear_projection", "function_transformer",
-    "kbins_discretizer", "power_transformer", "quantile_transformer", "spline_transformer",
-    "simple_imputer", "missing_indicator", "column_transformer", "one_hot_encoder", "ordinal_encoder",
-    "select_columns",
-)
+# Step types and their places.  Every step type has exactly one kernel in C++, one
+# converter in python/ferry/converters and one entry in spec/steps.json.
+PREPROCESSING_TYPES = spec.PREPROCESSING_TYPES
 #: step types that take text columns (docs/format.md 3.2); text reaching any other is refused
-TEXT_STEP_TYPES = ("simple_imputer", "column_transformer", "one_hot_encoder", "ordinal_encoder")
-IMPUTER_STRATEGIES = ("mean", "median", "most_frequent", "constant")
-ONE_HOT_UNKNOWN = ("error", "ignore", "infrequent_if_exist")
-ORDINAL_UNKNOWN = ("error", "use_encoded_value")
+TEXT_STEP_TYPES = spec.TEXT_STEP_TYPES
+ESTIMATOR_TYPES = spec.ESTIMATOR_TYPES
+IMPUTER_STRATEGIES = tuple(STEPS["simple_imputer"]["params"]["strategy"]["enum"])
+ONE_HOT_UNKNOWN = tuple(STEPS["one_hot_encoder"]["params"]["handle_unknown"]["enum"])
+ORDINAL_UNKNOWN = tuple(STEPS["ordinal_encoder"]["params"]["handle_unknown"]["enum"])
 MISSING_CATEGORIES = ("nan", "none")
-ESTIMATOR_TYPES = ("linear", "tree_ensemble")
-TREE_AGGREGATIONS = ("sum", "mean")
-TREE_COMPARISONS = ("le_float32", "le_float64", "lt_float32")
-TREE_MISSING = ("error", "default_left")
-TREE_ACCUMULATE = ("float64", "float32")
-TREE_LINKS = ("identity", "exp", "logistic", "softmax", "probability", "isolation")
-MAX_TREE_DEPTH = 1024
-LINEAR_LINKS = ("identity", "logistic", "softmax", "ovr")
-NORMS = ("l1", "l2", "max")
+MAX_TREE_DEPTH = LIMITS["max_tree_depth"]
+MAX_TREE_NODES = LIMITS["max_tree_nodes"]
+MAX_CATEGORIES = LIMITS["max_categories"]
 TASKS = ("regression", "classification")
 CLASS_DTYPES = ("int64", "float64", "str", "bool")
 INPUT_KINDS = ("numeric", "categorical")
 VERIFICATION_OUTPUTS = ("predict", "predict_proba", "decision_function")
-POLYNOMIAL_MAX_DEGREE = 64
-FUNCTIONS = ("identity", "log", "log1p", "exp", "expm1", "sqrt", "abs", "square")
+POLYNOMIAL_MAX_DEGREE = LIMITS["max_polynomial_degree"]
 
 
 class ArtifactError(ValueError):
@@ -258,20 +251,23 @@ def _parse_float(text):
 
 
 def _check_unicode(v):
-    """Reject lone surrogates (written as \\ud800 escapes): not Unicode text."""
-    stack = [v]
+    """Reject lone surrogates (written as \\ud800 escapes): not Unicode text, and nesting
+    deeper than the spec's limit (the C++ reader's count: the top-level value is at depth 0)."""
+    stack = [(v, 0)]
     while stack:
-        x = stack.pop()
+        x, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _JSONReject(f"nesting deeper than {MAX_JSON_DEPTH}")
         if type(x) is str:
             try:
                 x.encode("utf-8")
             except UnicodeEncodeError:
                 raise _JSONReject("string with an unpaired surrogate escape") from None
         elif type(x) is dict:
-            stack.extend(x.keys())
-            stack.extend(x.values())
+            stack.extend((k, depth + 1) for k in x.keys())
+            stack.extend((e, depth + 1) for e in x.values())
         elif type(x) is list:
-            stack.extend(x)
+            stack.extend((e, depth + 1) for e in x)
 
 
 def _parse_header(raw: bytes) -> dict:
@@ -532,6 +528,8 @@ def _check_schema(schema: Any) -> Tuple[int, str, int]:
     n_outputs = schema.get("n_outputs")
     if not _is_int(n_outputs) or n_outputs < 1:
         _fail("format", "schema.n_outputs is missing or not an integer >= 1")
+    if n_outputs > MAX_WIDTH:
+        _fail("format", "schema.n_outputs is out of range")
     classes = schema.get("classes")
     if task == "classification":
         if n_outputs < 2:
@@ -564,6 +562,8 @@ def _check_step_common(where: str, step: Any) -> str:
         v = step.get(key)
         if not _is_int(v) or v < 1:
             _fail("format", f"{_step_label(where, step)}: '{key}' is missing or not an integer >= 1")
+        if v > MAX_WIDTH:
+            _fail("format", f"{_step_label(where, step)}: {key} = {v} is out of range [0, {MAX_WIDTH}]")
     if not _is_obj(step.get("params")):
         _fail("format", f"{_step_label(where, step)}: 'params' is missing or not an object")
     st = step.get("tensors")
@@ -588,28 +588,6 @@ def _finite(where, role, values) -> None:
         _fail("format", f"{where}: tensor '{role}' has a non-finite value")
 
 
-def _check_same_width(where, step):
-    if step["n_features_out"] != step["n_features_in"]:
-        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {step['n_features_in']}")
-
-
-def _check_standard_scaler(where, step, tensors, table, referenced):
-    _check_same_width(where, step)
-    n = step["n_features_in"]
-    params, st = step["params"], step["tensors"]
-    for key in ("with_mean", "with_std"):
-        if not _is_bool(params.get(key)):
-            _fail("format", f"{where}: params.{key} is missing or not a boolean")
-    for role, flag in (("mean", params["with_mean"]), ("scale", params["with_std"])):
-        if not flag and role in st:
-            _fail("format", f"{where}: tensor '{role}' present although params.{'with_mean' if role == 'mean' else 'with_std'} is false")
-    _finite(where, "mean", _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], params["with_mean"]))
-    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], params["with_std"])
-    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
-        _fail("format", f"{where}: tensor 'scale' has a zero or non-finite value")
-    _check_unknown_refs(where, st, ("mean", "scale"), table, referenced)
-
-
 def _check_same_width(where, step) -> int:
     n = step["n_features_in"]
     if step["n_features_out"] != n:
@@ -628,69 +606,123 @@ def _finite_number(v: Any) -> Optional[float]:
     return f if math.isfinite(f) else None
 
 
-def _nonzero_scale(where, role, scale) -> None:
-    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
-        _fail("format", f"{where}: tensor '{role}' has a zero or non-finite value")
+# ----------------------------------------------------------- checks the spec drives
 
 
-def _check_min_max_scaler(where, step, tensors, table, referenced):
-    n = _check_same_width(where, step)
+#: messages kept from before the spec drove the checks (tests and users match them)
+_PARAM_MESSAGES = {
+    ("spline_transformer", "n_knots"): "params.n_knots must be at least 2",
+}
+
+
+def _check_params(where, stype, params) -> None:
+    """The parameters spec/steps.json describes fully: booleans, enumerations, bounded
+    integers and finite numbers. Anything richer is left to the step's own function."""
+    for key, p in STEPS[stype]["params"].items():
+        if (stype, key) in _PARAM_MESSAGES and not _within(params.get(key), p):
+            _fail("format", f"{where}: {_PARAM_MESSAGES[stype, key]}")
+        v = params.get(key)
+        kind = p["type"]
+        if kind == "boolean":
+            if not _is_bool(v):
+                _fail("format", f"{where}: params.{key} is missing or not a boolean")
+        elif kind == "string" and "enum" in p:
+            if not _is_str(v) or v not in p["enum"]:
+                _fail("format", f"{where}: params.{key} {v!r} is not one of {', '.join(p['enum'])}")
+        elif kind == "integer":
+            lo, hi = spec.limit(p.get("min", _I64_MIN)), spec.limit(p.get("max", _I64_MAX))
+            if "max" in p and not (_is_int(v) and lo <= v <= hi):
+                _fail("format", f"{where}: params.{key} must be an integer in [{lo}, {hi}]")
+            if "min" in p and not (_is_int(v) and lo <= v):
+                _fail("format", f"{where}: params.{key} is missing or not an integer >= {lo}")
+            if not _is_int(v):
+                _fail("format", f"{where}: params.{key} is missing or not an integer")
+        elif kind == "number" and p.get("finite"):
+            if not _is_num(v):
+                _fail("format", f"{where}: params.{key} is missing or not a number")
+            if _finite_number(v) is None:
+                _fail("format", f"{where}: params.{key} must be finite")
+
+
+def _within(v, p) -> bool:
+    return _is_int(v) and spec.limit(p.get("min", _I64_MIN)) <= v <= spec.limit(p.get("max", _I64_MAX))
+
+
+def _step_tensors(where, stype, step, tensors, table, referenced, env=None) -> Dict[str, Optional[np.ndarray]]:
+    """Every tensor role of the step as spec/steps.json describes it: presence, dtype,
+    shape and the value rules (finite, non-zero, positive); unknown roles last (section 5).
+    ``env`` adds the names a shape rule uses beyond n_in, n_out and the params."""
     params, st = step["params"], step["tensors"]
-    rng = params.get("feature_range")
+    names = {"n_in": step["n_features_in"], "n_out": step["n_features_out"], **params, **(env or {})}
+    out = {}
+    for role, t in STEPS[stype]["tensors"].items():
+        present = t["present"]
+        if isinstance(present, dict) and "iff_param" in present:
+            key = present["iff_param"]
+            required = bool(params[key])
+            if not required and role in st:
+                _fail("format", f"{where}: tensor '{role}' present although params.{key} is false "
+                                f"(tensor '{role}' must be present exactly when params.{key})")
+        elif present in ("required", "optional"):
+            required = present == "required"
+        else:  # a rule in words: such a step checks its tensors itself
+            raise AssertionError(f"spec: {where}: tensor '{role}' has a presence rule only its step can check")
+        arr = _tensor_ref(where, st, role, tensors, table, referenced, t["dtype"], spec.shape_of(t["shape"], names),
+                          required)
+        if arr is not None:
+            _check_values(where, role, t, arr)
+        out[role] = arr
+    _check_unknown_refs(where, st, tuple(STEPS[stype]["tensors"]), table, referenced)
+    return out
+
+
+def _spec_ref(where, step, role, tensors, table, referenced, required=True, **derived):
+    """One tensor with the dtype and shape spec/steps.json gives its role, for the steps that
+    decide presence themselves; ``derived`` are the shape names read from other tensors."""
+    rule = STEPS[step["type"]]["tensors"][role]
+    names = {"n_in": step["n_features_in"], "n_out": step["n_features_out"], **step["params"], **derived}
+    arr = _tensor_ref(where, step["tensors"], role, tensors, table, referenced, rule["dtype"],
+                      spec.shape_of(rule["shape"], names), required)
+    if arr is not None:
+        _check_values(where, role, rule, arr)
+    return arr
+
+
+def _check_values(where, role, rule, arr) -> None:
+    if rule.get("nonzero") and not (np.all(np.isfinite(arr)) and np.all(arr != 0)):
+        _fail("format", f"{where}: tensor '{role}' has a zero or non-finite value")
+    if rule.get("positive") and not (np.all(np.isfinite(arr)) and np.all(arr > 0)):
+        _fail("format", f"{where}: tensor '{role}' has a value that is not finite and positive")
+    if rule.get("finite"):
+        _finite(where, role, arr)
+
+
+def _check_from_spec(where, step, tensors, table, referenced) -> None:
+    """A step whose rules the spec states, plus its own semantic function, if any."""
+    stype = step["type"]
+    if STEPS[stype]["width"] == "same":
+        _check_same_width(where, step)
+    _check_params(where, stype, step["params"])
+    pre = _BEFORE_TENSORS.get(stype)
+    env = pre(where, step) if pre else None
+    arrays = _step_tensors(where, stype, step, tensors, table, referenced, env)
+    post = _AFTER_TENSORS.get(stype)
+    if post:
+        post(where, step, arrays)
+
+
+# ------------------------------------------- what the spec cannot say, step by step
+
+
+def _min_max_range(where, step):
+    rng = step["params"].get("feature_range")
     if not (_is_arr(rng) and len(rng) == 2 and all(_is_num(v) for v in rng)):
         _fail("format", f"{where}: params.feature_range is missing or not an array of two numbers [min, max]")
     lo, hi = _finite_number(rng[0]), _finite_number(rng[1])
     if lo is None or hi is None or not lo < hi:
         _fail("format", f"{where}: params.feature_range must be finite with min < max")
-    if not _is_bool(params.get("clip")):
-        _fail("format", f"{where}: params.clip is missing or not a boolean")
-    for role in ("scale", "min"):
-        _finite(where, role, _tensor_ref(where, st, role, tensors, table, referenced, "float64", [n], True))
-    _check_unknown_refs(where, st, ("scale", "min"), table, referenced)
 
 
-def _check_max_abs_scaler(where, step, tensors, table, referenced):
-    n = _check_same_width(where, step)
-    st = step["tensors"]
-    _nonzero_scale(where, "scale", _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], True))
-    _check_unknown_refs(where, st, ("scale",), table, referenced)
-
-
-def _check_robust_scaler(where, step, tensors, table, referenced):
-    n = _check_same_width(where, step)
-    params, st = step["params"], step["tensors"]
-    for key in ("with_centering", "with_scaling"):
-        if not _is_bool(params.get(key)):
-            _fail("format", f"{where}: params.{key} is missing or not a boolean")
-    for role, key in (("center", "with_centering"), ("scale", "with_scaling")):
-        if not params[key] and role in st:
-            _fail("format", f"{where}: tensor '{role}' present although params.{key} is false")
-    center = _tensor_ref(where, st, "center", tensors, table, referenced, "float64", [n], params["with_centering"])
-    _finite(where, "center", center)
-    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], params["with_scaling"])
-    _nonzero_scale(where, "scale", scale)
-    _check_unknown_refs(where, st, ("center", "scale"), table, referenced)
-
-
-def _check_normalizer(where, step, tensors, table, referenced):
-    _check_same_width(where, step)
-    norm = step["params"].get("norm")
-    if not _is_str(norm) or norm not in NORMS:
-        _fail("format", f"{where}: params.norm {norm!r} is not one of {', '.join(NORMS)}")
-    _check_unknown_refs(where, step["tensors"], (), table, referenced)
-
-
-def _check_binarizer(where, step, tensors, table, referenced):
-    _check_same_width(where, step)
-    threshold = step["params"].get("threshold")
-    if not _is_num(threshold):
-        _fail("format", f"{where}: params.threshold is missing or not a number")
-    if _finite_number(threshold) is None:
-        _fail("format", f"{where}: params.threshold must be finite")
-    _check_unknown_refs(where, step["tensors"], (), table, referenced)
-
-
-#: preprocessing step type -> its checker (docs/format.md section 4)
 def _polynomial_terms(n, min_degree, max_degree, interaction_only, include_bias):
     """scikit-learn's order of terms (docs/format.md section 4, polynomial_features), as ascending column tuples."""
     from itertools import chain, combinations, combinations_with_replacement
@@ -700,23 +732,21 @@ def _polynomial_terms(n, min_degree, max_degree, interaction_only, include_bias)
     return chain([()], it) if include_bias else it
 
 
-def _check_polynomial_features(where, step, tensors, table, referenced):
-    n, n_out = step["n_features_in"], step["n_features_out"]
-    params, st = step["params"], step["tensors"]
-    for key in ("min_degree", "max_degree"):
-        if not _is_int(params.get(key)):
-            _fail("format", f"{where}: params.{key} is missing or not an integer")
-    for key in ("interaction_only", "include_bias"):
-        if not _is_bool(params.get(key)):
-            _fail("format", f"{where}: params.{key} is missing or not a boolean")
+def _polynomial_degrees(where, step):
+    params = step["params"]
     lo, hi = params["min_degree"], params["max_degree"]
     if not 0 <= lo <= hi <= POLYNOMIAL_MAX_DEGREE:
         _fail("format", f"{where}: params min_degree = {lo}, max_degree = {hi} must satisfy "
                         f"0 <= min_degree <= max_degree <= {POLYNOMIAL_MAX_DEGREE}")
     if hi == 0 and not params["include_bias"]:
         _fail("format", f"{where}: max_degree = 0 without include_bias leaves no output column")
-    powers = _tensor_ref(where, st, "powers", tensors, table, referenced, "int64", [n_out, n], True)
-    terms = _polynomial_terms(n, lo, hi, params["interaction_only"], params["include_bias"])
+
+
+def _polynomial_powers(where, step, arrays):
+    n, n_out, params = step["n_features_in"], step["n_features_out"], step["params"]
+    powers = arrays["powers"]
+    terms = _polynomial_terms(n, params["min_degree"], params["max_degree"], params["interaction_only"],
+                              params["include_bias"])
     for r in range(n_out):
         term = next(terms, None)
         if term is None:
@@ -726,149 +756,106 @@ def _check_polynomial_features(where, step, tensors, table, referenced):
             _fail("format", f"{where}: tensor 'powers' row {r} is not scikit-learn's term {list(term)}")
     if next(terms, None) is not None:
         _fail("format", f"{where}: n_features_out = {n_out} but the degrees give more terms")
-    _check_unknown_refs(where, st, ("powers",), table, referenced)
 
 
-def _check_linear_projection(where, step, tensors, table, referenced):
-    n, k = step["n_features_in"], step["n_features_out"]
-    params, st = step["params"], step["tensors"]
-    for key in ("with_mean", "with_scale"):
-        if not _is_bool(params.get(key)):
-            _fail("format", f"{where}: params.{key} is missing or not a boolean")
-    for role, key in (("mean", "with_mean"), ("scale", "with_scale")):
-        if not params[key] and role in st:
-            _fail("format", f"{where}: tensor '{role}' present although params.{key} is false")
-    _finite(where, "components", _tensor_ref(where, st, "components", tensors, table, referenced, "float64", [k, n], True))
-    _finite(where, "mean", _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], params["with_mean"]))
-    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [k], params["with_scale"])
-    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
-        _fail("format", f"{where}: tensor 'scale' has a value that is not finite and positive")
-    _check_unknown_refs(where, st, ("components", "mean", "scale"), table, referenced)
-
-
-def _check_function_transformer(where, step, tensors, table, referenced):
-    n = step["n_features_in"]
-    if step["n_features_out"] != n:
-        _fail("format", f"{where}: n_features_out {step['n_features_out']} != n_features_in {n}")
-    func = step["params"].get("func")
-    if not _is_str(func) or func not in FUNCTIONS:
-        _fail("format", f"{where}: params.func {func!r} is not one of {', '.join(FUNCTIONS)}")
-    _check_unknown_refs(where, step["tensors"], (), table, referenced)
-
-
-def _check_kbins_discretizer(where, step, tensors, table, referenced):
-    n = step["n_features_in"]
-    params, st = step["params"], step["tensors"]
-    encode = params.get("encode")
-    if encode not in ("ordinal", "onehot-dense"):
-        _fail("format", f"{where}: params.encode {encode!r} is not 'ordinal' or 'onehot-dense'")
-    n_bins = params.get("n_bins")
+def _kbins_bins(where, step):
+    n, params = step["n_features_in"], step["params"]
+    encode, n_bins = params["encode"], params.get("n_bins")
     if not _is_arr(n_bins) or len(n_bins) != n:
         _fail("format", f"{where}: params.n_bins must hold one count per input column")
+    top = LIMITS["max_bins"]
     for j, b in enumerate(n_bins):
-        if not _is_int(b) or not 1 <= b <= 2**24:
-            _fail("format", f"{where}: params.n_bins[{j}] must be an integer in [1, {2**24}]")
+        if not _is_int(b) or not 1 <= b <= top:
+            _fail("format", f"{where}: params.n_bins[{j}] must be an integer in [1, {top}]")
     n_out = sum(n_bins) if encode == "onehot-dense" else n
     if step["n_features_out"] != n_out:
         _fail("format", f"{where}: n_features_out is {step['n_features_out']} but encode '{encode}' with these n_bins gives {n_out}")
-    edges = _tensor_ref(where, st, "edges", tensors, table, referenced, "float64", [sum(n_bins) - n], True)
-    _finite(where, "edges", edges)
-    at = 0
-    for j, b in enumerate(n_bins):
+
+
+def _kbins_edges(where, step, arrays):
+    edges, at = arrays["edges"], 0
+    for j, b in enumerate(step["params"]["n_bins"]):
         if np.any(np.diff(edges[at: at + b - 1]) < 0):
             _fail("format", f"{where}: tensor 'edges' decreases within column {j}")
         at += b - 1
-    _check_unknown_refs(where, st, ("edges",), table, referenced)
 
 
-def _check_power_transformer(where, step, tensors, table, referenced):
-    _check_same_width(where, step)
-    n = step["n_features_in"]
-    params, st = step["params"], step["tensors"]
-    method = params.get("method")
-    if method not in ("yeo-johnson", "box-cox"):
-        _fail("format", f"{where}: params.method {method!r} is not 'yeo-johnson' or 'box-cox'")
-    standardize = params.get("standardize")
-    if not _is_bool(standardize):
-        _fail("format", f"{where}: params.standardize is missing or not a boolean")
-    for role in ("mean", "scale"):
-        if (role in st) != standardize:
-            _fail("format", f"{where}: tensor '{role}' must be present exactly when params.standardize")
-    _finite(where, "lambdas", _tensor_ref(where, st, "lambdas", tensors, table, referenced, "float64", [n], True))
-    _finite(where, "mean", _tensor_ref(where, st, "mean", tensors, table, referenced, "float64", [n], standardize))
-    scale = _tensor_ref(where, st, "scale", tensors, table, referenced, "float64", [n], standardize)
-    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale != 0)):
-        _fail("format", f"{where}: tensor 'scale' has a zero or non-finite value")
-    _check_unknown_refs(where, st, ("lambdas", "mean", "scale"), table, referenced)
-
-
-def _check_quantile_transformer(where, step, tensors, table, referenced):
-    _check_same_width(where, step)
-    n = step["n_features_in"]
-    params, st = step["params"], step["tensors"]
-    dist = params.get("output_distribution")
-    if dist not in ("uniform", "normal"):
-        _fail("format", f"{where}: params.output_distribution {dist!r} is not 'uniform' or 'normal'")
-    n_q = params.get("n_quantiles")
-    if not _is_int(n_q) or not 1 <= n_q <= 2**24:
-        _fail("format", f"{where}: params.n_quantiles must be an integer in [1, 2^24]")
-    refs = _tensor_ref(where, st, "references", tensors, table, referenced, "float64", [n_q], True)
-    _finite(where, "references", refs)
+def _quantile_tables(where, step, arrays):
+    refs, quantiles = arrays["references"], arrays["quantiles"]
     if np.any(refs < 0) or np.any(refs > 1) or np.any(np.diff(refs) <= 0):
         _fail("format", f"{where}: tensor 'references' must increase strictly within [0, 1]")
-    quantiles = _tensor_ref(where, st, "quantiles", tensors, table, referenced, "float64", [n_q, n], True)
-    _finite(where, "quantiles", quantiles)
     if np.any(np.diff(quantiles, axis=0) < 0):
         _fail("format", f"{where}: tensor 'quantiles' decreases within a column")
-    _check_unknown_refs(where, st, ("quantiles", "references"), table, referenced)
 
 
-SPLINE_EXTRAPOLATIONS = ("error", "constant", "linear", "continue", "periodic")
-
-
-def _check_spline_transformer(where, step, tensors, table, referenced):
-    n = step["n_features_in"]
-    params, st = step["params"], step["tensors"]
-    k = params.get("degree")
-    if not _is_int(k) or not 0 <= k <= 64:
-        _fail("format", f"{where}: params.degree must be an integer in [0, 64]")
-    mode = params.get("extrapolation")
-    if mode not in SPLINE_EXTRAPOLATIONS:
-        _fail("format", f"{where}: params.extrapolation {mode!r} is not one of {', '.join(SPLINE_EXTRAPOLATIONS)}")
+def _spline_width(where, step):
+    n, params = step["n_features_in"], step["params"]
+    k, mode, n_knots = params["degree"], params["extrapolation"], params["n_knots"]
     if mode == "constant" and k == 0:
         _fail("format", f"{where}: extrapolation 'constant' needs degree >= 1")
-    include_bias = params.get("include_bias")
-    if not _is_bool(include_bias):
-        _fail("format", f"{where}: params.include_bias is missing or not a boolean")
-    n_knots = params.get("n_knots")
     periodic = mode == "periodic"
-    if not _is_int(n_knots) or not 2 <= n_knots <= 2**24 or (periodic and n_knots <= k):
-        _fail("format", f"{where}: params.n_knots must be at least 2" + (" and greater than degree" if periodic else ""))
+    if periodic and n_knots <= k:
+        _fail("format", f"{where}: params.n_knots must be at least 2 and greater than degree")
     n_splines = n_knots - 1 if periodic else n_knots + k - 1
-    n_out = n * (n_splines if include_bias else n_splines - 1)
+    n_out = n * (n_splines if params["include_bias"] else n_splines - 1)
     if step["n_features_out"] != n_out:
         _fail("format", f"{where}: n_features_out is {step['n_features_out']} but the knots give {n_out}")
-    t = _tensor_ref(where, st, "knots", tensors, table, referenced, "float64", [n_knots + 2 * k, n], True)
-    _finite(where, "knots", t)
+
+
+def _spline_knots(where, step, arrays):
+    t, params = arrays["knots"], step["params"]
+    k, mode = params["degree"], params["extrapolation"]
     if np.any(np.diff(t, axis=0) < 0):
         _fail("format", f"{where}: tensor 'knots' decreases within a column")
     if mode == "linear" and k > 0 and np.any(t[k:] <= t[:-k]):
         _fail("format", f"{where}: tensor 'knots' repeats a knot more than degree times, which extrapolation 'linear' cannot take")
-    if periodic and np.any(~(t[n_knots + k - 1] > t[k])):
+    if mode == "periodic" and np.any(~(t[params["n_knots"] + k - 1] > t[k])):
         _fail("format", f"{where}: tensor 'knots' gives a column a period of zero")
-    _check_unknown_refs(where, st, ("knots",), table, referenced)
+
+
+def _missing_indicator_width(where, step):
+    if step["n_features_out"] > step["n_features_in"]:
+        _fail("format", f"{where}: n_features_out must not exceed n_features_in")
+
+
+def _missing_indicator_features(where, step, arrays):
+    _column_values(where, "features", arrays["features"], step["n_features_in"])
+
+
+def _select_columns_width(where, step):
+    # Section 4.21: at least one column (the exporter refuses an empty selection).
+    if not 1 <= step["n_features_out"] <= step["n_features_in"]:
+        _fail("format", f"{where}: n_features_out must be between 1 and n_features_in")
+
+
+def _select_columns_kept(where, step, arrays):
+    _column_values(where, "columns", arrays["columns"], step["n_features_in"])
+
+
+#: semantic checks the spec cannot state, run before the tensors (they may give their shapes)
+_BEFORE_TENSORS = {
+    "min_max_scaler": _min_max_range,
+    "polynomial_features": _polynomial_degrees,
+    "kbins_discretizer": _kbins_bins,
+    "spline_transformer": _spline_width,
+    "missing_indicator": _missing_indicator_width,
+    "select_columns": _select_columns_width,
+}
+#: ... and after them, on their values
+_AFTER_TENSORS = {
+    "polynomial_features": _polynomial_powers,
+    "kbins_discretizer": _kbins_edges,
+    "quantile_transformer": _quantile_tables,
+    "spline_transformer": _spline_knots,
+    "missing_indicator": _missing_indicator_features,
+    "select_columns": _select_columns_kept,
+}
 
 
 def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> int:
-    n = step["n_features_in"]
-    k = step["n_features_out"]
-    link = step["params"].get("link")
-    if not _is_str(link) or link not in LINEAR_LINKS:
-        _fail("format", f"{where}: params.link {link!r} is not one of {', '.join(LINEAR_LINKS)}")
-    st = step["tensors"]
-    _finite(where, "coef", _tensor_ref(where, st, "coef", tensors, table, referenced, "float64", [k, n], True))
-    _finite(where, "intercept", _tensor_ref(where, st, "intercept", tensors, table, referenced, "float64", [k], True))
-    _check_unknown_refs(where, st, ("coef", "intercept"), table, referenced)
+    _check_params(where, "linear", step["params"])
+    _step_tensors(where, "linear", step, tensors, table, referenced)
+    k, link = step["n_features_out"], step["params"]["link"]
     if task == "regression":
         if link != "identity":
             _fail("format", f"{where}: link '{link}' is not valid for regression")
@@ -882,7 +869,8 @@ def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> i
             or (link == "ovr" and k == c and c > 2)
         )
         if not ok:
-            _fail("format", f"{where}: link '{link}' with k = {k} is not valid for {c} classes")
+            _fail("format", f"{where}: link does not match the number of scores n_features_out "
+                            f"(link '{link}' with k = {k} is not valid for {c} classes)")
     return k
 
 
@@ -892,6 +880,8 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
     rows = ver.get("rows")
     if not _is_int(rows) or rows < 1:
         _fail("format", "verification.rows is missing or not an integer >= 1")
+    if rows > LIMITS["max_verification_rows"]:
+        _fail("format", "verification.rows is out of range")
     for key in ("rtol", "atol"):
         v = ver.get(key)
         if not _is_num(v) or v < 0:
@@ -944,15 +934,8 @@ def _check_explain(section, tensors, table, referenced, width, inputs):
         if bad.any():
             r = int(np.argmax(bad))
             _fail("format", f"explain: background row {r} holds {v[r]!r} for input {col.get('name')!r}, which it cannot take")
-    if not (np.all(np.isfinite(w)) and np.all(w > 0)) or abs(float(w.sum()) - 1.0) > 1e-9:
+    if not (np.all(np.isfinite(w)) and np.all(w > 0)) or abs(float(w.sum()) - 1.0) > LIMITS["background_weights_tolerance"]:
         _fail("format", "explain: background_weights must be finite, > 0 and sum to 1")
-
-
-def _enum_param(where, params, key, allowed):
-    v = params.get(key)
-    if not _is_str(v) or v not in allowed:
-        _fail("format", f"{where}: params.{key} {v!r} is not one of {', '.join(allowed)}")
-    return v
 
 
 def _at_node(where, off, g, message):
@@ -965,18 +948,10 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
     """docs/format.md section 4.17, vectorised so that 1000-tree models load fast."""
     n_in, k = step["n_features_in"], step["n_features_out"]
     params, st = step["params"], step["tensors"]
-    T = params.get("n_trees")
-    if not _is_int(T) or T < 1:
-        _fail("format", f"{where}: params.n_trees is missing or not an integer >= 1")
-    w = params.get("leaf_width")
-    if not _is_int(w) or w < 1:
-        _fail("format", f"{where}: params.leaf_width is missing or not an integer >= 1")
-    aggregation = _enum_param(where, params, "aggregation", TREE_AGGREGATIONS)
-    _enum_param(where, params, "comparison", TREE_COMPARISONS)
-    missing = _enum_param(where, params, "missing", TREE_MISSING)
-    if _enum_param(where, params, "accumulate", TREE_ACCUMULATE) == "float32" and aggregation != "sum":
+    _check_params(where, "tree_ensemble", params)
+    T, w, aggregation, missing, link = (params[key] for key in ("n_trees", "leaf_width", "aggregation", "missing", "link"))
+    if params["accumulate"] == "float32" and aggregation != "sum":
         _fail("format", f"{where}: accumulate float32 needs aggregation sum")
-    link = _enum_param(where, params, "link", TREE_LINKS)
     if link == "isolation":
         iso = params.get("isolation")
         if not _is_obj(iso):
@@ -990,29 +965,33 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
         _fail("format", f"{where}: n_features_out {k} is not a multiple of leaf_width {w}")
     G = k // w
 
-    ref = lambda role, dtype, shape, required=True: _tensor_ref(  # noqa: E731
-        where, st, role, tensors, table, referenced, dtype, shape, required
-    )
-    off = ref("tree_offsets", "int64", [T + 1])
-    if off[0] != 0 or np.any(np.diff(off) <= 0):
-        _fail("format", f"{where}: tensor 'tree_offsets' must start at 0 and increase strictly")
+    roles = STEPS["tree_ensemble"]["tensors"]
+
+    def ref(role, required=True, **derived):
+        return _spec_ref(where, step, role, tensors, table, referenced, required, **derived)
+
+    off = ref("tree_offsets")
+    if off[0] != 0:
+        _fail("format", f"{where}: tree_offsets[0] must be 0")
+    bad = np.flatnonzero((np.diff(off) <= 0) | (off[1:] > MAX_TREE_NODES))
+    if bad.size:
+        _fail("format", f"{where}: tree {int(bad[0])}: tree_offsets must increase strictly (each tree has a node) "
+                        "and stay below 2^31")
     N = int(off[-1])
-    group = ref("tree_group", "int64", [T])
+    group = ref("tree_group")
     bad = np.flatnonzero((group < 0) | (group >= G))
     if bad.size:
         _fail("format", f"{where}: tree {int(bad[0])}: output group {int(group[bad[0]])} outside [0, {G})")
-    feature = ref("feature", "int64", [N])
-    threshold = ref("threshold", "float64", [N])
-    left = ref("left", "int64", [N])
-    right = ref("right", "int64", [N])
-    default_left = ref("default_left", "uint8", [N], missing == "default_left")
+    feature = ref("feature", N=N)
+    threshold = ref("threshold", N=N)
+    left = ref("left", N=N)
+    right = ref("right", N=N)
+    default_left = ref("default_left", missing == "default_left", N=N)
     if missing != "default_left" and "default_left" in st:
         _fail("format", f"{where}: tensor 'default_left' present although params.missing is '{missing}'")
-    cover = ref("cover", "float64", [N])
-    value = ref("value", "float64", [N, w])
-    base = ref("base_score", "float64", [k])
-    for role, arr in (("threshold", threshold), ("value", value), ("base_score", base), ("cover", cover)):
-        _finite(where, role, arr)
+    cover = ref("cover", N=N)
+    value = ref("value", N=N)
+    base = ref("base_score")
     if np.any(cover < 0):
         _at_node(where, off, int(np.argmax(cover < 0)), "cover is negative")
     if default_left is not None and np.any(default_left > 1):
@@ -1057,7 +1036,7 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
             _at_node(where, off, frontier[0], f"the tree is deeper than {MAX_TREE_DEPTH}")
         frontier = np.concatenate([off[tree_of[frontier]] + left[frontier], off[tree_of[frontier]] + right[frontier]])
 
-    cat = ref("categorical", "int64", [N], False)
+    cat = ref("categorical", False, N=N)
     if cat is not None:
         if "category_offsets" not in st or "category_bits" not in st:
             _fail("format", f"{where}: tensors 'category_offsets' and 'category_bits' are required with 'categorical'")
@@ -1065,8 +1044,8 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
         b_entry = table.get(st["category_bits"]) if _is_str(st["category_bits"]) else None
         C = c_entry["shape"][0] - 1 if c_entry and len(c_entry["shape"]) == 1 and c_entry["shape"][0] >= 1 else 0
         B = b_entry["shape"][0] if b_entry and len(b_entry["shape"]) == 1 else 0
-        coff = ref("category_offsets", "int64", [C + 1])
-        ref("category_bits", "uint8", [B])
+        coff = ref("category_offsets", C=C)
+        ref("category_bits", B=B)
         if coff[0] < 0 or coff[-1] > B or np.any(np.diff(coff) < 0):
             _fail("format", f"{where}: tensor 'category_offsets' must be non-decreasing within [0, {B}]")
         bad = np.flatnonzero((cat < -1) | (cat >= C))
@@ -1079,14 +1058,7 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
         for role in ("category_offsets", "category_bits"):
             if role in st:
                 _fail("format", f"{where}: tensor '{role}' present without tensor 'categorical'")
-    _check_unknown_refs(
-        where,
-        st,
-        ("tree_offsets", "tree_group", "feature", "threshold", "left", "right", "default_left", "cover", "value",
-         "base_score", "categorical", "category_offsets", "category_bits"),
-        table,
-        referenced,
-    )
+    _check_unknown_refs(where, st, tuple(roles), table, referenced)
 
     if task == "regression":
         ok = (link == "identity" and k == n_outputs) or (link in ("exp", "logistic") and k == 1 and n_outputs == 1)
@@ -1107,18 +1079,14 @@ def _check_tree_ensemble(where, step, tensors, table, referenced, task, n_output
     return k
 
 
-#: step type -> its section 4 checks (where, step, tensors, table, referenced)
-def _column_indices(where, st, role, tensors, table, referenced, k, n, required=True):
-    """int64 [k]: strictly increasing column indices in [0, n)."""
-    idx = _tensor_ref(where, st, role, tensors, table, referenced, "int64", [k], required)
-    if idx is None:
-        return None
+def _column_values(where, role, idx, n) -> None:
+    """Strictly increasing column indices in [0, n)."""
     for t, v in enumerate(idx):
         if not 0 <= v < n:
             _fail("format", f"{where}: tensor '{role}' has {int(v)} at [{t}], outside [0, {n})")
         if t > 0 and v <= idx[t - 1]:
             _fail("format", f"{where}: tensor '{role}' is not strictly increasing at [{t}]")
-    return idx
+
 
 
 def _check_simple_imputer(where, step, tensors, table, referenced, text):
@@ -1131,8 +1099,8 @@ def _check_simple_imputer(where, step, tensors, table, referenced, text):
         _fail("format", f"{where}: unknown strategy '{strategy}' (expected {', '.join(IMPUTER_STRATEGIES)})")
     if not _is_bool(params.get("add_indicator")):
         _fail("format", f"{where}: params.add_indicator is missing or not a boolean")
-    keep = _tensor_ref(where, st, "keep", tensors, table, referenced, "int64", [n], True)
-    _finite(where, "statistics", _tensor_ref(where, st, "statistics", tensors, table, referenced, "float64", [n], True))
+    keep = _spec_ref(where, step, "keep", tensors, table, referenced)
+    _spec_ref(where, step, "statistics", tensors, table, referenced)
     text_fill = params.get("text_fill")
     if text_fill is not None and not (_is_arr(text_fill) and len(text_fill) == n):
         _fail("format", f"{where}: params.text_fill is not an array of n_features_in entries")
@@ -1157,34 +1125,13 @@ def _check_simple_imputer(where, step, tensors, table, referenced, text):
     if params["add_indicator"]:
         if k > n:
             _fail("format", f"{where}: n_features_out exceeds the kept columns plus one indicator per input column")
-        _column_indices(where, st, "indicator_features", tensors, table, referenced, k, n)
+        _column_values(where, "indicator_features",
+                       _spec_ref(where, step, "indicator_features", tensors, table, referenced, k=k), n)
     elif k != 0:
         _fail("format", f"{where}: n_features_out must equal the number of kept columns without add_indicator")
     _check_unknown_refs(where, st, ("keep", "statistics", "indicator_features"), table, referenced)
     # The kept columns are copies (section 4.15): a text column stays text.
     return [bool(text[j]) for j in range(n) if keep[j] == 1] + [False] * k
-
-
-def _check_missing_indicator(where, step, tensors, table, referenced):
-    n, k = step["n_features_in"], step["n_features_out"]
-    params, st = step["params"], step["tensors"]
-    if not _is_bool(params.get("error_on_new")):
-        _fail("format", f"{where}: params.error_on_new is missing or not a boolean")
-    if k > n:
-        _fail("format", f"{where}: n_features_out must not exceed n_features_in")
-    _column_indices(where, st, "features", tensors, table, referenced, k, n)
-    _check_unknown_refs(where, st, ("features",), table, referenced)
-
-
-def _check_select_columns(where, step, tensors, table, referenced):
-    """Section 4.21: the kept columns, k >= 1 of them (an empty selection is refused at export)."""
-    n, k = step["n_features_in"], step["n_features_out"]
-    if not _is_bool(step["params"].get("allow_nan")):
-        _fail("format", f"{where}: params.allow_nan is missing or not a boolean")
-    if not 1 <= k <= n:
-        _fail("format", f"{where}: n_features_out must be between 1 and n_features_in")
-    _column_indices(where, step["tensors"], "columns", tensors, table, referenced, k, n)
-    _check_unknown_refs(where, step["tensors"], ("columns",), table, referenced)
 
 
 def _check_categories(where, step, tensors, table, referenced, text=None):
@@ -1207,26 +1154,27 @@ def _check_categories(where, step, tensors, table, referenced, text=None):
                 _fail("format", f"{where}: params.categories[{j}] holds text categories but input column {j} is numeric")
             if not all(_is_str(v) for v in entry):
                 _fail("format", f"{where}: params.categories[{j}] holds a value that is not a string")
+            if len(entry) > MAX_CATEGORIES:
+                _fail("format", f"{where}: params.categories[{j}] has more than {MAX_CATEGORIES} categories")
             if len(set(entry)) != len(entry):
                 _fail("format", f"{where}: params.categories[{j}] repeats a category")
             c = len(entry)
-        elif _is_int(entry) and entry >= 0:
+        elif _is_int(entry) and 0 <= entry <= MAX_CATEGORIES:
             if is_text:
                 _fail("format", f"{where}: params.categories[{j}] holds numeric categories but input column {j} is text")
             any_numeric = True
             c = entry
             n_numeric += c
         else:
-            _fail("format", f"{where}: params.categories[{j}] is neither an array of strings nor an integer >= 0")
+            _fail("format", f"{where}: params.categories[{j}] is neither an array of strings nor an integer in "
+                            f"[0, {MAX_CATEGORIES}]")
         c += miss is not None
         if c == 0:
             _fail("format", f"{where}: column {j} has no category")
         counts.append(c)
     if not any_numeric and "numeric_categories" in st:
         _fail("format", f"{where}: tensor 'numeric_categories' present although no column has numeric categories")
-    values = _tensor_ref(where, st, "numeric_categories", tensors, table, referenced, "float64", [n_numeric],
-                         any_numeric)
-    _finite(where, "numeric_categories", values)
+    values = _spec_ref(where, step, "numeric_categories", tensors, table, referenced, any_numeric, n_numeric=n_numeric)
     pos = 0
     for j, entry in enumerate(cats):
         if _is_arr(entry):
@@ -1242,12 +1190,11 @@ def _check_categories(where, step, tensors, table, referenced, text=None):
 def _check_one_hot_encoder(where, step, tensors, table, referenced, text):
     n, n_out = step["n_features_in"], step["n_features_out"]
     params, st = step["params"], step["tensors"]
-    handle = params.get("handle_unknown")
-    if not (_is_str(handle) and handle in ONE_HOT_UNKNOWN):
-        _fail("format", f"{where}: params.handle_unknown {handle!r} is not one of {', '.join(ONE_HOT_UNKNOWN)}")
+    _check_params(where, "one_hot_encoder", params)
+    handle = params["handle_unknown"]
     counts = _check_categories(where, step, tensors, table, referenced, text)
-    outputs = _tensor_ref(where, st, "outputs", tensors, table, referenced, "int64", [sum(counts)], True)
-    unknown = _tensor_ref(where, st, "unknown", tensors, table, referenced, "int64", [n], True)
+    outputs = _spec_ref(where, step, "outputs", tensors, table, referenced, n_categories=sum(counts))
+    unknown = _spec_ref(where, step, "unknown", tensors, table, referenced)
     total, base = 0, 0
     for j, c in enumerate(counts):
         block = outputs[base: base + c]
@@ -1275,9 +1222,8 @@ def _check_one_hot_encoder(where, step, tensors, table, referenced, text):
 def _check_ordinal_encoder(where, step, tensors, table, referenced, text):
     _check_same_width(where, step)
     params, st = step["params"], step["tensors"]
-    handle = params.get("handle_unknown")
-    if not (_is_str(handle) and handle in ORDINAL_UNKNOWN):
-        _fail("format", f"{where}: params.handle_unknown {handle!r} is not one of {', '.join(ORDINAL_UNKNOWN)}")
+    _check_params(where, "ordinal_encoder", params)
+    handle = params["handle_unknown"]
     for key in ("unknown_value", "encoded_missing_value"):
         if key not in params:
             _fail("format", f"{where}: params.{key} is missing")
@@ -1315,9 +1261,9 @@ def _check_steps(steps, path, width, text, tensors, table, referenced):
             text = _check_column_transformer(label, step, text, tensors, table, referenced)
         else:
             if stype in TEXT_STEP_TYPES:  # they check their columns' kinds (sections 4.15, 4.18, 4.19)
-                _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced, text=text)
+                _TEXT_STEP_CHECKS[stype](label, step, tensors, table, referenced, text=text)
             else:
-                _PREPROCESSING_CHECKS[stype](label, step, tensors, table, referenced)
+                _check_from_spec(label, step, tensors, table, referenced)
             text = _text_out(step, text, tensors, table)
         width = step["n_features_out"]
     return width, text
@@ -1366,27 +1312,13 @@ def _check_column_transformer(where, step, text, tensors, table, referenced):
     return out_text
 
 
-_PREPROCESSING_CHECKS = {
-    "standard_scaler": _check_standard_scaler,
-    "min_max_scaler": _check_min_max_scaler,
-    "max_abs_scaler": _check_max_abs_scaler,
-    "robust_scaler": _check_robust_scaler,
-    "normalizer": _check_normalizer,
-    "binarizer": _check_binarizer,
-    "polynomial_features": _check_polynomial_features,
-    "linear_projection": _check_linear_projection,
-    "function_transformer": _check_function_transformer,
-    "kbins_discretizer": _check_kbins_discretizer,
-    "power_transformer": _check_power_transformer,
-    "quantile_transformer": _check_quantile_transformer,
-    "spline_transformer": _check_spline_transformer,
+#: the steps that take text: hand-written, as each decides what becomes of its text columns
+_TEXT_STEP_CHECKS = {
     "simple_imputer": _check_simple_imputer,
-    "missing_indicator": _check_missing_indicator,
     "one_hot_encoder": _check_one_hot_encoder,
     "ordinal_encoder": _check_ordinal_encoder,
-    "select_columns": _check_select_columns,
 }
-assert set(_PREPROCESSING_CHECKS) | {"column_transformer"} == set(PREPROCESSING_TYPES)
+assert set(_TEXT_STEP_CHECKS) | {"column_transformer"} == set(TEXT_STEP_TYPES)
 
 
 def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int = MINOR) -> None:
@@ -1414,7 +1346,7 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
     if stype in PREPROCESSING_TYPES:
         _fail("format", f"{label}: preprocessing type '{stype}' used as the estimator")
     if stype not in ESTIMATOR_TYPES:
-        _fail("unsupported", f"{label}: unknown step type '{stype}'")
+        _fail("unsupported", f"{label}: unknown estimator type '{stype}'")
     if est["n_features_in"] != width:
         _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
     if stype == "linear":
@@ -1436,7 +1368,7 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
     if minor <= MINOR:
         unused = sorted(set(table) - referenced)
         if unused:
-            _fail("format", f"tensor '{unused[0]}' is not referenced by any step or by verification")
+            _fail("format", f"tensor \"{unused[0]}\" is not referenced by any step, explain or verification")
 
 
 # --------------------------------------------------------------------------- reader
@@ -1469,8 +1401,8 @@ def loads(
     if major > MAJOR:
         _fail(
             "version",
-            f"artifact format version {major}.{minor} is newer than this reader's {MAJOR}.{MINOR}; "
-            "upgrade ferry to read it",
+            f"artifact format {major}.{minor} is not readable by this ferry, which reads format {MAJOR}.x "
+            f"(up to {MAJOR}.{MINOR}); upgrade ferry to read it",
         )
     # 4. checksum
     (stored_crc,) = struct.unpack_from("<I", buf, size - TRAILER_SIZE)

@@ -12,13 +12,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec_limits.hpp"
+
 namespace ferry::artifact {
 
 inline constexpr std::uint8_t kMagic[8] = {0x89, 'F', 'E', 'R', 'R', 'Y', '\r', '\n'};
 inline constexpr std::size_t kPreambleBytes = 24;  // magic, major, minor, header and data length
 inline constexpr std::size_t kTrailerBytes = 4;    // CRC-32
 inline constexpr std::size_t kAlignment = 64;
-inline constexpr std::size_t kMaxRank = 8;
+inline constexpr std::size_t kMaxRank = spec::kMaxTensorRank;
 
 enum class DType { kFloat64, kFloat32, kInt64, kInt32, kUInt8 };
 
@@ -38,8 +40,8 @@ struct Tensor {
 };
 
 struct Limits {
-  std::size_t max_header_bytes = std::size_t{16} << 20;
-  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 30;
+  std::size_t max_header_bytes = spec::kDefaultMaxHeaderBytes;
+  std::uint64_t max_tensor_bytes = spec::kDefaultMaxTensorBytes;
 };
 
 struct Artifact {

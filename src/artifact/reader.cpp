@@ -18,11 +18,12 @@
 #include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry::artifact {
 namespace {
 
-constexpr int kMaxJsonDepth = 64;
+using spec::kMaxJsonDepth;
 
 [[noreturn]] void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
 
@@ -72,7 +73,7 @@ DType parse_dtype(const std::string& name, const std::string& where) {
 }
 
 bool valid_tensor_name(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
+  if (name.empty() || name.size() > spec::kMaxTensorNameBytes) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';

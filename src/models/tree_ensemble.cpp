@@ -14,14 +14,14 @@
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 #include "row_ranges.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
 
-constexpr int kMaxDepth = 1024;                // docs/format.md §6
-// docs/format.md §4.17: a child's cover is at most its parent's, up to rounding of the sums.
-constexpr double kCoverSlack = 1.0 + 1e-6;
-constexpr std::int64_t kMaxNodes = INT32_MAX;  // global node indices are 32-bit
+constexpr int kMaxDepth = spec::kMaxTreeDepth;
+constexpr double kCoverSlack = 1.0 + spec::kCoverSlack;
+constexpr std::int64_t kMaxNodes = spec::kMaxTreeNodes;
 
 class TreeEnsemble final : public Estimator {
  public:

@@ -7,12 +7,13 @@
 #include <fmt/format.h>
 
 #include "pipeline/step_inputs.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
 
 // A column's category count is bounded like a width, so sums over columns stay far from overflow.
-constexpr std::int64_t kMaxCategories = std::int64_t{1} << 24;
+using spec::kMaxCategories;
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
@@ -69,7 +70,7 @@ class KBinsDiscretizer final : public Step {
 };
 
 // Each count fits easily: the total is bounded by the edges tensor (ordinal) or n_features_out.
-constexpr std::int64_t kMaxBins = std::int64_t{1} << 24;
+using spec::kMaxBins;
 
 }  // namespace
 

@@ -10,11 +10,12 @@
 
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
 
-constexpr std::int64_t kMaxDegree = 64;
+constexpr std::int64_t kMaxDegree = spec::kMaxPolynomialDegree;
 
 class PolynomialFeatures final : public Step {
  public:

@@ -19,6 +19,7 @@
 
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
@@ -155,7 +156,7 @@ std::unique_ptr<Step> make_quantile_transformer(const StepInputs& in) {
   if (dist != "uniform" && dist != "normal")
     in.invalid(fmt::format("params.output_distribution \"{}\" is not \"uniform\" or \"normal\"", dist));
   const std::int64_t n_q = in.params().int64("n_quantiles");
-  if (n_q < 1 || n_q > (std::int64_t{1} << 24)) in.invalid("params.n_quantiles must be in [1, 2^24]");
+  if (n_q < 1 || n_q > spec::kMaxQuantiles) in.invalid("params.n_quantiles must be in [1, 2^24]");
   const Eigen::VectorXd refs = in.vector("references", n_q);
   for (Index k = 0; k < n_q; ++k)
     if (refs[k] < 0 || refs[k] > 1 || (k > 0 && !(refs[k] > refs[k - 1])))

@@ -24,6 +24,7 @@
 #include "ferry/error.hpp"
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
@@ -35,7 +36,7 @@ constexpr std::pair<std::string_view, Extrapolation> kModes[] = {
     {"continue", Extrapolation::kContinue}, {"periodic", Extrapolation::kPeriodic},
 };
 
-constexpr std::int64_t kMaxDegree = 64;
+constexpr std::int64_t kMaxDegree = spec::kMaxSplineDegree;
 
 // _deBoor_D: the k + 1 B-splines (nu-th derivative) non-zero on [t[ell], t[ell + 1]) at x, in
 // result[0..k]; result has 2k + 2 slots. The recursion is SciPy's, quirks included.
@@ -266,7 +267,7 @@ std::unique_ptr<Step> make_spline_transformer(const StepInputs& in) {
   const bool include_bias = in.params().boolean("include_bias");
   const std::int64_t n_knots = in.params().int64("n_knots");  // base knots, before the 2 * degree added
   const bool periodic = mode == Extrapolation::kPeriodic;
-  if (n_knots < 2 || n_knots > (std::int64_t{1} << 24) || (periodic && n_knots <= degree))
+  if (n_knots < 2 || n_knots > spec::kMaxKnots || (periodic && n_knots <= degree))
     in.invalid(fmt::format("params.n_knots must be at least 2{}", periodic ? " and greater than degree" : ""));
   const Index n_t = n_knots + 2 * k;
   const Index n_splines = periodic ? n_knots - 1 : n_knots + k - 1;

@@ -9,12 +9,13 @@
 #include "artifact/tensor_data.hpp"
 #include "ferry/error.hpp"
 #include "pipeline/text_vocabulary.hpp"
+#include "spec_limits.hpp"
 
 namespace ferry {
 namespace {
 
 // Widths are bounded so later products of widths and row counts stay far from overflow.
-constexpr std::int64_t kMaxWidth = std::int64_t{1} << 24;
+using spec::kMaxWidth;
 
 Index checked_width(const artifact::Fields& f, const char* key) {
   const std::int64_t n = f.int64(key);

@@ -1,0 +1,36 @@
+// The limits of spec/steps.json ("limits"), for the C++ reader. The spec is the source: a
+// test (tests/spec_limits_test.cpp) fails when a value here and there disagree, so both
+// readers refuse the same files. Internal: the public LoadOptions defaults repeat the two
+// configurable sizes, and the same test holds them to the spec too.
+#ifndef FERRY_SRC_SPEC_LIMITS_HPP
+#define FERRY_SRC_SPEC_LIMITS_HPP
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ferry::spec {
+
+inline constexpr int kMaxJsonDepth = 64;
+inline constexpr std::size_t kMaxTensorRank = 8;
+inline constexpr std::size_t kMaxTensorNameBytes = 128;
+inline constexpr std::size_t kDefaultMaxHeaderBytes = std::size_t{16} << 20;
+inline constexpr std::uint64_t kDefaultMaxTensorBytes = std::uint64_t{1} << 30;
+inline constexpr std::int64_t kMaxWidth = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxVerificationRows = std::int64_t{1} << 20;
+inline constexpr std::int64_t kMaxBackgroundRows = 1024;
+inline constexpr double kBackgroundWeightsTolerance = 1e-9;
+inline constexpr std::int64_t kMaxCategories = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxBins = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxQuantiles = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxKnots = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxPolynomialDegree = 64;
+inline constexpr std::int64_t kMaxSplineDegree = 64;
+inline constexpr int kMaxTreeDepth = 1024;
+// Global node indices are 32-bit in the kernels.
+inline constexpr std::int64_t kMaxTreeNodes = 2147483647;
+// A child's cover may exceed its parent's by the rounding of the sums that made them.
+inline constexpr double kCoverSlack = 1e-6;
+
+}  // namespace ferry::spec
+
+#endif  // FERRY_SRC_SPEC_LIMITS_HPP
