@@ -177,7 +177,7 @@ RowMatrixXd Engine::scores(const RowMatrixXd& preprocessed, Parallel parallel) c
 
 RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const {
   require_classifier("predict_proba");
-  if (!estimator->capabilities().probabilities)
+  if (!capabilities.probabilities)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no predict_proba (scikit-learn's has none "
                                                      "either); use predict or decision_function",
                                                      metadata.name));
@@ -187,7 +187,7 @@ RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel para
 }
 
 RowMatrixXd Engine::decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const {
-  if (!estimator->capabilities().decision_function)
+  if (!capabilities.decision_function)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
                                                      "none either); use predict_proba",
                                                      metadata.name));

@@ -61,6 +61,7 @@ class Engine {
   std::vector<std::unique_ptr<Step>> steps;
   std::unique_ptr<Estimator> estimator;
   std::string estimator_type;  // its step type, e.g. "linear": for messages only
+  Capabilities capabilities;   // the estimator's, as declared at the end of loading
   std::optional<Verification> verification;
   std::optional<Background> background;
   std::string background_problem;  // why a stored background is unusable, if it is

@@ -205,13 +205,13 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
           verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
           model.schema.n_outputs);
     } else if (output == "predict_proba" && classifier) {
-      if (!model.estimator->capabilities().probabilities)
+      if (!model.capabilities.probabilities)
         invalid(fmt::format("header: {}.predict_proba: this model has no predict_proba", outputs.path()));
       v.predict_proba = float64_matrix(
           verification_tensor(a, name, artifact::DType::kFloat64, {rows, model.schema.n_outputs}, used), rows,
           model.schema.n_outputs);
     } else if (output == "decision_function" && classifier) {
-      if (!model.estimator->capabilities().decision_function)
+      if (!model.capabilities.decision_function)
         invalid(fmt::format("header: {}.decision_function: this model has no decision_function", outputs.path()));
       v.decision_function =
           float64_matrix(verification_tensor(a, name, artifact::DType::kFloat64, {rows, k}, used), rows, k);
@@ -224,7 +224,7 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
     }
   }
   if (!v.predict_classes && !v.predict_values) invalid("header: verification.outputs has no \"predict\"");
-  if (classifier && !v.predict_proba && model.estimator->capabilities().probabilities)
+  if (classifier && !v.predict_proba && model.capabilities.probabilities)
     invalid("header: verification.outputs has no \"predict_proba\"");
   return v;
 }
@@ -352,6 +352,8 @@ std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const Loa
       }
     }
   }
+  // Declared once the estimator has all it is given (the background mean above).
+  model->capabilities = model->estimator->capabilities();
   if (header.has("verification"))
     model->verification = parse_verification(header.object("verification"), a, *model, used);
   // A newer minor may add sections that hold tensors this reader does not know.

@@ -132,7 +132,7 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
   const auto M = static_cast<Index>(model.schema.inputs.size());
   const Index k = estimator.n_scores(), rows = raw.rows();
   const std::optional<std::vector<Index>> sources = separable_sources(model);
-  const Capabilities can = estimator.capabilities();
+  const Capabilities& can = model.capabilities;
   // The estimator's own methods attribute its input columns: usable when each comes from one
   // raw column.
   const bool own = sources && can.exact_shap.has_value();

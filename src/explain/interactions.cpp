@@ -31,7 +31,7 @@ InteractionExplanation interactions(const detail::Engine& model, const RowMatrix
                             model.metadata.name));
   const Index k = estimator.n_scores(), n = preprocessed.cols(), n1 = n + 1, rows = preprocessed.rows();
   const auto n_raw = static_cast<Index>(model.schema.inputs.size());
-  if (!estimator.capabilities().interactions)
+  if (!model.capabilities.interactions)
     throw Error(ErrorCode::kUnsupported,
                 fmt::format("explain_interactions: model \"{}\" ({}) has no interaction values in this build; "
                             "only tree ensembles have them (path-dependent TreeSHAP)",
