@@ -27,11 +27,11 @@ using bench::model_dir;
 using bench::rows;
 
 // The exported model's estimator (the model has no preprocessing: it sees the rows as given).
-std::unique_ptr<ferry::Estimator> load_estimator(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = ferry::artifact::read_file(path);
-  const ferry::artifact::Artifact a = ferry::artifact::read(bytes.data(), bytes.size());
+std::unique_ptr<ferry::detail::Estimator> load_estimator(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = ferry::detail::artifact::read_file(path);
+  const ferry::detail::artifact::Artifact a = ferry::detail::artifact::read(bytes.data(), bytes.size());
   std::set<std::string> used;
-  return ferry::make_estimator(ferry::StepInputs(a.header["estimator"], "estimator", a, used));
+  return ferry::detail::make_estimator(ferry::detail::StepInputs(a.header["estimator"], "estimator", a, used));
 }
 
 // XGBoost 1.7's inplace prediction has no contributions (type 2 is refused), so the DMatrix path.
@@ -46,7 +46,7 @@ struct Xgb : bench::XgbBooster {
 };
 
 // Once, before timing: both sides must give the same attributions (to float32 precision).
-void check_parity(const ferry::Estimator& est, const Xgb& xgb, const ferry::RowMatrixXd& X) {
+void check_parity(const ferry::detail::Estimator& est, const Xgb& xgb, const ferry::RowMatrixXd& X) {
   bst_ulong n = 0;
   const float* want = xgb.contribs(X, &n);
   ferry::RowMatrixXd phi;
@@ -61,7 +61,7 @@ void check_parity(const ferry::Estimator& est, const Xgb& xgb, const ferry::RowM
 // Args: trees (the xgb_<trees> model), rows.
 void BM_FerryShap(benchmark::State& state) {
   const std::string model = model_dir() + "/xgb_" + std::to_string(state.range(0));
-  const std::unique_ptr<ferry::Estimator> est = load_estimator(model + ".ferry");
+  const std::unique_ptr<ferry::detail::Estimator> est = load_estimator(model + ".ferry");
   const ferry::RowMatrixXd X = rows(state.range(1));
   {
     const Xgb xgb(model + ".json");
@@ -106,12 +106,12 @@ BENCHMARK(BM_ExplainModelAgnostic)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond
 
 // The test oracle (EXTEND/UNWIND recursion with the path copied per level), for the record.
 void BM_FerryShapReference(benchmark::State& state) {
-  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
-  const ferry::CompactForest& forest = *ferry::tree_ensemble_forest(*est);
+  const std::unique_ptr<ferry::detail::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  const ferry::detail::CompactForest& forest = *ferry::detail::tree_ensemble_forest(*est);
   const ferry::RowMatrixXd X = rows(state.range(0));
   ferry::RowMatrixXd phi(X.rows(), (X.cols() + 1) * forest.n_scores());
   for (auto _ : state) {
-    ferry::explain::tree_shap_reference(forest, X.data(), X.rows(), X.cols(), phi.data());
+    ferry::detail::explain::tree_shap_reference(forest, X.data(), X.rows(), X.cols(), phi.data());
     benchmark::DoNotOptimize(phi.data());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -122,7 +122,7 @@ BENCHMARK(BM_FerryShapReference)->Arg(100)->Unit(benchmark::kMillisecond);
 // background rows, every column its own group: O(rows x background x visited nodes), so a
 // few rows make a run; XGBoost has no such method to compare with.
 void BM_FerryInterventional(benchmark::State& state) {
-  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  const std::unique_ptr<ferry::detail::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
   constexpr ferry::Index kBackground = 100;
   const ferry::RowMatrixXd all = rows(kBackground + state.range(0));
   const ferry::RowMatrixXd background = all.topRows(kBackground), X = all.bottomRows(state.range(0));
@@ -151,7 +151,7 @@ BENCHMARK(BM_XgbContribs)->Args({500, 1})->Args({500, 1000})->Args({100, 10000})
 // SHAP interaction values: ferry's shap_interactions against XGBoost's pred_interactions. Few
 // rows: a row costs about 2 × 33 TreeSHAP runs on XGBoost's side.
 void BM_FerryInteractions(benchmark::State& state) {
-  const std::unique_ptr<ferry::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
+  const std::unique_ptr<ferry::detail::Estimator> est = load_estimator(model_dir() + "/xgb_500.ferry");
   const ferry::RowMatrixXd X = rows(state.range(0));
   {
     const Xgb xgb(model_dir() + "/xgb_500.json");

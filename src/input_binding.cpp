@@ -10,7 +10,8 @@
 
 #include "ferry/error.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
@@ -160,4 +161,5 @@ BoundInput bind_table(const Schema& schema, const std::vector<const TextVocabula
 
 void throw_issue(const ValidationIssue& issue) { throw Error(issue.code, issue.message); }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -10,7 +10,8 @@
 #include "ferry/validation.hpp"
 #include "pipeline/text_vocabulary.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 struct BoundInput {
   // rows x inputs in schema order; text as codes of `vocabularies`, missing as NaN.
@@ -27,6 +28,7 @@ BoundInput bind_table(const Schema& schema, const std::vector<const TextVocabula
 // Error for a fatal issue.
 [[noreturn]] void throw_issue(const ValidationIssue& issue);
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_INPUT_BINDING_HPP

@@ -18,15 +18,15 @@ const Engine& engine_of(const Model& model) noexcept { return *model.engine_; }
 }  // namespace detail
 
 Model Model::from_bytes(const void* data, std::size_t size, const LoadOptions& options) {
-  const artifact::Limits limits{options.max_header_bytes, options.max_tensor_bytes};
-  const artifact::Artifact a = artifact::read(static_cast<const std::uint8_t*>(data), size, limits);
+  const detail::artifact::Limits limits{options.max_header_bytes, options.max_tensor_bytes};
+  const detail::artifact::Artifact a = detail::artifact::read(static_cast<const std::uint8_t*>(data), size, limits);
   Model model(detail::load_engine(a, options));
   if (options.verify) model.verify();
   return model;
 }
 
 Model Model::load(const std::string& path, const LoadOptions& options) {
-  const std::vector<std::uint8_t> bytes = artifact::read_file(path);
+  const std::vector<std::uint8_t> bytes = detail::artifact::read_file(path);
   try {
     return from_bytes(bytes.data(), bytes.size(), options);
   } catch (const Error& e) {
@@ -62,7 +62,7 @@ Prediction Model::predict(const Input& input, const PredictOptions& options) con
     p.warnings = std::move(r.issues);
     return p;
   }
-  return e.predict(e.scores(e.run_pipeline(bound(e, input, options)), Parallel::of(options)));
+  return e.predict(e.scores(e.run_pipeline(bound(e, input, options)), detail::Parallel::of(options)));
 }
 
 RowMatrixXd Model::transform(const Input& input, const PredictOptions& options) const {
@@ -76,12 +76,12 @@ const std::vector<std::string>& Model::transformed_feature_names() const noexcep
 RowMatrixXd Model::predict_proba(const Input& input, const PredictOptions& options) const {
   // A named batch is refused for a regressor before it is bound; a dense one after.
   if (input.kind() == Input::Kind::kTable) engine_->require_classifier("predict_proba");
-  return engine_->probabilities(transform(input, options), Parallel::of(options));
+  return engine_->probabilities(transform(input, options), detail::Parallel::of(options));
 }
 
 RowMatrixXd Model::decision_function(const Input& input, const PredictOptions& options) const {
   engine_->require_classifier("decision_function");
-  return engine_->decision_function(transform(input, options), Parallel::of(options));
+  return engine_->decision_function(transform(input, options), detail::Parallel::of(options));
 }
 
 ValidationReport Model::validate(const Input& input, const PredictOptions& options) const {
@@ -94,13 +94,13 @@ Explanation Model::explain(const Input& input, const ExplainOptions& options) co
   const detail::Engine& e = *engine_;
   if (input.kind() == Input::Kind::kTable) {
     const detail::Run r = e.run_or_throw(input.table(), options);
-    return explain::explain_run(e, r.raw, r.preprocessed, r.scores, options);
+    return detail::explain::explain_run(e, r.raw, r.preprocessed, r.scores, options);
   }
-  return explain::explain_rows(e, bound(e, input, options), options);
+  return detail::explain::explain_rows(e, bound(e, input, options), options);
 }
 
 InteractionExplanation Model::explain_interactions(const Input& input, const ExplainOptions& options) const {
-  return explain::interactions(*engine_, transform(input, options), options);
+  return detail::explain::interactions(*engine_, transform(input, options), options);
 }
 
 std::size_t Model::verify() const { return engine_->verify(); }

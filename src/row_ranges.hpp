@@ -12,7 +12,8 @@
 #include "ferry/matrix.hpp"
 #include "ferry/options.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 // Where a batch's ranges run: up to `threads` of them, on the host's executor when it gave one.
 struct Parallel {
@@ -76,6 +77,7 @@ void run_row_ranges(Index rows, Parallel parallel, F&& f, Index min_rows = 1, St
     if (e) std::rethrow_exception(e);
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_ROW_RANGES_HPP

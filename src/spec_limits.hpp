@@ -8,7 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace ferry::spec {
+#include "ferry/detail/config.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace detail::spec {
 
 inline constexpr int kMaxJsonDepth = 64;
 inline constexpr std::size_t kMaxTensorRank = 8;
@@ -31,6 +34,7 @@ inline constexpr std::int64_t kMaxTreeNodes = 2147483647;
 // A child's cover may exceed its parent's by the rounding of the sums that made them.
 inline constexpr double kCoverSlack = 1e-6;
 
-}  // namespace ferry::spec
+}  // namespace detail::spec
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_SPEC_LIMITS_HPP

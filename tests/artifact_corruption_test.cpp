@@ -6,7 +6,7 @@
 //   * crafting frames by hand (frame() / craft() below), with correct CRCs, so each case
 //     reaches exactly the check it targets instead of stopping at the trailer CRC;
 //   * editing the parsed header of a shipped artifact and re-serialising it with
-//     ferry::artifact::write(), for the semantic checks of sections 3-4.
+//     ferry::detail::artifact::write(), for the semantic checks of sections 3-4.
 #include <zlib.h>
 
 #include <algorithm>
@@ -35,7 +35,7 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 using ferry::ErrorCode;
 using nlohmann::json;
-namespace fa = ferry::artifact;
+namespace fa = ferry::detail::artifact;
 
 constexpr std::size_t kMinSize = 28;  // preamble (24) + trailer (4)
 
@@ -130,7 +130,7 @@ std::string printable(const std::string& s) {
 }
 
 // For the container-only cases whose header would fail the semantic checks anyway: the
-// refusal must come from ferry::artifact::read itself.
+// refusal must come from ferry::detail::artifact::read itself.
 ::testing::AssertionResult container_error(const Bytes& bytes, ErrorCode code, const std::string& substring) {
   try {
     const fa::Artifact a = fa::read(bytes.data(), bytes.size());

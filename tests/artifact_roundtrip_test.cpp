@@ -7,7 +7,7 @@
 #include "artifact/tensor_data.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry::artifact {
+namespace ferry::detail::artifact {
 namespace {
 
 Tensor raw(DType dtype, std::vector<std::int64_t> shape, std::uint8_t seed) {
@@ -98,4 +98,4 @@ TEST(ArtifactRoundTrip, CppRewriteOfPythonFileIsByteIdentical) {
 }
 
 }  // namespace
-}  // namespace ferry::artifact
+}  // namespace ferry::detail::artifact

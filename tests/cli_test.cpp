@@ -18,7 +18,7 @@ CsvTable parse(const std::string& text) {
   return read_csv(in);
 }
 
-std::string model_path(const std::string& name) { return test::source_path("artifacts/" + name + "/model.ferry"); }
+std::string model_path(const std::string& name) { return detail::test::source_path("artifacts/" + name + "/model.ferry"); }
 
 std::string run_predict(const std::string& name, const std::string& csv, bool proba, bool strict = false,
                         std::string* warnings = nullptr) {
@@ -65,23 +65,23 @@ TEST(CliPredict, ColumnsAreMatchedByNameInAnyOrder) {
 // `proba_columns` within 1e-12. Returns what went to the warnings stream.
 std::string expect_case_matches_scikit_learn(const std::string& case_dir,
                                              std::initializer_list<const char*> proba_columns) {
-  const std::string dir = test::source_path(case_dir + "/");
+  const std::string dir = detail::test::source_path(case_dir + "/");
   std::ifstream in(dir + "input.csv");
   std::ostringstream out, log;
   predict(dir + "model.ferry", in, out, PredictArgs{true, false}, log);
   std::istringstream printed(out.str());
   const CsvTable got = read_csv(printed);
-  const CsvTable expected = test::read_csv_file(dir + "expected.csv");
+  const CsvTable expected = detail::test::read_csv_file(dir + "expected.csv");
   EXPECT_EQ(got.rows.size(), expected.rows.size());
   if (got.rows.size() != expected.rows.size()) return log.str();
   double worst = 0;
   for (const char* col : proba_columns) {
-    const std::size_t g = test::column(got, col), e = test::column(expected, col);
+    const std::size_t g = detail::test::column(got, col), e = detail::test::column(expected, col);
     for (std::size_t i = 0; i < got.rows.size(); ++i)
       worst = std::max(worst, std::abs(std::stod(got.rows[i][g]) - std::stod(expected.rows[i][e])));
   }
   for (std::size_t i = 0; i < got.rows.size(); ++i)
-    EXPECT_EQ(got.rows[i][0], expected.rows[i][test::column(expected, "prediction")]) << "row " << i;
+    EXPECT_EQ(got.rows[i][0], expected.rows[i][detail::test::column(expected, "prediction")]) << "row " << i;
   EXPECT_LE(worst, 1e-12);
   return log.str();
 }
@@ -121,7 +121,7 @@ TEST(CliPredict, CountedProblemsAreWarningsAndStrictRefusesExtraColumns) {
 
 TEST(CliPredict, EmptyCellsAreImputed) {
   // An imputing model takes empty cells (missing values) and gives scikit-learn's predictions.
-  const CsvTable input = test::read_csv_file(test::source_path("tests/data/impute_most_frequent/input.csv"));
+  const CsvTable input = detail::test::read_csv_file(detail::test::source_path("tests/data/impute_most_frequent/input.csv"));
   bool had_empty = false;
   for (const auto& row : input.rows)
     for (const auto& cell : row) had_empty = had_empty || cell.empty();
@@ -143,9 +143,9 @@ TEST(CliPredict, ProbaOnARegressorIsRefused) {
 }
 
 TEST(CliPredict, ProbaOnAnIsolationForestIsRefused) {
-  std::ifstream in(test::source_path("tests/data/tree_iforest/input.csv"));
+  std::ifstream in(detail::test::source_path("tests/data/tree_iforest/input.csv"));
   std::ostringstream out, log;
-  EXPECT_FERRY_ERROR(predict(test::source_path("tests/data/tree_iforest/model.ferry"), in, out, PredictArgs{true, false}, log),
+  EXPECT_FERRY_ERROR(predict(detail::test::source_path("tests/data/tree_iforest/model.ferry"), in, out, PredictArgs{true, false}, log),
                      ErrorCode::kUnsupported, "has no predict_proba");
 }
 

@@ -21,7 +21,7 @@
 
 namespace {
 
-namespace fa = ferry::artifact;
+namespace fa = ferry::detail::artifact;
 namespace fs = std::filesystem;
 using nlohmann::json;
 

@@ -19,7 +19,7 @@
 #include "support/test_forest.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using test::random_forest;
@@ -310,4 +310,4 @@ TEST(ExplainInteractions, UnsupportedWithoutATreeEnsemble) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -21,7 +21,7 @@
 #include "support/test_forest.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -416,4 +416,4 @@ TEST(InterventionalShap, RefusesArgumentsOfTheWrongShape) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

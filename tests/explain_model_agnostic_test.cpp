@@ -17,7 +17,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using Method = ExplainOptions::Method;
@@ -315,4 +315,4 @@ TEST(ExplainFormat, BackgroundIsChecked) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

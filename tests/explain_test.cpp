@@ -21,7 +21,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using test::EditableArtifact;
@@ -404,4 +404,4 @@ TEST(ExplainCli, HtmlReportEscapesAndCapsRows) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

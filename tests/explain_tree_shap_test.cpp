@@ -19,7 +19,7 @@
 #include "support/test_forest.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -224,4 +224,4 @@ TEST(TreeShap, MatchesXgboostPredContribs) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -12,7 +12,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 constexpr double kTolerance = 1e-12;
@@ -172,4 +172,4 @@ TEST(GoldenCases, AllThreeSampleArtifactsAreShipped) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -8,7 +8,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -199,9 +199,9 @@ TEST(Validation, ImputedColumnsTakeMissingValues) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 // artifacts/churn: numeric and text inputs, missing values, OneHotEncoder(handle_unknown="ignore").
@@ -279,4 +279,4 @@ TEST(TextInput, RowEqualsItsRowInABatch) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -11,7 +11,7 @@
 #include "ferry/ferry.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 Model load(const std::string& name) { return Model::load(test::source_path("artifacts/" + name + "/model.ferry")); }
@@ -260,4 +260,4 @@ TEST(ClassLabels, TextMatchesPythonSpelling) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -13,7 +13,7 @@
 #include "models/compact_forest.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using nlohmann::json;
@@ -719,4 +719,4 @@ TEST(TreeEnsemble, LoadRefusesEveryBrokenRule) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

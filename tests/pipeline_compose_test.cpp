@@ -5,7 +5,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 test::EditableArtifact compose() { return test::EditableArtifact::from_case("tests/data/compose_column_transformer"); }
@@ -59,4 +59,4 @@ TEST(ColumnTransformer, FloatInputEqualsDoubleInput) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

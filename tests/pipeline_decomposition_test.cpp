@@ -23,7 +23,7 @@
 #include "pipeline/step_inputs.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using nlohmann::json;
@@ -371,4 +371,4 @@ TEST(FunctionTransformerStep, EachFunctionIsTheCLibrarys) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

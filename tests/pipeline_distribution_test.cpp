@@ -18,7 +18,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using nlohmann::json;
@@ -311,4 +311,4 @@ TEST(SplineTransformer, RefusesBadParamsAndTensors) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -20,7 +20,7 @@
 #include "ferry/table.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using nlohmann::json;
@@ -440,4 +440,4 @@ TEST(EncodersInvalid, OrdinalParams) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

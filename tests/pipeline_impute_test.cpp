@@ -17,7 +17,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using nlohmann::json;
@@ -206,4 +206,4 @@ TEST(ImputeInvalid, MissingIndicator) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -17,7 +17,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 using nlohmann::json;
@@ -279,4 +279,4 @@ TEST(ScalersInvalid, UnknownRoleMustNameATensor) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

@@ -14,7 +14,7 @@
 #include "ferry/model.hpp"
 #include "support/test_support.hpp"
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -141,4 +141,4 @@ TEST(SelectInvalid, ParamsAndWidths) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

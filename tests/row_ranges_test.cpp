@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-namespace ferry {
+namespace ferry::detail {
 namespace {
 
 // Counts how often each row is visited.
@@ -114,4 +114,4 @@ TEST(RowRanges, RunsOnTheHostsExecutor) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::detail

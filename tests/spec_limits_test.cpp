@@ -29,7 +29,7 @@ T limit(const char* name) {
 }
 
 TEST(SpecLimits, HeaderEqualsTheSpec) {
-  namespace s = ferry::spec;
+  namespace s = ferry::detail::spec;
   EXPECT_EQ(s::kMaxJsonDepth, limit<int>("max_json_depth"));
   EXPECT_EQ(s::kMaxTensorRank, limit<std::size_t>("max_tensor_rank"));
   EXPECT_EQ(s::kMaxTensorNameBytes, limit<std::size_t>("max_tensor_name_bytes"));
@@ -54,11 +54,11 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
 // The public defaults cannot include an internal header; they must still say the same.
 TEST(SpecLimits, PublicAndContainerDefaultsEqualTheSpec) {
   const ferry::LoadOptions options;
-  const ferry::artifact::Limits container;
-  EXPECT_EQ(options.max_header_bytes, ferry::spec::kDefaultMaxHeaderBytes);
-  EXPECT_EQ(options.max_tensor_bytes, ferry::spec::kDefaultMaxTensorBytes);
-  EXPECT_EQ(container.max_header_bytes, ferry::spec::kDefaultMaxHeaderBytes);
-  EXPECT_EQ(container.max_tensor_bytes, ferry::spec::kDefaultMaxTensorBytes);
+  const ferry::detail::artifact::Limits container;
+  EXPECT_EQ(options.max_header_bytes, ferry::detail::spec::kDefaultMaxHeaderBytes);
+  EXPECT_EQ(options.max_tensor_bytes, ferry::detail::spec::kDefaultMaxTensorBytes);
+  EXPECT_EQ(container.max_header_bytes, ferry::detail::spec::kDefaultMaxHeaderBytes);
+  EXPECT_EQ(container.max_tensor_bytes, ferry::detail::spec::kDefaultMaxTensorBytes);
 }
 
 }  // namespace

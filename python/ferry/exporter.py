@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import background as _background
 from . import format as _format
+from . import spec as _spec
 from .converters import encoders
 from .converters import (
     KERNELS,
@@ -354,20 +355,14 @@ def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
     return names, True
 
 
-#: step types that map NaN to NaN elementwise (and touch no other column), so an imputer
-#: after them still sees the missing values of the inputs
-_NAN_PRESERVING = ("standard_scaler", "min_max_scaler", "max_abs_scaler", "robust_scaler")
-#: step types that take missing values as scikit-learn does
-_MISSING_HANDLERS = ("simple_imputer", "missing_indicator", "one_hot_encoder", "ordinal_encoder")
-
-
 def nullable_inputs(
     steps: List[ConvertedStep], n_inputs: Optional[int] = None, estimator: Optional[ConvertedStep] = None
 ) -> List[bool]:
     """Per input column, whether it may be missing (NaN) (docs/format.md 3.2): the first step
-    that is not one of _NAN_PRESERVING takes missing values itself, or there is no such step
-    and the estimator routes missing values itself; through a column_transformer, each column
-    by the branches that take it (a column no branch takes may be anything)."""
+    that does not pass missing values through (the spec's ``passes_missing``: NaN in, NaN out,
+    column by column) handles them itself (``handles_missing``), or there is no such step and
+    the estimator handles them; through a column_transformer, each column by the branches that
+    take it (a column no branch takes may be anything)."""
     n = steps[0].n_features_in if steps else (n_inputs or 0)
     for k, s in enumerate(steps):
         if s.type == "column_transformer":
@@ -382,12 +377,11 @@ def nullable_inputs(
                     out[c] = out[c] and ok
                 offset += width
             return out
-        if s.type in _MISSING_HANDLERS:
+        if _spec.flag(s.type, "handles_missing", s.params):
             return [True] * n
-        # A selector that lets NaN through copies it column by column, like the scalers.
-        if s.type not in _NAN_PRESERVING and not (s.type == "select_columns" and s.params["allow_nan"]):
+        if not _spec.flag(s.type, "passes_missing", s.params):
             return [False] * n
-    return [estimator is not None and estimator.params.get("missing") == "default_left"] * n
+    return [estimator is not None and _spec.flag(estimator.type, "handles_missing", estimator.params)] * n
 
 
 #: step types that take text columns (docs/format.md 3.2)

@@ -26,6 +26,15 @@ ESTIMATOR_TYPES = tuple(t for t, s in STEPS.items() if s["kind"] == "estimator")
 TEXT_STEP_TYPES = tuple(t for t in PREPROCESSING_TYPES if STEPS[t]["flags"]["text_input"])
 
 
+def flag(step_type: str, name: str, params: Mapping[str, Any]) -> bool:
+    """A step's flag for these params: the spec writes true, false, or
+    ``{"param": p, "equals": v}`` for a flag that holds when parameter p is v."""
+    rule = STEPS[step_type]["flags"][name]
+    if isinstance(rule, dict):
+        return params.get(rule["param"]) == rule["equals"]
+    return bool(rule)
+
+
 def limit(value: Any) -> Any:
     """A bound written in the spec: a number, or the name of a limit."""
     return LIMITS[value] if isinstance(value, str) else value

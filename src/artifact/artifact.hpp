@@ -12,9 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ferry/detail/config.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 
 inline constexpr std::uint8_t kMagic[8] = {0x89, 'F', 'E', 'R', 'R', 'Y', '\r', '\n'};
 inline constexpr std::size_t kPreambleBytes = 24;  // magic, major, minor, header and data length
@@ -69,6 +71,7 @@ std::vector<std::uint8_t> read_file(const std::string& path);
 
 std::uint32_t crc32(const std::uint8_t* data, std::size_t size) noexcept;
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_ARTIFACT_ARTIFACT_HPP

@@ -4,7 +4,8 @@
 
 #include "ferry/error.hpp"
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 
 Fields::Fields(const nlohmann::json& object, std::string path) : object_(object), path_(std::move(path)) {
   if (!object_.is_object()) throw Error(ErrorCode::kFormat, fmt::format("header: {} must be an object", path_));
@@ -71,4 +72,5 @@ std::string Fields::string_or(const char* key, const std::string& fallback) cons
 
 bool Fields::boolean_or(const char* key, bool fallback) const { return has(key) ? boolean(key) : fallback; }
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE

@@ -8,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-namespace ferry::artifact {
+#include "ferry/detail/config.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 
 class Fields {
  public:
@@ -39,6 +42,7 @@ class Fields {
   std::string path_;
 };
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_ARTIFACT_JSON_FIELDS_HPP

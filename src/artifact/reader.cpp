@@ -20,7 +20,8 @@
 #include "ferry/version.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 namespace {
 
 using spec::kMaxJsonDepth;
@@ -255,4 +256,5 @@ Artifact read(const std::uint8_t* data, std::size_t size, const Limits& limits) 
   return artifact;
 }
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE

@@ -8,7 +8,8 @@
 
 #include <cstring>
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 
 const char* dtype_name(DType dtype) noexcept {
   switch (dtype) {
@@ -50,9 +51,11 @@ std::uint32_t crc32(const std::uint8_t* data, std::size_t size) noexcept {
   return static_cast<std::uint32_t>(crc);
 }
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 namespace {
 
 template <typename T>
@@ -80,4 +83,5 @@ Tensor make_int64(std::vector<std::int64_t> shape, const std::int64_t* values) {
   return make_tensor(DType::kInt64, std::move(shape), values);
 }
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE

@@ -6,9 +6,11 @@
 #include <cstring>
 #include <vector>
 
+#include "ferry/detail/config.hpp"
 #include "artifact/artifact.hpp"
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 
 // Assembling each element from its bytes is correct on big-endian hosts too; on
 // little-endian ones the compiler reduces it to a plain load.
@@ -35,6 +37,7 @@ inline void copy_int64(const Tensor& t, std::int64_t* out) noexcept { copy_eleme
 Tensor make_float64(std::vector<std::int64_t> shape, const double* values);
 Tensor make_int64(std::vector<std::int64_t> shape, const std::int64_t* values);
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_ARTIFACT_TENSOR_DATA_HPP

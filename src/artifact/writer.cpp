@@ -9,7 +9,8 @@
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
 
-namespace ferry::artifact {
+FERRY_BEGIN_NAMESPACE
+namespace detail::artifact {
 namespace {
 
 void store_le(std::vector<std::uint8_t>& out, std::uint64_t value, std::size_t bytes) {
@@ -71,4 +72,5 @@ std::vector<std::uint8_t> write(const nlohmann::json& header, const std::map<std
   return out;
 }
 
-}  // namespace ferry::artifact
+}  // namespace detail::artifact
+FERRY_END_NAMESPACE

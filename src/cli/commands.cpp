@@ -28,14 +28,14 @@ std::string with_line(const ValidationIssue& issue, const CsvTable& csv) {
 }  // namespace
 
 void inspect(const std::string& model_path, std::ostream& out) {
-  const std::vector<std::uint8_t> bytes = artifact::read_file(model_path);
-  const artifact::Artifact a = artifact::read(bytes.data(), bytes.size());
+  const std::vector<std::uint8_t> bytes = detail::artifact::read_file(model_path);
+  const detail::artifact::Artifact a = detail::artifact::read(bytes.data(), bytes.size());
   fmt::print(out, "format {}.{}, {} bytes\n{}\n\n", a.major, a.minor, bytes.size(), a.header.dump(2));
   std::size_t name_width = 4;
   for (const auto& [name, t] : a.tensors) name_width = std::max(name_width, name.size());
   fmt::print(out, "{:<{}}  {:<7}  {:<14}  {:>10}  {}\n", "name", name_width, "dtype", "shape", "bytes", "stored");
   for (const auto& [name, t] : a.tensors)
-    fmt::print(out, "{:<{}}  {:<7}  {:<14}  {:>10}  {}\n", name, name_width, artifact::dtype_name(t.dtype),
+    fmt::print(out, "{:<{}}  {:<7}  {:<14}  {:>10}  {}\n", name, name_width, detail::artifact::dtype_name(t.dtype),
                shape_text(t.shape), t.bytes.size(),
                t.compressed ? fmt::format("zlib, {} bytes", t.stored_length) : std::string("raw"));
 }

@@ -15,7 +15,7 @@
 #include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
-namespace explain {
+namespace detail::explain {
 
 std::optional<std::vector<Index>> separable_sources(const detail::Engine& model) {
   const auto n_inputs = static_cast<Index>(model.schema.inputs.size());
@@ -226,5 +226,5 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
   return e;
 }
 
-}  // namespace explain
+}  // namespace detail::explain
 FERRY_END_NAMESPACE

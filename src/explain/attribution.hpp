@@ -11,7 +11,7 @@
 #include "engine.hpp"
 
 FERRY_BEGIN_NAMESPACE
-namespace explain {
+namespace detail::explain {
 
 // For each column the estimator receives, the raw input column it is computed from alone;
 // nullopt when a column mixes several raw columns (PCA, PolynomialFeatures, Normalizer).
@@ -31,7 +31,7 @@ Explanation explain_rows(const detail::Engine& model, const RowMatrixXd& raw, co
 Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, const RowMatrixXd& preprocessed,
                         const RowMatrixXd& scores, const ExplainOptions& options);
 
-}  // namespace explain
+}  // namespace detail::explain
 FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_EXPLAIN_ATTRIBUTION_HPP

@@ -13,7 +13,7 @@
 #include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
-namespace explain {
+namespace detail::explain {
 
 InteractionExplanation interactions(const detail::Engine& model, const RowMatrixXd& preprocessed,
                                     const ExplainOptions& options) {
@@ -68,5 +68,5 @@ InteractionExplanation interactions(const detail::Engine& model, const RowMatrix
   return e;
 }
 
-}  // namespace explain
+}  // namespace detail::explain
 FERRY_END_NAMESPACE

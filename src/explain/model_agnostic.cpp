@@ -9,7 +9,7 @@
 #include <vector>
 
 FERRY_BEGIN_NAMESPACE
-namespace explain {
+namespace detail::explain {
 namespace {
 
 // Hybrid rows per model run: large enough that the pipeline's per-call cost vanishes, small
@@ -168,5 +168,5 @@ void shapley_sampled(const detail::Engine& model, const detail::Background& bg, 
   }
 }
 
-}  // namespace explain
+}  // namespace detail::explain
 FERRY_END_NAMESPACE

@@ -8,10 +8,11 @@
 
 #include <cstdint>
 
+#include "ferry/detail/config.hpp"
 #include "engine.hpp"
 
 FERRY_BEGIN_NAMESPACE
-namespace explain {
+namespace detail::explain {
 
 // The most columns exact enumeration takes: 2^20 coalitions, each as many model runs as the
 // background has rows.
@@ -39,7 +40,7 @@ void shapley_sampled(const detail::Engine& model, const detail::Background& back
                      const RowMatrixXd& scores, const Eigen::RowVectorXd& base, int permutations, std::uint64_t seed,
                      Index first_row, RowMatrixXd& phi, RowMatrixXd& se);
 
-}  // namespace explain
+}  // namespace detail::explain
 FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_EXPLAIN_MODEL_AGNOSTIC_HPP

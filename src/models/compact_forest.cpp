@@ -10,7 +10,8 @@
 
 #include "ferry/error.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 // Rows walked together through one tree: enough independent loads to hide memory latency,
@@ -336,4 +337,5 @@ void CompactForest::predict(const double* X, Index rows, Index stride, double* s
   }
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

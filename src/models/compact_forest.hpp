@@ -10,7 +10,8 @@
 
 #include "ferry/matrix.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 // How a row's value is compared with a node's threshold (docs/format.md §4.17 `comparison`).
 enum class TreeCompare {
@@ -117,6 +118,7 @@ class CompactForest {
   bool has_categories_ = false;
 };
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_COMPACT_FOREST_HPP

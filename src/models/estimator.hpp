@@ -11,7 +11,8 @@
 #include "models/link.hpp"
 #include "row_ranges.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 class StepInputs;
 
@@ -94,6 +95,7 @@ class Estimator {
 // Builds the estimator of type inputs.type(); errors as make_step.
 std::unique_ptr<Estimator> make_estimator(const StepInputs& inputs);
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_ESTIMATOR_HPP

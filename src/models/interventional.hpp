@@ -10,7 +10,8 @@
 #include "ferry/error.hpp"
 #include "ferry/matrix.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 
 inline void check_interventional_arguments(Index n_features, const RowMatrixXd& X, const RowMatrixXd& background,
                                            const Eigen::VectorXd& weights, const std::vector<Index>& group,
@@ -30,6 +31,7 @@ inline void check_interventional_arguments(Index n_features, const RowMatrixXd& 
       fail(fmt::format("column {} has group {}, outside [0, {})", f, group[static_cast<std::size_t>(f)], n_groups));
 }
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_INTERVENTIONAL_HPP

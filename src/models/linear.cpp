@@ -5,7 +5,8 @@
 #include "models/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class Linear final : public Estimator {
@@ -85,4 +86,5 @@ std::unique_ptr<Estimator> make_linear(const StepInputs& in) {
   return std::make_unique<Linear>(link, std::move(coef), std::move(intercept));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

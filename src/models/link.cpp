@@ -6,7 +6,8 @@
 
 #include "ferry/error.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 // scipy.special.expit
@@ -126,4 +127,5 @@ void predict_classes(const RowMatrixXd& scores, std::vector<Index>& classes) {
   }
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

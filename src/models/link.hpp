@@ -7,7 +7,8 @@
 
 #include "ferry/matrix.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 enum class Link {
   kIdentity,     // regression: the scores are the prediction
@@ -45,6 +46,7 @@ void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& c
 // order) becomes score_samples = -2^(-s / scale), then decision_function = score_samples - offset.
 void isolation_decision(double offset, double scale, RowMatrixXd& scores);
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_LINK_HPP

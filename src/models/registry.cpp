@@ -1,4 +1,4 @@
-// The table of estimator types (explicit, as pipeline/registry.cpp explains).
+// The table of estimator types, generated from the spec as pipeline/registry.cpp explains.
 #include "models/registry.hpp"
 
 #include <stdexcept>
@@ -8,7 +8,8 @@
 #include "ferry/error.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 struct Entry {
@@ -16,10 +17,13 @@ struct Entry {
   std::unique_ptr<Estimator> (*make)(const StepInputs&);
 };
 
+#define FERRY_STEP_TYPE(type)
+#define FERRY_ESTIMATOR_TYPE(type) {#type, make_##type},
 constexpr Entry kEstimators[] = {
-    {"linear", make_linear},
-    {"tree_ensemble", make_tree_ensemble},
+#include "spec_types.inc"
 };
+#undef FERRY_ESTIMATOR_TYPE
+#undef FERRY_STEP_TYPE
 
 }  // namespace
 
@@ -34,4 +38,5 @@ std::unique_ptr<Estimator> make_estimator(const StepInputs& inputs) {
                                            "\"; this ferry may be older than the exporter that wrote the file");
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -16,7 +16,8 @@
 #include "row_ranges.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 constexpr int kMaxDepth = spec::kMaxTreeDepth;
@@ -288,4 +289,5 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
   return std::make_unique<TreeEnsemble>(link, std::move(forest), offset, scale);
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -16,7 +16,8 @@
 #include <algorithm>
 #include <vector>
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 namespace {
 
 struct Scratch {
@@ -243,4 +244,5 @@ void tree_shap(const CompactForest& forest, const TreeShapTables& tables, const 
   }
 }
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE

@@ -10,7 +10,8 @@
 #include "ferry/matrix.hpp"
 #include "models/compact_forest.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 
 // The share of a node's cover that goes to a child. A node without cover (possible after a
 // model refresh, or in hand-built files) splits evenly, so that the game stays well defined.
@@ -39,6 +40,7 @@ void tree_shap(const CompactForest& forest, const TreeShapTables& tables, const 
 // every level: slow and plain, kept as the oracle the fast path is tested against.
 void tree_shap_reference(const CompactForest& forest, const double* X, Index rows, Index stride, double* phi);
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_TREE_SHAP_HPP

@@ -11,7 +11,8 @@
 
 #include "models/tree_shap_path.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 namespace {
 
 struct ConditionedWalk {
@@ -182,4 +183,5 @@ void tree_shap_interactions(const CompactForest& forest, const TreeShapTables& t
   }
 }
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE

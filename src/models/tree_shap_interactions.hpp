@@ -10,9 +10,11 @@
 #ifndef FERRY_SRC_MODELS_TREE_SHAP_INTERACTIONS_HPP
 #define FERRY_SRC_MODELS_TREE_SHAP_INTERACTIONS_HPP
 
+#include "ferry/detail/config.hpp"
 #include "models/tree_shap.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 
 // phi (rows x ((n + 1) * (n + 1) * n_scores), row-major, n = n_features, written entirely by
 // the callee): phi[(f * (n + 1) + g) * k + c] is the interaction of features f and g for raw
@@ -23,6 +25,7 @@ namespace ferry::explain {
 void tree_shap_interactions(const CompactForest& forest, const TreeShapTables& tables, const double* X, Index rows,
                             Index stride, double* phi);
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_TREE_SHAP_INTERACTIONS_HPP

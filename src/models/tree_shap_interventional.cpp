@@ -18,7 +18,8 @@
 
 #include "ferry/error.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 namespace {
 
 // A row's direction at an internal node.
@@ -227,4 +228,5 @@ void tree_shap_interventional(const CompactForest& forest, const double* X, Inde
   }
 }
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE

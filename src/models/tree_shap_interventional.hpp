@@ -19,7 +19,8 @@
 #include "ferry/matrix.hpp"
 #include "models/compact_forest.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 
 // phi (rows x ((n_groups + 1) * n_scores), row-major, written whole by the callee):
 // phi[g * k + c] is group g's value for raw score c and g = n_groups the base value
@@ -34,6 +35,7 @@ void tree_shap_interventional(const CompactForest& forest, const double* X, Inde
                               const double* background, Index n_background, Index background_stride,
                               const double* weights, const Index* group, Index n_groups, double* phi);
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_TREE_SHAP_INTERVENTIONAL_HPP

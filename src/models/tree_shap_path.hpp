@@ -6,7 +6,8 @@
 
 #include "ferry/matrix.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 
 struct PathElement {
   Index feature;  // -1 for the path's empty first element
@@ -65,6 +66,7 @@ inline double unwound_sum(const PathElement* m, Index len, Index index) {
   return total;
 }
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_MODELS_TREE_SHAP_PATH_HPP

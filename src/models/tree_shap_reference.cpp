@@ -3,7 +3,8 @@
 #include "models/tree_shap.hpp"
 #include "models/tree_shap_path.hpp"
 
-namespace ferry::explain {
+FERRY_BEGIN_NAMESPACE
+namespace detail::explain {
 namespace {
 
 using Path = std::vector<PathElement>;
@@ -82,4 +83,5 @@ void tree_shap_reference(const CompactForest& forest, const double* X, Index row
   }
 }
 
-}  // namespace ferry::explain
+}  // namespace detail::explain
+FERRY_END_NAMESPACE

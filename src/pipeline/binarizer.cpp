@@ -4,7 +4,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class Binarizer final : public Step {
@@ -34,4 +35,5 @@ std::unique_ptr<Step> make_binarizer(const StepInputs& in) {
   return std::make_unique<Binarizer>(threshold);
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -9,7 +9,8 @@
 #include "pipeline/step_inputs.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 // A column's category count is bounded like a width, so sums over columns stay far from overflow.
@@ -119,4 +120,5 @@ std::string Categories::describe(Index j, double x) const {
   return fmt::format("{}", x);
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

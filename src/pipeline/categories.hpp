@@ -8,7 +8,8 @@
 
 #include "ferry/matrix.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 class StepInputs;
 
@@ -61,6 +62,7 @@ class Categories {
   std::vector<Index> code_category_;
 };
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_PIPELINE_CATEGORIES_HPP

@@ -14,7 +14,8 @@
 #include "pipeline/step_inputs.hpp"
 #include "pipeline/step_sequence.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 struct Branch {
@@ -130,4 +131,5 @@ std::unique_ptr<Step> make_column_transformer(const StepInputs& in) {
   return std::make_unique<ColumnTransformer>(std::move(branches), std::move(copied));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

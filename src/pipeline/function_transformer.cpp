@@ -10,7 +10,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 using Function = double (*)(double);
@@ -92,4 +93,5 @@ std::unique_ptr<Step> make_function_transformer(const StepInputs& in) {
   in.invalid(fmt::format("params.func \"{}\" is not one of identity, log, log1p, exp, expm1, sqrt, abs, square", func));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -12,7 +12,8 @@
 #include "pipeline/step_inputs.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class KBinsDiscretizer final : public Step {
@@ -107,4 +108,5 @@ std::unique_ptr<Step> make_kbins_discretizer(const StepInputs& in) {
   return std::make_unique<KBinsDiscretizer>(onehot, std::move(n_bins), std::move(edges), n_out);
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

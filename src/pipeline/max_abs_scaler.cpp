@@ -4,7 +4,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class MaxAbsScaler final : public Step {
@@ -38,4 +39,5 @@ std::unique_ptr<Step> make_max_abs_scaler(const StepInputs& in) {
   return std::make_unique<MaxAbsScaler>(std::move(scale));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

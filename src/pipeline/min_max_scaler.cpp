@@ -4,7 +4,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class MinMaxScaler final : public Step {
@@ -61,4 +62,5 @@ std::unique_ptr<Step> make_min_max_scaler(const StepInputs& in) {
   return std::make_unique<MinMaxScaler>(std::move(scale), std::move(min), clip, lo, hi);
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

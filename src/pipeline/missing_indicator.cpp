@@ -11,7 +11,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class MissingIndicator final : public Step {
@@ -70,4 +71,5 @@ std::unique_ptr<Step> make_missing_indicator(const StepInputs& in) {
   return std::make_unique<MissingIndicator>(std::move(features), error_on_new, in.names_in(), n, in.where());
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

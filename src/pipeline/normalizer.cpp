@@ -15,7 +15,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 enum class Norm { kL1, kL2, kMax };
@@ -118,4 +119,5 @@ std::unique_ptr<Step> make_normalizer(const StepInputs& in) {
   in.invalid("params.norm \"" + norm + "\" is not l1, l2 or max");
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -12,7 +12,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class OneHotEncoder final : public Step {
@@ -127,4 +128,5 @@ std::unique_ptr<Step> make_one_hot_encoder(const StepInputs& in) {
                                          std::move(unknown), std::move(offsets), n_out, in.names_in(), in.where());
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -14,7 +14,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class OrdinalEncoder final : public Step {
@@ -87,4 +88,5 @@ std::unique_ptr<Step> make_ordinal_encoder(const StepInputs& in) {
                                           encoded_missing_value, in.names_in(), in.where());
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

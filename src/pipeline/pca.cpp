@@ -8,7 +8,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class LinearProjection final : public Step {
@@ -69,4 +70,5 @@ std::unique_ptr<Step> make_linear_projection(const StepInputs& in) {
   return std::make_unique<LinearProjection>(std::move(components), std::move(mean), std::move(scale));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -12,7 +12,8 @@
 #include "pipeline/step_inputs.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 constexpr std::int64_t kMaxDegree = spec::kMaxPolynomialDegree;
@@ -168,4 +169,5 @@ std::unique_ptr<Step> make_polynomial_features(const StepInputs& in) {
   return std::make_unique<PolynomialFeatures>(n_out, std::move(begin), std::move(factors));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

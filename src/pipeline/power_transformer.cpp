@@ -18,7 +18,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 // Cephes expm1 (as in SciPy's special functions): a rational approximation on [-0.5, 0.5],
@@ -126,4 +127,5 @@ std::unique_ptr<Step> make_power_transformer(const StepInputs& in) {
                                             in.names_in(), in.where());
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -21,7 +21,8 @@
 #include "pipeline/step_inputs.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 constexpr double kBoundsThreshold = 1e-7;  // sklearn.preprocessing._data.BOUNDS_THRESHOLD
@@ -176,4 +177,5 @@ std::unique_ptr<Step> make_quantile_transformer(const StepInputs& in) {
                                                std::move(neg_r));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

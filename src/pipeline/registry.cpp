@@ -1,5 +1,7 @@
-// The table of step types. An explicit table rather than self-registering statics: those
-// are silently dropped when ferry is linked as a static library.
+// The table of step types, generated from spec/steps.json (cmake/FerrySpecTypes.cmake): each
+// FERRY_STEP_TYPE(type) entry needs a make_<type> in the step's own file. A generated table
+// rather than self-registering statics: those are silently dropped when ferry is linked as a
+// static library.
 #include "pipeline/registry.hpp"
 
 #include <string_view>
@@ -7,7 +9,8 @@
 #include "ferry/error.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 struct Entry {
@@ -15,27 +18,13 @@ struct Entry {
   std::unique_ptr<Step> (*make)(const StepInputs&);
 };
 
+#define FERRY_ESTIMATOR_TYPE(type)
+#define FERRY_STEP_TYPE(type) {#type, make_##type},
 constexpr Entry kSteps[] = {
-    {"standard_scaler", make_standard_scaler},
-    {"min_max_scaler", make_min_max_scaler},
-    {"max_abs_scaler", make_max_abs_scaler},
-    {"robust_scaler", make_robust_scaler},
-    {"normalizer", make_normalizer},
-    {"binarizer", make_binarizer},
-    {"polynomial_features", make_polynomial_features},
-    {"linear_projection", make_linear_projection},
-    {"function_transformer", make_function_transformer},
-    {"kbins_discretizer", make_kbins_discretizer},
-    {"power_transformer", make_power_transformer},
-    {"quantile_transformer", make_quantile_transformer},
-    {"simple_imputer", make_simple_imputer},
-    {"missing_indicator", make_missing_indicator},
-    {"one_hot_encoder", make_one_hot_encoder},
-    {"ordinal_encoder", make_ordinal_encoder},
-    {"column_transformer", make_column_transformer},
-    {"spline_transformer", make_spline_transformer},
-    {"select_columns", make_select_columns},
+#include "spec_types.inc"
 };
+#undef FERRY_STEP_TYPE
+#undef FERRY_ESTIMATOR_TYPE
 
 }  // namespace
 
@@ -46,4 +35,5 @@ std::unique_ptr<Step> make_step(const StepInputs& inputs) {
                                            "\"; this ferry may be older than the exporter that wrote the file");
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

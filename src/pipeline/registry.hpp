@@ -1,33 +1,23 @@
-// Factories of the preprocessing step types: one per file in pipeline/.
+// Factories of the preprocessing step types: one per file in pipeline/, listed by the spec.
 #ifndef FERRY_SRC_PIPELINE_REGISTRY_HPP
 #define FERRY_SRC_PIPELINE_REGISTRY_HPP
 
 #include <memory>
 
+#include "ferry/detail/config.hpp"
 #include "pipeline/step.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
-std::unique_ptr<Step> make_standard_scaler(const StepInputs& inputs);
-std::unique_ptr<Step> make_min_max_scaler(const StepInputs& inputs);
-std::unique_ptr<Step> make_max_abs_scaler(const StepInputs& inputs);
-std::unique_ptr<Step> make_robust_scaler(const StepInputs& inputs);
-std::unique_ptr<Step> make_normalizer(const StepInputs& inputs);
-std::unique_ptr<Step> make_binarizer(const StepInputs& inputs);
-std::unique_ptr<Step> make_polynomial_features(const StepInputs& inputs);
-std::unique_ptr<Step> make_linear_projection(const StepInputs& inputs);
-std::unique_ptr<Step> make_function_transformer(const StepInputs& inputs);
-std::unique_ptr<Step> make_kbins_discretizer(const StepInputs& inputs);
-std::unique_ptr<Step> make_power_transformer(const StepInputs& inputs);
-std::unique_ptr<Step> make_quantile_transformer(const StepInputs& inputs);
-std::unique_ptr<Step> make_spline_transformer(const StepInputs& inputs);
-std::unique_ptr<Step> make_simple_imputer(const StepInputs& inputs);
-std::unique_ptr<Step> make_missing_indicator(const StepInputs& inputs);
-std::unique_ptr<Step> make_one_hot_encoder(const StepInputs& inputs);
-std::unique_ptr<Step> make_ordinal_encoder(const StepInputs& inputs);
-std::unique_ptr<Step> make_select_columns(const StepInputs& inputs);
-std::unique_ptr<Step> make_column_transformer(const StepInputs& inputs);
+// make_<type> for every step type of the spec, defined in the step's own file.
+#define FERRY_ESTIMATOR_TYPE(type)
+#define FERRY_STEP_TYPE(type) std::unique_ptr<Step> make_##type(const StepInputs& inputs);
+#include "spec_types.inc"
+#undef FERRY_STEP_TYPE
+#undef FERRY_ESTIMATOR_TYPE
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_PIPELINE_REGISTRY_HPP

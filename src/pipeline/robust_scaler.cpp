@@ -5,7 +5,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class RobustScaler final : public Step {
@@ -56,4 +57,5 @@ std::unique_ptr<Step> make_robust_scaler(const StepInputs& in) {
   return std::make_unique<RobustScaler>(std::move(center), std::move(scale));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

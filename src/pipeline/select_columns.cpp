@@ -11,7 +11,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class SelectColumns final : public Step {
@@ -68,4 +69,5 @@ std::unique_ptr<Step> make_select_columns(const StepInputs& in) {
   return std::make_unique<SelectColumns>(std::move(columns), allow_nan, in.names_in(), in.where());
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -11,7 +11,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class SimpleImputer final : public Step {
@@ -110,4 +111,5 @@ std::unique_ptr<Step> make_simple_imputer(const StepInputs& in) {
   return std::make_unique<SimpleImputer>(std::move(kept), std::move(fill), std::move(indicated));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -26,7 +26,8 @@
 #include "pipeline/step_inputs.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 enum class Extrapolation { kError, kConstant, kLinear, kContinue, kPeriodic };
@@ -299,4 +300,5 @@ std::unique_ptr<Step> make_spline_transformer(const StepInputs& in) {
                                              in.where());
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -4,7 +4,8 @@
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 class StandardScaler final : public Step {
@@ -55,4 +56,5 @@ std::unique_ptr<Step> make_standard_scaler(const StepInputs& in) {
   return std::make_unique<StandardScaler>(std::move(mean), std::move(scale));
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -7,7 +7,8 @@
 
 #include "ferry/matrix.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 class StepInputs;
 
@@ -37,6 +38,7 @@ inline std::vector<Index> same_columns(Index n) {
 // Error(kFormat) for parameters or tensors that break the step's rules (docs/format.md §4).
 std::unique_ptr<Step> make_step(const StepInputs& inputs);
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_PIPELINE_STEP_HPP

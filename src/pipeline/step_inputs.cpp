@@ -11,7 +11,8 @@
 #include "pipeline/text_vocabulary.hpp"
 #include "spec_limits.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 // Widths are bounded so later products of widths and row counts stay far from overflow.
@@ -166,4 +167,5 @@ std::vector<Index> StepInputs::column_indices(const char* role, Index k, Index n
   return idx;
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

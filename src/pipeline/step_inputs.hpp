@@ -14,7 +14,8 @@
 #include "artifact/json_fields.hpp"
 #include "ferry/matrix.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 class TextVocabulary;
 
@@ -99,6 +100,7 @@ class StepInputs {
   mutable std::vector<bool> asked_;  // text columns the step asked about (is_text)
 };
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_PIPELINE_STEP_INPUTS_HPP

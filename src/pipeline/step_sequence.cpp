@@ -7,7 +7,8 @@
 #include "artifact/json_fields.hpp"
 #include "ferry/error.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 std::vector<std::string> names_out(const nlohmann::json& entry, const StepInputs& in) {
@@ -69,4 +70,5 @@ std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step
   return origin;
 }
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE

@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "ferry/detail/config.hpp"
 #include "artifact/artifact.hpp"
 #include "pipeline/step.hpp"
 #include "pipeline/step_inputs.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 // Builds the steps of the JSON array `entries` (located at `path`, e.g. "pipeline"), whose
 // first step takes `columns`; on return `columns` describes the last step's output. Checks
@@ -29,6 +31,7 @@ std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step
 // Runs steps in order on X.
 void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X);
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_PIPELINE_STEP_SEQUENCE_HPP

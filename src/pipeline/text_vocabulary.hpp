@@ -8,7 +8,8 @@
 
 #include "ferry/matrix.hpp"
 
-namespace ferry {
+FERRY_BEGIN_NAMESPACE
+namespace detail {
 
 // Codes 0 .. n_seen()-1 are the categories the schema lists (seen in training), in order;
 // steps add the strings they name (an encoder's categories, an imputer's fill value) while
@@ -42,6 +43,7 @@ class TextVocabulary {
   Index n_seen_ = 0;
 };
 
-}  // namespace ferry
+}  // namespace detail
+FERRY_END_NAMESPACE
 
 #endif  // FERRY_SRC_PIPELINE_TEXT_VOCABULARY_HPP

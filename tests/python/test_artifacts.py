@@ -13,55 +13,20 @@ import pytest
 import ferry
 from conftest import ROOT, spec_evaluate
 
-ARTIFACT_CASES = ["breast_cancer", "iris", "diabetes", "churn", "hgb_categorical", "xgboost_binary"]
-TEST_DATA_CASES = [
-    "ovr_wine", "multinomial_binary", "int_labels_binary", "bool_labels",
-    "linear_multioutput", "ridge_no_intercept", "float_labels_ovr",
-    "scaler_minmax", "scaler_minmax_clip", "scaler_maxabs", "scaler_robust", "scaler_robust_no_centering",
-    "scaler_robust_no_scaling", "scaler_normalizer_l1", "scaler_normalizer_l2", "scaler_normalizer_max",
-    "scaler_normalizer_wide", "scaler_binarizer",
-    "decomp_poly2_interaction", "decomp_poly_bias_degree_range", "decomp_poly_interaction_range",
-    "decomp_pca", "decomp_pca_whiten", "decomp_svd", "decomp_function_log1p", "decomp_function_chain",
-]
-# KBinsDiscretizer, PowerTransformer, QuantileTransformer, SplineTransformer (tests/python/test_distribution.py)
-TEST_DATA_CASES += [
-    "dist_kbins_uniform_ordinal", "dist_kbins_quantile_onehot", "dist_kbins_kmeans",
-    "dist_power_yeo_johnson", "dist_power_yeo_johnson_raw", "dist_power_box_cox",
-    "dist_quantile_uniform", "dist_quantile_normal", "dist_quantile_normal_ties",
-    "dist_spline_constant", "dist_spline_linear", "dist_spline_linear_degree1",
-    "dist_spline_continue", "dist_spline_periodic", "dist_spline_error",
-]
-# SimpleImputer, MissingIndicator (tests/python/test_impute.py); NaN is an empty cell in input.csv
-TEST_DATA_CASES += [
-    "impute_mean_indicator", "impute_median", "impute_most_frequent", "impute_constant",
-    "impute_all_nan_column", "impute_keep_empty", "impute_missing_indicator", "impute_missing_indicator_all",
-]
-# OneHotEncoder, OrdinalEncoder on numeric categories (tests/python/test_encoders.py)
-TEST_DATA_CASES += [
-    "enc_onehot_ignore", "enc_onehot_infrequent", "enc_onehot_drop_first", "enc_onehot_drop_explicit",
-    "enc_ordinal_encoded", "enc_ordinal_nan_imputed",
-    "enc_text_onehot_infrequent", "enc_text_onehot_missing_category", "enc_text_ordinal", "enc_text_impute_constant",
-]
-# ColumnTransformer, FeatureUnion
-TEST_DATA_CASES += ["compose_column_transformer", "compose_mask_remainder", "compose_feature_union"]
-# feature selectors: select_columns (tests/python/test_selection.py)
-TEST_DATA_CASES += ["select_kbest_onehot", "select_variance_threshold_hgb", "select_from_model_trees",
-                    "select_percentile_pipeline"]
+def _golden_cases(sub):
+    """The golden cases of a folder: every directory holding scikit-learn's outputs
+    (expected.csv). test_layout checks them against scripts/make_artifacts both ways, so a new
+    case needs no entry here."""
+    return sorted(p.name for p in (ROOT / sub).iterdir() if (p / "expected.csv").is_file())
+
+
+ARTIFACT_CASES = _golden_cases("artifacts")
+TEST_DATA_CASES = _golden_cases("tests/data")
 # tree ensembles (tests/python/test_trees.py); XGBoost cases hold XGBoost's own float32 outputs
-TREE_CASES = [
-    "tree_dt_regressor_deep", "tree_dt_classifier", "tree_rf_classifier", "tree_rf_regressor_scaled",
-    "tree_et_regressor_multi", "tree_et_classifier", "tree_gb_squared", "tree_gb_absolute", "tree_gb_huber",
-    "tree_gb_quantile", "tree_gb_zero_init", "tree_gb_binary", "tree_gb_multiclass", "tree_hgb_regressor_nan",
-    "tree_hgb_poisson", "tree_hgb_multiclass", "tree_iforest",
-    "xgb_squarederror", "xgb_reg_logistic", "xgb_multi_softprob", "xgb_multi_softmax", "xgb_poisson", "xgb_gamma",
-    "xgb_tweedie", "xgb_categorical",
-]
-TEST_DATA_CASES += TREE_CASES
+TREE_CASES = [c for c in TEST_DATA_CASES if c.startswith(("tree_", "xgb_"))]
 # XGBoost's pred_contribs and pred_interactions and a tree pipeline (scripts/make_shap_cases),
 # scikit-learn's interventional Shapley values (scripts/make_agnostic_cases): not golden cases
-SHAP_CASES = ["shap_xgb_regression", "shap_xgb_binary", "shap_xgb_multiclass", "shap_gb_pipeline"] + [
-    f"shap_agnostic_{c}" for c in ("pca_multiclass", "poly_ridge", "iforest", "normalizer_gb", "text_pca")
-]
+SHAP_CASES = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.name.startswith("shap_"))
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -190,6 +155,7 @@ def test_layout(make_artifacts):
     assert sorted(p.name for p in (ROOT / "artifacts").iterdir()) == sorted(ARTIFACT_CASES + ["README.md"])
     data_dirs = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.is_dir())
     assert data_dirs == sorted(TEST_DATA_CASES + SHAP_CASES)
+    assert len(TEST_DATA_CASES) > 50 and len(SHAP_CASES) >= 9  # the folders were read
     for sub, case in ALL:
         files = {p.name for p in (ROOT / sub / case).iterdir()}
         # transformed.csv exactly for pipelines with preprocessing steps

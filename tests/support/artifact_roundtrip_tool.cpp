@@ -11,15 +11,15 @@
 
 namespace {
 
-using ferry::artifact::Tensor;
+using ferry::detail::artifact::Tensor;
 
 std::map<std::string, Tensor> known_tensors() {
   std::vector<double> values(12);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = std::ldexp(static_cast<double>(i) - 5.5, -3) / 3.0;
   const std::int64_t ints[] = {-1, 0, 1, INT64_MAX};
   std::map<std::string, Tensor> m;
-  m["matrix"] = ferry::artifact::make_float64({3, 4}, values.data());
-  m["ints"] = ferry::artifact::make_int64({4}, ints);
+  m["matrix"] = ferry::detail::artifact::make_float64({3, 4}, values.data());
+  m["ints"] = ferry::detail::artifact::make_int64({4}, ints);
   return m;
 }
 
@@ -42,11 +42,11 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     if (command == "write") {
-      save(argv[2], ferry::artifact::write(kHeader, known_tensors(), {/*compress=*/true}));
+      save(argv[2], ferry::detail::artifact::write(kHeader, known_tensors(), {/*compress=*/true}));
       return 0;
     }
-    const auto bytes = ferry::artifact::read_file(argv[2]);
-    const auto a = ferry::artifact::read(bytes.data(), bytes.size());
+    const auto bytes = ferry::detail::artifact::read_file(argv[2]);
+    const auto a = ferry::detail::artifact::read(bytes.data(), bytes.size());
     if (command == "check-python") {
       // Mirrors roundtrip_check.py's write: same tensors, header {"note": "written by Python"}.
       const auto expected = known_tensors();
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       return failures == 0 ? 0 : 1;
     }
     if (command == "rewrite" && argc == 4) {
-      save(argv[3], ferry::artifact::write(a.header, a.tensors, {/*compress=*/true}));
+      save(argv[3], ferry::detail::artifact::write(a.header, a.tensors, {/*compress=*/true}));
       return 0;
     }
   } catch (const ferry::Error& e) {

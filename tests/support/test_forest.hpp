@@ -15,7 +15,7 @@
 
 #include "models/compact_forest.hpp"
 
-namespace ferry::test {
+namespace ferry::detail::test {
 
 struct TestNode {
   std::int64_t feature = -1;
@@ -224,6 +224,6 @@ inline TestForest random_forest(std::mt19937_64& rng, int trial, int first_deep,
   return f;
 }
 
-}  // namespace ferry::test
+}  // namespace ferry::detail::test
 
 #endif  // FERRY_TESTS_SUPPORT_TEST_FOREST_HPP

@@ -9,7 +9,7 @@
 #include "artifact/artifact.hpp"
 #include "artifact/tensor_data.hpp"
 
-namespace ferry::test {
+namespace ferry::detail::test {
 
 std::string source_path(const std::string& relative) { return std::string(FERRY_SOURCE_DIR) + "/" + relative; }
 
@@ -108,4 +108,4 @@ std::vector<std::string> golden_cases() {
   return cases;
 }
 
-}  // namespace ferry::test
+}  // namespace ferry::detail::test

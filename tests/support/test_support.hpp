@@ -26,7 +26,7 @@
     EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what();           \
   }
 
-namespace ferry::test {
+namespace ferry::detail::test {
 
 std::string source_path(const std::string& relative);
 std::vector<std::uint8_t> read_bytes(const std::string& path);
@@ -66,6 +66,6 @@ struct EditableArtifact {
 // expected.csv, relative to the repository.
 std::vector<std::string> golden_cases();
 
-}  // namespace ferry::test
+}  // namespace ferry::detail::test
 
 #endif  // FERRY_TESTS_SUPPORT_TEST_SUPPORT_HPP

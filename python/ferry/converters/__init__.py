@@ -13,7 +13,8 @@ module provides
 
 The tables below are keyed by **exact class**: a subclass may override
 ``transform`` or ``predict``, so it is unsupported until it has a converter
-of its own. Adding a family = one new module + entries in these tables.
+of its own. Adding a family = one new module with its own ``PREPROCESSORS`` /
+``ESTIMATORS`` and ``KERNELS`` tables, collected here at import.
 
 Tree models share one estimator type, ``tree_ensemble``: ``tree_ensemble.py``
 holds the representation and its kernel, ``trees.py`` the scikit-learn
@@ -78,6 +79,9 @@ class Converter:
     is_fitted: Optional[Callable[[Any], bool]] = None
     #: fitted estimator -> its input names where it has no feature_names_in_ (optional)
     feature_names: Optional[Callable[[Any], Optional[List[str]]]] = None
+    #: fitted estimator -> whether it computes on a sparse matrix what it computes on the dense
+    #: form (ferry computes densely, so only such steps may follow a sparse one-hot output)
+    same_on_sparse: Optional[Callable[[Any], bool]] = None
 
 
 def class_labels(classes) -> Tuple[str, List[Any]]:
@@ -130,127 +134,34 @@ def class_labels(classes) -> Tuple[str, List[Any]]:
     raise ConversionError(f"class labels of dtype {arr.dtype} are not supported")
 
 
-from . import (  # noqa: E402  (the modules use the definitions above)
-    binarizer,
-    decomposition,
-    discretization,
-    distribution,
-    encoders,
-    function,
-    impute,
-    linear,
-    normalizer,
-    polynomial,
-    scalers,
-    selection,
-    spline,
-    tree_ensemble,
-    trees,
-)
-from sklearn.decomposition import PCA, TruncatedSVD  # noqa: E402
-from sklearn.ensemble import (  # noqa: E402
-    ExtraTreesClassifier,
-    ExtraTreesRegressor,
-    GradientBoostingClassifier,
-    GradientBoostingRegressor,
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-    IsolationForest,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
-from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: E402
-from sklearn.preprocessing import (  # noqa: E402
-    Binarizer,
-    FunctionTransformer,
-    KBinsDiscretizer,
-    MaxAbsScaler,
-    MinMaxScaler,
-    Normalizer,
-    OneHotEncoder,
-    OrdinalEncoder,
-    PolynomialFeatures,
-    PowerTransformer,
-    QuantileTransformer,
-    RobustScaler,
-    SplineTransformer,
-    StandardScaler,
-)
-
-#: preprocessing steps, keyed by exact class
-PREPROCESSORS: Dict[type, Converter] = {
-    StandardScaler: Converter(scalers.convert_standard_scaler),
-    MinMaxScaler: Converter(scalers.convert_min_max_scaler),
-    MaxAbsScaler: Converter(scalers.convert_max_abs_scaler),
-    RobustScaler: Converter(scalers.convert_robust_scaler),
-    Normalizer: Converter(normalizer.convert_normalizer),
-    Binarizer: Converter(binarizer.convert_binarizer),
-    PolynomialFeatures: Converter(polynomial.convert_polynomial_features),
-    PCA: Converter(decomposition.convert_pca),
-    TruncatedSVD: Converter(decomposition.convert_truncated_svd),
-    FunctionTransformer: Converter(function.convert_function_transformer, function.check_function_transformer),
-    KBinsDiscretizer: Converter(discretization.convert_kbins_discretizer, discretization.check_kbins_discretizer),
-    PowerTransformer: Converter(distribution.convert_power_transformer),
-    QuantileTransformer: Converter(distribution.convert_quantile_transformer),
-    SplineTransformer: Converter(spline.convert_spline_transformer, spline.check_spline_transformer),
-    SimpleImputer: Converter(impute.convert_simple_imputer),
-    MissingIndicator: Converter(impute.convert_missing_indicator, impute.check_missing_indicator),
-    OneHotEncoder: Converter(encoders.convert_one_hot_encoder, encoders.check_encoder),
-    OrdinalEncoder: Converter(encoders.convert_ordinal_encoder, encoders.check_encoder),
-    **{cls: Converter(selection.convert_selector, selection.check_selector) for cls in selection.SELECTORS},
-}
-
-#: final estimators, keyed by exact class
-ESTIMATORS: Dict[type, Converter] = {
-    LinearRegression: Converter(linear.convert_linear_regression),
-    Ridge: Converter(linear.convert_linear_regression),
-    LogisticRegression: Converter(linear.convert_logistic_regression, linear.check_logistic_regression),
-    DecisionTreeClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
-    RandomForestClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
-    ExtraTreesClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
-    DecisionTreeRegressor: Converter(trees.convert_tree_regressor),
-    RandomForestRegressor: Converter(trees.convert_tree_regressor),
-    ExtraTreesRegressor: Converter(trees.convert_tree_regressor),
-    GradientBoostingClassifier: Converter(trees.convert_gradient_boosting, trees.check_gradient_boosting),
-    GradientBoostingRegressor: Converter(trees.convert_gradient_boosting, trees.check_gradient_boosting),
-    HistGradientBoostingClassifier: Converter(
-        trees.convert_hist_gradient_boosting, trees.check_hist_gradient_boosting
-    ),
-    HistGradientBoostingRegressor: Converter(
-        trees.convert_hist_gradient_boosting, trees.check_hist_gradient_boosting
-    ),
-    IsolationForest: Converter(trees.convert_isolation_forest, trees.check_isolation_forest),
-}
-
-#: step type -> numpy kernel (reference semantics of docs/format.md section 4)
-KERNELS: Dict[str, Callable] = {
-    "standard_scaler": scalers.standard_scaler,
-    "min_max_scaler": scalers.min_max_scaler,
-    "max_abs_scaler": scalers.max_abs_scaler,
-    "robust_scaler": scalers.robust_scaler,
-    "normalizer": normalizer.normalizer,
-    "binarizer": binarizer.binarizer,
-    "polynomial_features": polynomial.polynomial_features,
-    "linear_projection": decomposition.linear_projection,
-    "function_transformer": function.function_transformer,
-    "kbins_discretizer": discretization.kbins_discretizer,
-    "power_transformer": distribution.power_transformer,
-    "quantile_transformer": distribution.quantile_transformer,
-    "spline_transformer": spline.spline_transformer,
-    "simple_imputer": impute.simple_imputer,
-    "missing_indicator": impute.missing_indicator,
-    "one_hot_encoder": encoders.one_hot_encoder,
-    "ordinal_encoder": encoders.ordinal_encoder,
-    "select_columns": selection.select_columns,
-    "linear": linear.linear,
-    "tree_ensemble": tree_ensemble.tree_ensemble,
-}
-
 #: top-level package of a library whose estimators are not scikit-learn classes ->
 #: the converters module that registers them on first use (so ferry imports without it)
 _LAZY_FAMILIES = {"xgboost": "xgboost"}
+
+
+def _collect():
+    """The tables of every module of this package: ``PREPROCESSORS`` and ``ESTIMATORS`` (exact
+    class -> Converter) and ``KERNELS`` (step type -> numpy kernel). A new family is one new
+    module; a class or step type claimed twice is a programming error, refused at import."""
+    import importlib
+    import pkgutil
+
+    tables: Dict[str, Dict[Any, Any]] = {"PREPROCESSORS": {}, "ESTIMATORS": {}, "KERNELS": {}}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name in _LAZY_FAMILIES.values():
+            continue  # imports an optional library: registered on first use
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for table, merged in tables.items():
+            for key, value in getattr(module, table, {}).items():
+                if key in merged:
+                    raise RuntimeError(f"ferry.converters.{info.name}: {key!r} is already in {table}")
+                merged[key] = value
+    return tables["PREPROCESSORS"], tables["ESTIMATORS"], tables["KERNELS"]
+
+
+#: preprocessing steps and final estimators, keyed by exact class; step type -> numpy kernel
+#: (reference semantics of docs/format.md section 4)
+PREPROCESSORS, ESTIMATORS, KERNELS = _collect()
 
 
 def estimator_converter(cls: type) -> Optional[Converter]:

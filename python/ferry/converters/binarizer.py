@@ -12,7 +12,9 @@ from typing import Dict
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import Binarizer
+
+from . import ConversionError, ConvertedStep, Converter
 
 
 def convert_binarizer(est, label: str) -> ConvertedStep:
@@ -32,3 +34,8 @@ def binarizer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.n
     """numpy kernel: the transform a reader must compute."""
     X = np.asarray(X, dtype=np.float64)
     return np.where(X > step["params"]["threshold"], 1.0, 0.0)
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {Binarizer: Converter(convert_binarizer)}
+KERNELS = {"binarizer": binarizer}

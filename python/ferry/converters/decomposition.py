@@ -16,7 +16,9 @@ from typing import Dict
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.decomposition import PCA, TruncatedSVD
+
+from . import ConversionError, ConvertedStep, Converter
 
 
 def _components(est, label: str) -> np.ndarray:
@@ -85,3 +87,8 @@ def linear_projection(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray)
     if step["params"]["with_scale"]:
         Y /= tensors["scale"]
     return Y
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {PCA: Converter(convert_pca), TruncatedSVD: Converter(convert_truncated_svd)}
+KERNELS = {"linear_projection": linear_projection}

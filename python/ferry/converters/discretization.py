@@ -12,7 +12,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import KBinsDiscretizer
+
+from . import ConversionError, ConvertedStep, Converter
 
 ENCODINGS = ("ordinal", "onehot-dense")
 
@@ -74,3 +76,8 @@ def kbins_discretizer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray)
         block[np.arange(X.shape[0]), idx] = 1.0
         blocks.append(block)
     return np.hstack(blocks)
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {KBinsDiscretizer: Converter(convert_kbins_discretizer, check_kbins_discretizer)}
+KERNELS = {"kbins_discretizer": kbins_discretizer}

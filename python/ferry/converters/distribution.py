@@ -11,7 +11,9 @@ from typing import Dict
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import PowerTransformer, QuantileTransformer
+
+from . import ConversionError, ConvertedStep, Converter
 
 POWER_METHODS = ("yeo-johnson", "box-cox")
 OUTPUT_DISTRIBUTIONS = ("uniform", "normal")
@@ -144,3 +146,11 @@ def quantile_transformer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarr
                             stats.norm.ppf(1 - (BOUNDS_THRESHOLD - np.spacing(1))))
         Y[:, j] = y
     return Y
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {
+    PowerTransformer: Converter(convert_power_transformer),
+    QuantileTransformer: Converter(convert_quantile_transformer),
+}
+KERNELS = {"power_transformer": power_transformer, "quantile_transformer": quantile_transformer}

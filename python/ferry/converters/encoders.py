@@ -35,7 +35,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+from . import ConversionError, ConvertedStep, Converter
 
 #: float64 represents every integer of magnitude up to 2**53 exactly
 _EXACT_INT = 2**53
@@ -153,20 +155,14 @@ def sparse_followers_problem(followers: Sequence[Any], terminal: bool = True) ->
     ``terminal``, the last one is the estimator; else they end a ColumnTransformer branch), or
     None. ferry computes densely; the steps allowed after a sparse matrix give the same values
     on a dense one (to the rounding of a product)."""
-    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
-    from sklearn.preprocessing import MaxAbsScaler, StandardScaler
-
-    from .selection import SELECTORS
+    from . import PREPROCESSORS, estimator_converter
 
     for k, step in enumerate(followers):
         last = terminal and k == len(followers) - 1
-        if last and type(step) in (LinearRegression, Ridge, LogisticRegression):
-            return None
-        if not last and type(step) is MaxAbsScaler:
-            continue
-        if not last and type(step) in SELECTORS:  # copies values: dense gives the same
-            continue
-        if not last and type(step) is StandardScaler and not step.with_mean:
+        conv = estimator_converter(type(step)) if last else PREPROCESSORS.get(type(step))
+        if conv is not None and conv.same_on_sparse is not None and conv.same_on_sparse(step):
+            if last:
+                return None
             continue
         return (f"sparse output is followed by {type(step).__name__}, which may compute differently on a "
                 "sparse matrix; set sparse_output=False on the OneHotEncoder (or sparse_threshold=0 on the "
@@ -355,3 +351,11 @@ def ordinal_encoder(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -
             col[idx < 0] = value(params["unknown_value"])
         Y[:, j] = col
     return Y
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {
+    OneHotEncoder: Converter(convert_one_hot_encoder, check_encoder),
+    OrdinalEncoder: Converter(convert_ordinal_encoder, check_encoder),
+}
+KERNELS = {"one_hot_encoder": one_hot_encoder, "ordinal_encoder": ordinal_encoder}

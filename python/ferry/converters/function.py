@@ -16,7 +16,9 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import FunctionTransformer
+
+from . import ConversionError, ConvertedStep, Converter
 
 #: the `func` param -> the numpy ufunc it stands for (None: FunctionTransformer(func=None))
 FUNCTIONS: Dict[str, Any] = {
@@ -91,3 +93,8 @@ def function_transformer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarr
             f"row {i}, column {j}: {step['params']['func']}({X[i, j]!r}) is {Y[i, j]!r}, which the model cannot use"
         )
     return Y
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {FunctionTransformer: Converter(convert_function_transformer, check_function_transformer)}
+KERNELS = {"function_transformer": function_transformer}

@@ -23,7 +23,9 @@ from typing import Dict
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.impute import MissingIndicator, SimpleImputer
+
+from . import ConversionError, ConvertedStep, Converter
 
 
 def _nan_only(est, label: str, allow_none: bool = False) -> None:
@@ -176,3 +178,11 @@ def missing_indicator(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray)
         if others.size and np.any(np.isnan(X[:, others])):
             raise ValueError("a missing value in a column that had none at fit (error_on_new=True)")
     return np.isnan(X[:, features]).astype(np.float64)
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {
+    SimpleImputer: Converter(convert_simple_imputer),
+    MissingIndicator: Converter(convert_missing_indicator, check_missing_indicator),
+}
+KERNELS = {"simple_imputer": simple_imputer, "missing_indicator": missing_indicator}

@@ -11,7 +11,9 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from scipy.special import expit
 
-from . import ConversionError, ConvertedEstimator, class_labels
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+
+from . import ConversionError, ConvertedEstimator, Converter, class_labels
 
 
 def _coef_intercept(est, label: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -122,3 +124,14 @@ def linear(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray, task: str)
     else:
         predict = np.argmax(s, axis=1).astype(np.int64)
     return {"predict": predict, "predict_proba": proba, "decision_function": s}
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+# a product with the weights: a sparse matrix gives what its dense form gives
+ESTIMATORS = {
+    LinearRegression: Converter(convert_linear_regression, same_on_sparse=lambda est: True),
+    Ridge: Converter(convert_linear_regression, same_on_sparse=lambda est: True),
+    LogisticRegression: Converter(convert_logistic_regression, check_logistic_regression,
+                                  same_on_sparse=lambda est: True),
+}
+KERNELS = {"linear": linear}

@@ -12,7 +12,9 @@ from typing import Dict
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import Normalizer
+
+from . import ConversionError, ConvertedStep, Converter
 
 NORMS = ("l1", "l2", "max")
 
@@ -38,3 +40,8 @@ def normalizer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.
     norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
     Y /= norms[:, np.newaxis]
     return Y
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {Normalizer: Converter(convert_normalizer)}
+KERNELS = {"normalizer": normalizer}

@@ -15,7 +15,9 @@ from typing import Dict, Iterator, Tuple
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import PolynomialFeatures
+
+from . import ConversionError, ConvertedStep, Converter
 
 #: the largest max_degree the format allows (docs/format.md section 4, polynomial_features)
 MAX_DEGREE = 64
@@ -77,3 +79,8 @@ def polynomial_features(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarra
                 v = v * X[:, j]
         out[:, r] = v
     return out
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {PolynomialFeatures: Converter(convert_polynomial_features)}
+KERNELS = {"polynomial_features": polynomial_features}

@@ -19,7 +19,9 @@ from typing import Dict
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
+
+from . import ConversionError, ConvertedStep, Converter
 
 
 def convert_standard_scaler(est, label: str) -> ConvertedStep:
@@ -152,3 +154,18 @@ def robust_scaler(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> 
     if step["params"]["with_scaling"]:
         Y /= tensors["scale"]
     return Y
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {
+    StandardScaler: Converter(convert_standard_scaler, same_on_sparse=lambda est: not est.with_mean),
+    MinMaxScaler: Converter(convert_min_max_scaler),
+    MaxAbsScaler: Converter(convert_max_abs_scaler, same_on_sparse=lambda est: True),
+    RobustScaler: Converter(convert_robust_scaler),
+}
+KERNELS = {
+    "standard_scaler": standard_scaler,
+    "min_max_scaler": min_max_scaler,
+    "max_abs_scaler": max_abs_scaler,
+    "robust_scaler": robust_scaler,
+}

@@ -33,7 +33,7 @@ from sklearn.feature_selection import (
 )
 from sklearn.utils._tags import _safe_tags
 
-from . import ConversionError, ConvertedStep
+from . import ConversionError, ConvertedStep, Converter
 
 #: exact classes whose transform is SelectorMixin's (keep get_support() columns); a subclass
 #: may override transform, so it is not in this list until checked
@@ -89,3 +89,9 @@ def select_columns(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) ->
     if not step["params"]["allow_nan"] and np.isnan(X).any():
         raise ValueError("a missing value reaches a selector that refuses NaN (allow_nan=false)")
     return X[:, tensors["columns"]]
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+# a selector copies values: a sparse matrix gives what its dense form gives
+PREPROCESSORS = {cls: Converter(convert_selector, check_selector, same_on_sparse=lambda est: True) for cls in SELECTORS}
+KERNELS = {"select_columns": select_columns}

@@ -11,7 +11,9 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from . import ConversionError, ConvertedStep
+from sklearn.preprocessing import SplineTransformer
+
+from . import ConversionError, ConvertedStep, Converter
 
 EXTRAPOLATIONS = ("error", "constant", "linear", "continue", "periodic")
 
@@ -124,3 +126,8 @@ def spline_transformer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray
         return out
     keep = [j for j in range(out.shape[1]) if (j + 1) % n_splines != 0]
     return out[:, keep]
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+PREPROCESSORS = {SplineTransformer: Converter(convert_spline_transformer, check_spline_transformer)}
+KERNELS = {"spline_transformer": spline_transformer}

@@ -362,3 +362,7 @@ def tree_ensemble(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray, tas
         return {"predict": (s[:, 0] > 0).astype(np.int64), "predict_proba": proba, "decision_function": s}
     # softmax over k = c scores
     return {"predict": np.argmax(s, axis=1).astype(np.int64), "predict_proba": _softmax(s), "decision_function": s}
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+KERNELS = {"tree_ensemble": tree_ensemble}

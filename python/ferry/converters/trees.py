@@ -34,7 +34,20 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import ConversionError, ConvertedEstimator, class_labels
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from . import ConversionError, ConvertedEstimator, Converter, class_labels
 from .tree_ensemble import Tree, assemble, float32_floor
 
 _HGB_REGRESSION_LINKS = {
@@ -427,3 +440,19 @@ def _node_depths(tree_) -> np.ndarray:
             depth[left[node]] = depth[node] + 1
             depth[right[node]] = depth[node] + 1
     return depth
+
+
+#: what this module registers (converters/__init__.py collects the tables of every module)
+ESTIMATORS = {
+    DecisionTreeClassifier: Converter(convert_tree_classifier, check_classifier_labels),
+    RandomForestClassifier: Converter(convert_tree_classifier, check_classifier_labels),
+    ExtraTreesClassifier: Converter(convert_tree_classifier, check_classifier_labels),
+    DecisionTreeRegressor: Converter(convert_tree_regressor),
+    RandomForestRegressor: Converter(convert_tree_regressor),
+    ExtraTreesRegressor: Converter(convert_tree_regressor),
+    GradientBoostingClassifier: Converter(convert_gradient_boosting, check_gradient_boosting),
+    GradientBoostingRegressor: Converter(convert_gradient_boosting, check_gradient_boosting),
+    HistGradientBoostingClassifier: Converter(convert_hist_gradient_boosting, check_hist_gradient_boosting),
+    HistGradientBoostingRegressor: Converter(convert_hist_gradient_boosting, check_hist_gradient_boosting),
+    IsolationForest: Converter(convert_isolation_forest, check_isolation_forest),
+}

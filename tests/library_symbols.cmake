@@ -1,0 +1,60 @@
+# What libferry exports: every ferry symbol lies in the versioned namespace ferry::v1, every
+# one outside ferry::v1::detail is named in a public header, and a shared library exports no
+# ferry::v1::detail symbol at all. Internals can then change without breaking a host's ABI.
+#   cmake -DNM=... -DLIBRARY=... -DSHARED=ON|OFF -DSOURCE_DIR=... -P library_symbols.cmake
+if(SHARED)
+  set(scope -D)
+else()
+  set(scope -g)
+endif()
+execute_process(COMMAND ${NM} -C --defined-only ${scope} ${LIBRARY}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE listing ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} failed on ${LIBRARY}")
+endif()
+
+file(GLOB public_headers ${SOURCE_DIR}/include/ferry/*.hpp)
+set(public_text "")
+foreach(header IN LISTS public_headers)
+  file(READ ${header} text)
+  string(APPEND public_text "${text}")
+endforeach()
+
+string(REPLACE ";" "," listing "${listing}")  # keep template argument lists in one entry
+string(REPLACE "\n" ";" lines "${listing}")
+set(failures "")
+set(saw_load FALSE)
+foreach(line IN LISTS lines)
+  # "<address> <type> <name>"; the name may start with "typeinfo for ", "vtable for ", ...
+  if(NOT line MATCHES "^[0-9a-f]* *[A-Za-z] (.*)$")
+    continue()
+  endif()
+  string(REGEX REPLACE "^(typeinfo name for|typeinfo for|vtable for|VTT for|guard variable for) " ""
+         name "${CMAKE_MATCH_1}")
+  if(NOT name MATCHES "^ferry::")
+    continue()
+  endif()
+  if(name MATCHES "^ferry::v1::Model::load")
+    set(saw_load TRUE)
+  endif()
+  if(NOT name MATCHES "^ferry::v1::")
+    list(APPEND failures "outside the versioned namespace: ${name}")
+  elseif(name MATCHES "^ferry::v1::detail::")
+    if(SHARED)
+      list(APPEND failures "internal symbol exported: ${name}")
+    endif()
+  elseif(name MATCHES "^ferry::v1::([A-Za-z_][A-Za-z0-9_]*)")
+    if(NOT public_text MATCHES "[^A-Za-z0-9_]${CMAKE_MATCH_1}[^A-Za-z0-9_]")
+      list(APPEND failures "not declared in include/ferry: ${name}")
+    endif()
+  endif()
+endforeach()
+
+if(NOT saw_load)
+  message(FATAL_ERROR "ferry::v1::Model::load not found in ${LIBRARY}: the listing was not read")
+endif()
+if(failures)
+  list(REMOVE_DUPLICATES failures)
+  string(REPLACE ";" "\n  " failures "${failures}")
+  message(FATAL_ERROR "libferry's symbols break the ABI rules:\n  ${failures}")
+endif()
