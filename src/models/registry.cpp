@@ -18,6 +18,7 @@ struct Entry {
 
 constexpr Entry kEstimators[] = {
     {"linear", make_linear},
+    {"quadratic_discriminant", make_quadratic_discriminant},
     {"tree_ensemble", make_tree_ensemble},
 };
 

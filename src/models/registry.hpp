@@ -9,6 +9,7 @@
 namespace ferry {
 
 std::unique_ptr<Estimator> make_linear(const StepInputs& inputs);
+std::unique_ptr<Estimator> make_quadratic_discriminant(const StepInputs& inputs);
 std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& inputs);
 
 class CompactForest;

@@ -160,7 +160,48 @@ from sklearn.ensemble import (  # noqa: E402
     RandomForestRegressor,
 )
 from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from sklearn.discriminant_analysis import (  # noqa: E402
+    LinearDiscriminantAnalysis,
+    QuadraticDiscriminantAnalysis,
+)
+from sklearn.linear_model import (  # noqa: E402
+    ARDRegression,
+    BayesianRidge,
+    ElasticNet,
+    ElasticNetCV,
+    GammaRegressor,
+    HuberRegressor,
+    Lars,
+    LarsCV,
+    Lasso,
+    LassoCV,
+    LassoLars,
+    LassoLarsCV,
+    LassoLarsIC,
+    LinearRegression,
+    LogisticRegression,
+    LogisticRegressionCV,
+    MultiTaskElasticNet,
+    MultiTaskElasticNetCV,
+    MultiTaskLasso,
+    MultiTaskLassoCV,
+    OrthogonalMatchingPursuit,
+    OrthogonalMatchingPursuitCV,
+    PassiveAggressiveClassifier,
+    PassiveAggressiveRegressor,
+    Perceptron,
+    PoissonRegressor,
+    QuantileRegressor,
+    RANSACRegressor,
+    Ridge,
+    RidgeClassifier,
+    RidgeClassifierCV,
+    RidgeCV,
+    SGDClassifier,
+    SGDRegressor,
+    TheilSenRegressor,
+    TweedieRegressor,
+)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
@@ -200,13 +241,33 @@ PREPROCESSORS: Dict[type, Converter] = {
     OneHotEncoder: Converter(encoders.convert_one_hot_encoder, encoders.check_encoder),
     OrdinalEncoder: Converter(encoders.convert_ordinal_encoder, encoders.check_encoder),
     **{cls: Converter(selection.convert_selector, selection.check_selector) for cls in selection.SELECTORS},
+    LinearDiscriminantAnalysis: Converter(linear.convert_lda_transform, linear.check_lda_transform),
 }
+
+#: linear regressors whose predict is X @ coef_.T + intercept_ (one or several targets)
+LINEAR_REGRESSORS = (
+    LinearRegression, Ridge, RidgeCV, Lasso, LassoCV, ElasticNet, ElasticNetCV, Lars, LarsCV, LassoLars,
+    LassoLarsCV, LassoLarsIC, OrthogonalMatchingPursuit, OrthogonalMatchingPursuitCV, MultiTaskLasso,
+    MultiTaskLassoCV, MultiTaskElasticNet, MultiTaskElasticNetCV, BayesianRidge, ARDRegression, HuberRegressor,
+    QuantileRegressor, TheilSenRegressor, SGDRegressor, PassiveAggressiveRegressor,
+)
+#: linear classifiers whose decision_function is X @ coef_.T + intercept_ (link: linear.py)
+LINEAR_CLASSIFIERS = (
+    SGDClassifier, Perceptron, PassiveAggressiveClassifier, RidgeClassifier, RidgeClassifierCV,
+    LinearDiscriminantAnalysis,
+)
 
 #: final estimators, keyed by exact class
 ESTIMATORS: Dict[type, Converter] = {
-    LinearRegression: Converter(linear.convert_linear_regression),
-    Ridge: Converter(linear.convert_linear_regression),
+    **{cls: Converter(linear.convert_linear_regression) for cls in LINEAR_REGRESSORS},
+    PoissonRegressor: Converter(linear.convert_glm),
+    GammaRegressor: Converter(linear.convert_glm),
+    TweedieRegressor: Converter(linear.convert_glm),
+    RANSACRegressor: Converter(linear.convert_ransac, linear.check_ransac),
     LogisticRegression: Converter(linear.convert_logistic_regression, linear.check_logistic_regression),
+    LogisticRegressionCV: Converter(linear.convert_logistic_regression, linear.check_logistic_regression),
+    **{cls: Converter(linear.convert_linear_classifier, linear.check_linear_classifier) for cls in LINEAR_CLASSIFIERS},
+    QuadraticDiscriminantAnalysis: Converter(linear.convert_qda, linear.check_logistic_regression),
     DecisionTreeClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
     RandomForestClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
     ExtraTreesClassifier: Converter(trees.convert_tree_classifier, trees.check_classifier_labels),
@@ -245,6 +306,7 @@ KERNELS: Dict[str, Callable] = {
     "ordinal_encoder": encoders.ordinal_encoder,
     "select_columns": selection.select_columns,
     "linear": linear.linear,
+    "quadratic_discriminant": linear.quadratic_discriminant,
     "tree_ensemble": tree_ensemble.tree_ensemble,
 }
 
