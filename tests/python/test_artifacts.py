@@ -17,6 +17,7 @@ ARTIFACT_CASES = ["breast_cancer", "iris", "diabetes", "churn", "hgb_categorical
 TEST_DATA_CASES = [
     "ovr_wine", "multinomial_binary", "int_labels_binary", "bool_labels",
     "linear_multioutput", "ridge_no_intercept", "float_labels_ovr",
+    "linear_sgd_modified_huber", "linear_glm_poisson", "linear_lda_transform_perceptron", "qda_wine", "qda_binary",
     "scaler_minmax", "scaler_minmax_clip", "scaler_maxabs", "scaler_robust", "scaler_robust_no_centering",
     "scaler_robust_no_scaling", "scaler_normalizer_l1", "scaler_normalizer_l2", "scaler_normalizer_max",
     "scaler_normalizer_wide", "scaler_binarizer",
@@ -152,7 +153,7 @@ def _estimators(model):
 def fit_tolerances(model):
     """(fitted parameters and preprocessed features, outputs) tolerances for a fresh fit of
     model on another machine; None: not compared numerically."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, Perceptron, PoissonRegressor, SGDClassifier
     from sklearn.preprocessing import KBinsDiscretizer, PowerTransformer
 
     parts = list(_estimators(model))
@@ -163,8 +164,9 @@ def fit_tolerances(model):
         # (1.996 -> 1.284) between environments, and everything after it with it; the outputs
         # still agree, because the estimator was fitted on what that lambda gives.
         return None, ITERATIVE
-    if any(isinstance(e, LogisticRegression) or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans")
-           for e in parts):
+    # (SGD, the Perceptron and PoissonRegressor's L-BFGS are iterative fits too)
+    if any(isinstance(e, (LogisticRegression, SGDClassifier, Perceptron, PoissonRegressor))
+           or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans") for e in parts):
         return ITERATIVE, ITERATIVE
     return DIRECT, DIRECT
 
@@ -451,6 +453,13 @@ EXPECTED_SHAPES = {
     "linear_multioutput": ("regression", "identity", 3, 2, 2, [], None, "Chins"),
     "ridge_no_intercept": ("regression", "identity", 10, 1, 1, [(True, False)], None, "x0"),
     "float_labels_ovr": ("classification", "ovr", 4, 3, 3, [], "float64", "x0"),
+    "linear_sgd_modified_huber": ("classification", "modified_huber", 4, 3, 3, [(True, True)], "int64", "x0"),
+    "linear_glm_poisson": ("regression", "exp", 5, 1, 1, [(True, True)], None, "x0"),
+    "linear_lda_transform_perceptron": ("classification", "none", 4, 3, 3,
+                                        [(True, True), ("linear_projection", {"with_mean": True, "with_scale": False})],
+                                        "int64", "x0"),
+    "qda_wine": ("classification", "softmax", 4, 3, 3, [], "int64", "alcohol"),
+    "qda_binary": ("classification", "softmax_pair", 3, 2, 1, [], "int64", "x0"),
     "scaler_minmax": ("regression", "identity", 10, 1, 1,
                       [("min_max_scaler", {"feature_range": [0.0, 1.0], "clip": False})], None, "x0"),
     "scaler_minmax_clip": ("classification", "softmax", 9, 3, 3,

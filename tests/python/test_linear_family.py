@@ -369,3 +369,11 @@ def test_every_class_of_the_item_is_covered():
         assert cls in covered, cls.__name__
     assert LinearDiscriminantAnalysis in PREPROCESSORS
     assert LinearRegression in ESTIMATORS
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_parity():
+    """With ``-s``, prints the largest relative difference per case and output at the end."""
+    yield
+    for (case_id, method), err in sorted(PARITY.items()):
+        print(f"parity {case_id:50s} {method:18s} {err:.2g}")
