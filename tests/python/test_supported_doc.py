@@ -20,7 +20,8 @@ DOC = (ROOT / "docs" / "supported.md").read_text(encoding="utf-8")
 
 
 def _table_classes(section: str) -> set:
-    """The backticked class names in the first column of the section's table."""
+    """The backticked class names (capitalised, optionally after a module prefix such as
+    ``xgboost.``) in the first column of the section's table."""
     m = re.search(rf"^## {section}\n(.*?)(?=^## )", DOC, re.M | re.S)
     assert m, f"docs/supported.md has no section {section!r}"
     names = set()
@@ -28,7 +29,7 @@ def _table_classes(section: str) -> set:
         if not line.startswith("| ") or line.startswith("| ---") or line.startswith("| class "):
             continue
         first = line.split(" | ")[0][2:]
-        names |= set(re.findall(r"`([A-Za-z_][A-Za-z0-9_.]*)`", first))
+        names |= set(re.findall(r"`((?:[a-z_][a-z0-9_]*\.)?[A-Z][A-Za-z0-9_]*)`", first))
     return names
 
 
