@@ -10,13 +10,13 @@
 namespace ferry {
 
 enum class Link {
-  kIdentity,     // regression: the scores are the prediction
-  kLogistic,     // binary, one score: [1 - σ(s), σ(s)]; regression: σ(s)
-  kSoftmax,      // multinomial: softmax(s); one score means softmax([-s, s])
-  kOvr,          // one-vs-rest: σ(s_j) / Σ σ(s_i)
-  kExp,          // regression: exp(s) (log-link losses: poisson, gamma, tweedie)
-  kProbability,  // classification: the scores are the class probabilities (forests)
-  kIsolation,    // outlier detection: the score is scikit-learn's decision_function
+  kIdentity,       // regression: the scores are the prediction
+  kLogistic,       // binary, one score: [1 - σ(s), σ(s)]; regression: σ(s)
+  kSoftmax,        // multinomial: softmax(s); one score means softmax([-s, s])
+  kOvr,            // one-vs-rest: σ(s_j) / Σ σ(s_i)
+  kExp,            // regression: exp(s) (log-link losses: poisson, gamma, tweedie)
+  kProbability,    // classification: the scores are the class probabilities (forests)
+  kIsolation,      // outlier detection: the score is scikit-learn's decision_function
   kModifiedHuber,  // SGDClassifier(loss="modified_huber"): (clip(s, -1, 1) + 1) / 2, normalised
   kNone,           // classification without predict_proba: hinge, perceptron, ridge, ...
   kSoftmaxPair,    // binary, one score s = d1 - d0 of two class scores: softmax of [0, s]

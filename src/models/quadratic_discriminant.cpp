@@ -11,8 +11,8 @@ namespace {
 
 class QuadraticDiscriminant final : public Estimator {
  public:
-  QuadraticDiscriminant(Link link, RowMatrixXd means, std::vector<double> weights, Index rank,
-                        Eigen::VectorXd log_det, Eigen::VectorXd log_prior)
+  QuadraticDiscriminant(Link link, RowMatrixXd means, std::vector<double> weights, Index rank, Eigen::VectorXd log_det,
+                        Eigen::VectorXd log_prior)
       : Estimator(link),
         means_(std::move(means)),
         weights_(std::move(weights)),

@@ -155,7 +155,7 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
     case Link::kModifiedHuber:
     case Link::kNone:
     case Link::kSoftmaxPair:
-      in.invalid("a tree_ensemble cannot use the ovr, modified_huber, none or softmax_pair link");
+      in.invalid("a tree_ensemble cannot use the " + p.string("link") + " link");
   }
   double offset = 0.0, scale = 1.0;
   if (link == Link::kIsolation) {

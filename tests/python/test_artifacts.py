@@ -329,8 +329,10 @@ def _fresh_outputs(model, X):
         pred = np.asarray(model.predict(X))
         proba = np.asarray(model.predict_proba(X)) if hasattr(model, "predict_proba") else None
         dec = np.asarray(model.decision_function(X)).reshape(n, -1) if hasattr(model, "decision_function") else None
-    is_classifier = proba is not None or type(model).__name__ == "IsolationForest"
-    if is_classifier:
+    from sklearn.base import is_classifier
+
+    # (classifiers without predict_proba, such as Perceptron, still give labels)
+    if proba is not None or type(model).__name__ == "IsolationForest" or is_classifier(model):
         header = ["prediction"]
         parts = []
         if proba is not None:

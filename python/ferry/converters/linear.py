@@ -314,15 +314,17 @@ def convert_qda(est, label: str) -> ConvertedEstimator:
     n = int(est.n_features_in_)
     if means.shape != (c, n):
         raise ConversionError(f"{label}: means_ has shape {means.shape}, expected ({c}, {n})")
-    blocks = [R * (S ** (-0.5)) for R, S in zip(est.rotations_, est.scalings_)]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero scaling is refused below
+        blocks = [R * (S ** (-0.5)) for R, S in zip(est.rotations_, est.scalings_)]
     rank = max(b.shape[1] for b in blocks)
     weights = np.zeros((c, n, rank))
     for i, b in enumerate(blocks):
         if b.shape[0] != n:
             raise ConversionError(f"{label}: rotations_[{i}] has shape {np.shape(est.rotations_[i])}")
         weights[i, :, : b.shape[1]] = b  # zero columns add 0 to the squared norm
-    log_det = np.asarray([np.sum(np.log(s)) for s in est.scalings_], dtype=np.float64)
-    log_prior = np.asarray(np.log(est.priors_), dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero is refused below
+        log_det = np.asarray([np.sum(np.log(s)) for s in est.scalings_], dtype=np.float64)
+        log_prior = np.asarray(np.log(est.priors_), dtype=np.float64)
     for name, arr in (("means_", means), ("rotations_ * scalings_ ** -0.5", weights), ("log of scalings_", log_det),
                       ("log of priors_", log_prior)):
         if not np.all(np.isfinite(arr)):
