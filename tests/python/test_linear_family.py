@@ -1,7 +1,7 @@
 """The linear family (issue 12, item 1): every class exports, and ferry's numpy kernels and its
-C++ engine (the built CLI: ``ferry predict --proba`` on every row, ``ferry verify`` for the
-embedded decision_function rows) reproduce scikit-learn's predict, predict_proba and
-decision_function: labels identical, values within 1e-9 relative.
+C++ engine (the built CLI: ``ferry predict --proba`` on every row, ``ferry verify`` on the
+embedded rows, every row of a classifier in blocks of 16) reproduce scikit-learn's predict,
+predict_proba and decision_function: labels identical, values within 1e-9 relative.
 
 Values are compared within a tolerance, never bit for bit: scikit-learn's own products go
 through the BLAS, whose summation order differs between libraries and CPUs. ``PARITY`` holds
@@ -168,6 +168,13 @@ for _loss in SGD_LOSSES:
         CASES[f"SGDClassifier({_loss}) {_name}"] = (
             lambda loss=_loss: _scaled(SGDClassifier(loss=loss, random_state=0, max_iter=50, tol=None)), _data)
 
+#: cases of regressors (no decision_function)
+CLASSIFIER_FREE = (
+    "Lasso", "ElasticNet", "Lars", "LassoLars", "OrthogonalMatchingPursuit", "MultiTask", "BayesianRidge",
+    "ARDRegression", "HuberRegressor", "QuantileRegressor", "TheilSenRegressor", "RANSACRegressor", "SGDRegressor",
+    "PassiveAggressiveRegressor", "RidgeCV", "PoissonRegressor", "GammaRegressor", "TweedieRegressor",
+)
+
 #: the largest relative difference measured per case and method (filled as the tests run)
 PARITY: dict = {}
 
@@ -272,6 +279,23 @@ def test_cpp_matches_scikit_learn(case_id, exported):
             assert run.returncode == 1 and "predict_proba" in run.stderr, run.stderr
     else:
         _check(case_id, "predict", np.array([[float(v) for v in r] for r in rows]), want["predict"])
+
+
+@pytest.mark.parametrize("case_id", [c for c in CASES if not c.startswith(CLASSIFIER_FREE)])
+def test_cpp_decision_function_on_every_row(case_id, exported, tmp_path):
+    """decision_function (and predict_proba) of the C++ engine on every row, adversarial rows
+    included: each block of 16 rows becomes the embedded verification rows of an export, which
+    `ferry verify` checks within rtol 1e-9."""
+    if not CLI.exists():
+        pytest.skip(f"{CLI.relative_to(ROOT)} is not built (cmake --build build/release --target ferry_cli)")
+    model, X, _, _ = exported(case_id)
+    for start in range(0, len(X), 16):
+        path = tmp_path / f"rows{start}.ferry"
+        art = ferry.export(model, path, X_sample=X[start:start + 16], created=CREATED, background_rows=0)
+        assert art.header["verification"]["rows"] == len(X[start:start + 16])
+        assert "decision_function" in art.header["verification"]["outputs"]
+        run = subprocess.run([str(CLI), "verify", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, (start, run.stderr)
 
 
 # ------------------------------------------------------------------------------- special cases
