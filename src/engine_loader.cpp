@@ -142,9 +142,11 @@ Schema parse_schema(const Fields& f) {
 void check_estimator_matches_schema(const Estimator& e, const Schema& s, const StepInputs& in) {
   const Link link = e.link();
   if (s.task == Task::kRegression) {
-    // exp and logistic regressors exist only among tree ensembles (docs/format.md §4.17).
-    if (link != Link::kIdentity && (in.type() != "tree_ensemble" || (link != Link::kExp && link != Link::kLogistic)))
-      in.invalid("a regressor must use the identity link (a tree_ensemble also exp or logistic)");
+    // logistic regressors exist only among tree ensembles (docs/format.md §4.17), exp ones also
+    // among linear models (§4.2).
+    if (link != Link::kIdentity && link != Link::kExp && (in.type() != "tree_ensemble" || link != Link::kLogistic))
+      in.invalid(
+          "a regressor must use the identity link (a linear model also exp, a tree_ensemble also exp or logistic)");
     if (e.n_scores() != s.n_outputs) in.invalid("number of scores does not match schema.n_outputs");
     if (link != Link::kIdentity && e.n_scores() != 1) in.invalid("the exp and logistic links take one score");
   } else {

@@ -857,20 +857,40 @@ def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> i
     _step_tensors(where, "linear", step, tensors, table, referenced)
     k, link = step["n_features_out"], step["params"]["link"]
     if task == "regression":
-        if link != "identity":
+        if link not in ("identity", "exp"):
             _fail("format", f"{where}: link '{link}' is not valid for regression")
         if k != n_outputs:
             _fail("format", f"{where}: k = {k} != schema.n_outputs {n_outputs}")
+        if link == "exp" and k != 1:
+            _fail("format", f"{where}: link 'exp' takes one score, not {k}")
     else:
         c = n_outputs
         ok = (
             (link == "logistic" and k == 1 and c == 2)
-            or (link == "softmax" and ((k == 1 and c == 2) or (k == c and c > 2)))
+            or (link in ("softmax", "modified_huber", "none") and ((k == 1 and c == 2) or (k == c and c > 2)))
             or (link == "ovr" and k == c and c > 2)
         )
         if not ok:
             _fail("format", f"{where}: link does not match the number of scores n_features_out "
                             f"(link '{link}' with k = {k} is not valid for {c} classes)")
+    return k
+
+
+def _check_quadratic_discriminant(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    _check_params(where, "quadratic_discriminant", step["params"])
+    params = step["params"]
+    c, rank, link = params["n_classes"], params["rank"], params["link"]
+    if rank > step["n_features_in"]:
+        _fail("format", f"{where}: params.rank {rank} exceeds n_features_in {step['n_features_in']}")
+    _step_tensors(where, "quadratic_discriminant", step, tensors, table, referenced)
+    k = step["n_features_out"]
+    if task != "classification":
+        _fail("format", f"{where}: quadratic_discriminant is a classifier, but schema.task is {task}")
+    if c != n_outputs:
+        _fail("format", f"{where}: params.n_classes {c} != schema.n_outputs {n_outputs}")
+    if not ((c == 2 and k == 1 and link == "softmax_pair") or (c > 2 and k == c and link == "softmax")):
+        _fail("format", f"{where}: link '{link}' with k = {k} is not valid for {c} classes "
+                        "(softmax_pair with one score for two classes, softmax with one per class)")
     return k
 
 
@@ -1351,9 +1371,11 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
     if stype == "linear":
         k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "quadratic_discriminant":
+        k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
-    has_proba = not (stype == "tree_ensemble" and est["params"].get("link") == "isolation")
+    has_proba = est["params"].get("link") not in ("isolation", "none")
 
     if "explain" in header:
         _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"], header["schema"]["inputs"])

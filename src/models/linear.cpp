@@ -1,4 +1,5 @@
-// Every linear model: LinearRegression, Ridge, LogisticRegression (docs/format.md §4.2).
+// Every linear model: scikit-learn's linear regressors and classifiers, the generalised linear
+// models and LinearDiscriminantAnalysis (docs/format.md §4.2).
 #include <optional>
 
 #include "models/interventional.hpp"
@@ -75,11 +76,13 @@ class Linear final : public Estimator {
 
 std::unique_ptr<Estimator> make_linear(const StepInputs& in) {
   const Link link = parse_link(in.params().string("link"), in.where());
-  if (link != Link::kIdentity && link != Link::kLogistic && link != Link::kSoftmax && link != Link::kOvr)
-    in.invalid("a linear model's link must be identity, logistic, softmax or ovr");
+  if (link != Link::kIdentity && link != Link::kExp && link != Link::kLogistic && link != Link::kSoftmax &&
+      link != Link::kOvr && link != Link::kModifiedHuber && link != Link::kNone)
+    in.invalid("a linear model's link must be identity, exp, logistic, softmax, ovr, modified_huber or none");
   const Index k = in.n_features_out();
   if (k < 1) in.invalid("n_features_out must be at least 1");
-  if ((link == Link::kOvr && k < 3) || (link == Link::kLogistic && k != 1) || (link == Link::kSoftmax && k == 2))
+  if ((link == Link::kOvr && k < 3) || ((link == Link::kLogistic || link == Link::kExp) && k != 1) ||
+      ((link == Link::kSoftmax || link == Link::kModifiedHuber || link == Link::kNone) && k == 2))
     in.invalid("link does not match the number of scores n_features_out");
   RowMatrixXd coef = in.matrix("coef", k, in.n_features_in());
   Eigen::RowVectorXd intercept = in.vector("intercept", k).transpose();

@@ -2,6 +2,7 @@
 // probabilities agree to the last bit or two rather than merely mathematically.
 #include "models/link.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ferry/error.hpp"
@@ -25,6 +26,24 @@ void softmax_row(double* p, Index n) {
   for (Index j = 0; j < n; ++j) p[j] /= sum;
 }
 
+// SGDClassifier._predict_proba for loss="modified_huber" (scikit-learn 1.2): clip to [-1, 1],
+// add 1, halve. One score: [1 - p, p]. Several: each row divided by its sum, and a row whose
+// values are all 0 (every score at or below -1) becomes uniform (1 / k each).
+void modified_huber_row(const double* s, double* p, Index k) {
+  if (k == 1) {
+    p[1] = (std::min(std::max(s[0], -1.0), 1.0) + 1.0) / 2.0;
+    p[0] = 1.0 - p[1];
+    return;
+  }
+  double sum = 0.0;
+  for (Index j = 0; j < k; ++j) sum += (p[j] = (std::min(std::max(s[j], -1.0), 1.0) + 1.0) / 2.0);
+  if (sum == 0.0) {
+    for (Index j = 0; j < k; ++j) p[j] = 1.0;
+    sum = static_cast<double>(k);
+  }
+  for (Index j = 0; j < k; ++j) p[j] /= sum;
+}
+
 }  // namespace
 
 Link parse_link(const std::string& name, const std::string& where) {
@@ -35,14 +54,21 @@ Link parse_link(const std::string& name, const std::string& where) {
   if (name == "exp") return Link::kExp;
   if (name == "probability") return Link::kProbability;
   if (name == "isolation") return Link::kIsolation;
+  if (name == "modified_huber") return Link::kModifiedHuber;
+  if (name == "none") return Link::kNone;
+  if (name == "softmax_pair") return Link::kSoftmaxPair;
   throw Error(ErrorCode::kFormat, where + ": unknown link \"" + name + "\"");
 }
 
 Index n_probabilities(Link link, Index k) noexcept {
-  return (link == Link::kLogistic || link == Link::kSoftmax || link == Link::kIsolation) && k == 1 ? 2 : k;
+  return (link == Link::kLogistic || link == Link::kSoftmax || link == Link::kIsolation ||
+          link == Link::kModifiedHuber || link == Link::kNone || link == Link::kSoftmaxPair) &&
+                 k == 1
+             ? 2
+             : k;
 }
 
-bool has_predict_proba(Link link) noexcept { return link != Link::kIsolation; }
+bool has_predict_proba(Link link) noexcept { return link != Link::kIsolation && link != Link::kNone; }
 bool has_decision_function(Link link) noexcept { return link != Link::kProbability; }
 
 void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
@@ -75,6 +101,20 @@ void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
         for (Index j = 0; j < k; ++j) p[j] /= sum;
         break;
       }
+      case Link::kModifiedHuber:
+        modified_huber_row(s, p, k);
+        break;
+      case Link::kNone:  // no probabilities (has_predict_proba is false)
+        break;
+      case Link::kSoftmaxPair:
+        if (k == 1) {
+          p[0] = 0.0;
+          p[1] = s[0];
+        } else {
+          for (Index j = 0; j < k; ++j) p[j] = s[j];
+        }
+        softmax_row(p, proba.cols());
+        break;
       case Link::kSoftmax:
         if (k == 1) {
           p[0] = -s[0];

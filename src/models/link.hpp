@@ -11,16 +11,19 @@ FERRY_BEGIN_NAMESPACE
 namespace detail {
 
 enum class Link {
-  kIdentity,     // regression: the scores are the prediction
-  kLogistic,     // binary, one score: [1 - σ(s), σ(s)]; regression: σ(s)
-  kSoftmax,      // multinomial: softmax(s); one score means softmax([-s, s])
-  kOvr,          // one-vs-rest: σ(s_j) / Σ σ(s_i)
-  kExp,          // regression: exp(s) (log-link losses: poisson, gamma, tweedie)
-  kProbability,  // classification: the scores are the class probabilities (forests)
-  kIsolation,    // outlier detection: the score is scikit-learn's decision_function
+  kIdentity,       // regression: the scores are the prediction
+  kLogistic,       // binary, one score: [1 - σ(s), σ(s)]; regression: σ(s)
+  kSoftmax,        // multinomial: softmax(s); one score means softmax([-s, s])
+  kOvr,            // one-vs-rest: σ(s_j) / Σ σ(s_i)
+  kExp,            // regression: exp(s) (log-link losses: poisson, gamma, tweedie)
+  kProbability,    // classification: the scores are the class probabilities (forests)
+  kIsolation,      // outlier detection: the score is scikit-learn's decision_function
+  kModifiedHuber,  // SGDClassifier(loss="modified_huber"): (clip(s, -1, 1) + 1) / 2, normalised
+  kNone,           // classification without predict_proba: hinge, perceptron, ridge, ...
+  kSoftmaxPair,    // binary, one score s = d1 - d0 of two class scores: softmax of [0, s]
 };
 
-// Error(kFormat) for names other than those of docs/format.md §4.2 and §4.17.
+// Error(kFormat) for names other than those of docs/format.md §4.2, §4.17 and §4.22.
 Link parse_link(const std::string& name, const std::string& where);
 
 // Number of classes whose probabilities `scores` with k columns give (for kIsolation, the two

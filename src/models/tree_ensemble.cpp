@@ -153,7 +153,10 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
       if (k < 3) in.invalid("the softmax link takes one score per class, at least 3 (n_features_out)");
       break;
     case Link::kOvr:
-      in.invalid("a tree_ensemble cannot use the ovr link");
+    case Link::kModifiedHuber:
+    case Link::kNone:
+    case Link::kSoftmaxPair:
+      in.invalid("a tree_ensemble cannot use the " + p.string("link") + " link");
   }
   double offset = 0.0, scale = 1.0;
   if (link == Link::kIsolation) {

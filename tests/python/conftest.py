@@ -435,14 +435,26 @@ def spec_evaluate(header, tensors, X):
     est = header["estimator"]
     if est["type"] == "tree_ensemble":
         return _spec_tree_ensemble(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "quadratic_discriminant":
+        return _spec_quadratic_discriminant(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
     s = Z @ coef.T + intercept
-    if header["schema"]["task"] == "regression":
-        return {"predict": s, "decision_function": s}
     link, k = est["params"]["link"], s.shape[1]
-    if link == "logistic":
+    if header["schema"]["task"] == "regression":
+        return {"predict": np.exp(s) if link == "exp" else s, "decision_function": s}
+    if link == "none":
+        predict = (s[:, 0] > 0).astype(np.int64) if k == 1 else s.argmax(axis=1)
+        return {"predict": predict, "decision_function": s}
+    if link == "modified_huber":  # docs/format.md 4.2: (clip(s, -1, 1) + 1) / 2, normalised
+        p = (np.clip(s, -1.0, 1.0) + 1.0) / 2.0
+        if k == 1:
+            proba = np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        else:
+            total = p.sum(axis=1, keepdims=True)
+            proba = np.where(total == 0, 1.0 / k, p / np.where(total == 0, 1.0, total))
+    elif link == "logistic":
         proba = np.column_stack([1 - _sigmoid(s[:, 0]), _sigmoid(s[:, 0])])
     elif link == "softmax" and k == 1:
         proba = _softmax(np.column_stack([-s[:, 0], s[:, 0]]))
@@ -455,6 +467,18 @@ def spec_evaluate(header, tensors, X):
         raise AssertionError(link)
     predict = (s[:, 0] > 0).astype(np.int64) if k == 1 else s.argmax(axis=1)
     return {"predict": predict, "predict_proba": proba, "decision_function": s}
+
+
+def _spec_quadratic_discriminant(est, t, Z):
+    """docs/format.md 4.22: d_i = -0.5 (|(x - means_i) weights_i|^2 + log_det_i) + log_prior_i."""
+    c = est["params"]["n_classes"]
+    d = np.column_stack([
+        -0.5 * (np.sum(((Z - t["means"][i]) @ t["weights"][i]) ** 2, axis=1) + t["log_det"][i]) + t["log_prior"][i]
+        for i in range(c)
+    ])
+    proba = _softmax(d)
+    s = (d[:, 1] - d[:, 0]).reshape(-1, 1) if c == 2 else d
+    return {"predict": d.argmax(axis=1), "predict_proba": proba, "decision_function": s}
 
 
 def _spec_tree_leaf(p, t, tree, x):

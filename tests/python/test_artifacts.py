@@ -117,7 +117,7 @@ def _estimators(model):
 def fit_tolerances(model):
     """(fitted parameters and preprocessed features, outputs) tolerances for a fresh fit of
     model on another machine; None: not compared numerically."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, Perceptron, PoissonRegressor, SGDClassifier
     from sklearn.preprocessing import KBinsDiscretizer, PowerTransformer
 
     parts = list(_estimators(model))
@@ -128,8 +128,9 @@ def fit_tolerances(model):
         # (1.996 -> 1.284) between environments, and everything after it with it; the outputs
         # still agree, because the estimator was fitted on what that lambda gives.
         return None, ITERATIVE
-    if any(isinstance(e, LogisticRegression) or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans")
-           for e in parts):
+    # (SGD, the Perceptron and PoissonRegressor's L-BFGS are iterative fits too)
+    if any(isinstance(e, (LogisticRegression, SGDClassifier, Perceptron, PoissonRegressor))
+           or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans") for e in parts):
         return ITERATIVE, ITERATIVE
     return DIRECT, DIRECT
 
@@ -293,8 +294,10 @@ def _fresh_outputs(model, X):
         pred = np.asarray(model.predict(X))
         proba = np.asarray(model.predict_proba(X)) if hasattr(model, "predict_proba") else None
         dec = np.asarray(model.decision_function(X)).reshape(n, -1) if hasattr(model, "decision_function") else None
-    is_classifier = proba is not None or type(model).__name__ == "IsolationForest"
-    if is_classifier:
+    from sklearn.base import is_classifier
+
+    # (classifiers without predict_proba, such as Perceptron, still give labels)
+    if proba is not None or type(model).__name__ == "IsolationForest" or is_classifier(model):
         header = ["prediction"]
         parts = []
         if proba is not None:
@@ -417,6 +420,13 @@ EXPECTED_SHAPES = {
     "linear_multioutput": ("regression", "identity", 3, 2, 2, [], None, "Chins"),
     "ridge_no_intercept": ("regression", "identity", 10, 1, 1, [(True, False)], None, "x0"),
     "float_labels_ovr": ("classification", "ovr", 4, 3, 3, [], "float64", "x0"),
+    "linear_sgd_modified_huber": ("classification", "modified_huber", 4, 3, 3, [(True, True)], "int64", "x0"),
+    "linear_glm_poisson": ("regression", "exp", 5, 1, 1, [(True, True)], None, "x0"),
+    "linear_lda_transform_perceptron": ("classification", "none", 4, 3, 3,
+                                        [(True, True), ("linear_projection", {"with_mean": True, "with_scale": False})],
+                                        "int64", "x0"),
+    "qda_wine": ("classification", "softmax", 4, 3, 3, [], "int64", "alcohol"),
+    "qda_binary": ("classification", "softmax_pair", 3, 2, 1, [], "int64", "x0"),
     "scaler_minmax": ("regression", "identity", 10, 1, 1,
                       [("min_max_scaler", {"feature_range": [0.0, 1.0], "clip": False})], None, "x0"),
     "scaler_minmax_clip": ("classification", "softmax", 9, 3, 3,

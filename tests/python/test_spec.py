@@ -37,6 +37,18 @@ def test_every_spec_type_has_a_kernel_and_no_other():
     assert set(KERNELS) == set(spec.STEPS) - {"column_transformer"}  # the exporter evaluates branches itself
 
 
+def test_every_entry_states_every_flag():
+    # true, false, or a condition on one of the step's own parameters (spec.flag)
+    names = {"text_input", "carries_nan", "handles_missing", "passes_missing", "per_column"}
+    for stype, entry in spec.STEPS.items():
+        assert set(entry["flags"]) == names, stype
+        for name, rule in entry["flags"].items():
+            if isinstance(rule, dict):
+                assert set(rule) == {"param", "equals"} and rule["param"] in entry["params"], (stype, name)
+            else:
+                assert isinstance(rule, bool), (stype, name)
+
+
 def test_the_python_reader_knows_the_spec_types():
     assert set(fmt.PREPROCESSING_TYPES) == set(spec.PREPROCESSING_TYPES)
     assert set(fmt.ESTIMATOR_TYPES) == set(spec.ESTIMATOR_TYPES)
