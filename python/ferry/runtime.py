@@ -17,8 +17,8 @@ C++ runtime computes, so threads scoring different batches run in parallel.
 
 The native module ``ferry._native`` is built by CMake (``FERRY_BUILD_PYTHON``, on when pybind11
 is found) into ``<build>/python/ferry/``. It is looked up, in order: beside this file (an
-installed package), in ``$FERRY_NATIVE_DIR``, then in ``build/release/python/ferry`` of the
-source tree this package sits in. The exporter (``ferry.export``) never needs it.
+installed package), in ``$FERRY_NATIVE_DIR``, then in ``build/release/python/ferry`` and
+``build/python/ferry`` of the source tree this package sits in. The exporter (``ferry.export``) never needs it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ def _native_dirs():
     env = os.environ.get("FERRY_NATIVE_DIR")
     if env:
         dirs.append(pathlib.Path(env))
-    dirs.append(_PACKAGE_DIR.parent.parent / "build" / "release" / "python" / "ferry")
+    source_tree = _PACKAGE_DIR.parent.parent
+    dirs.append(source_tree / "build" / "release" / "python" / "ferry")  # scripts/test's build
+    dirs.append(source_tree / "build" / "python" / "ferry")  # the README's "building by hand"
     return dirs
 
 
