@@ -120,27 +120,36 @@ def _is_frame(X) -> bool:
     return pd is not None and isinstance(X, pd.DataFrame)
 
 
-def _text_values(values) -> list:
-    """A list of str or None (missing: None, NaN, pd.NA, NaT)."""
+def _text_column(values):
+    """(object array, missing mask): str taken as it is, anything else through str() (in C++)."""
     import pandas as pd
 
-    missing = pd.isna(values)
-    return [None if m else (v if isinstance(v, str) else str(v)) for v, m in zip(values, missing)]
+    values = np.ascontiguousarray(values, dtype=object)
+    return values, np.ascontiguousarray(pd.isna(values), dtype=bool)
+
+
+_PLAIN_NUMBERS = "fiub"  # numpy float, int, unsigned, bool dtypes
 
 
 def _frame_columns(df) -> list:
     import pandas as pd
 
+    names = [str(n) for n in df.columns]
+    dtypes = list(df.dtypes)
+    if all(isinstance(d, np.dtype) and d.kind in _PLAIN_NUMBERS for d in dtypes):
+        # one conversion for the whole frame; each row of the transpose is one column
+        block = np.ascontiguousarray(df.to_numpy(dtype=np.float64).T)
+        return list(zip(names, block))
     columns = []
-    for name in df.columns:
-        s = df[name]
-        dtype = s.dtype
-        if pd.api.types.is_bool_dtype(dtype) or (pd.api.types.is_numeric_dtype(dtype)
-                                                 and not isinstance(dtype, pd.CategoricalDtype)):
-            values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    for name, dtype, (_, s) in zip(names, dtypes, df.items()):
+        if isinstance(dtype, np.dtype) and dtype.kind in _PLAIN_NUMBERS:
+            columns.append((name, np.ascontiguousarray(s.to_numpy(), dtype=np.float64)))
+        elif not isinstance(dtype, pd.CategoricalDtype) and (pd.api.types.is_bool_dtype(dtype) or
+                                                           pd.api.types.is_numeric_dtype(dtype)):
+            # pandas' nullable Int64, Float64, boolean: pd.NA is a missing value
+            columns.append((name, s.to_numpy(dtype=np.float64, na_value=np.nan)))
         else:  # object, string, category: text (a text column of numbers still feeds a numeric input)
-            values = _text_values(s.to_numpy(dtype=object))
-        columns.append((str(name), values))
+            columns.append((name, *_text_column(s.to_numpy(dtype=object))))
     return columns
 
 
@@ -255,7 +264,7 @@ class Model:
             for j, c in enumerate(self._inputs):
                 col = a[:, j]
                 if c["kind"] == "text":
-                    columns.append((c["name"], _text_values(col.astype(object))))
+                    columns.append((c["name"], *_text_column(col.astype(object))))
                 else:
                     columns.append((c["name"], np.array([np.nan if v is None else v for v in col], dtype=np.float64)))
             return columns, None

@@ -3,8 +3,8 @@
 // its results into arrays and DataFrames with the model's names.
 //
 // Input is either a 2-D C-contiguous float64 or float32 array, used in place (no copy), or a
-// list of named columns (name, values): a float64 array for a numeric column, a list of str or
-// None for a text column, which becomes a ferry::Table. The GIL is released while ferry
+// list of named columns, which becomes a ferry::Table: (name, float64 array) for numbers,
+// (name, object array, missing mask) or (name, list of str or None) for text. The GIL is released while ferry
 // computes; every ferry::Error becomes ferry.FerryError(code, message).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -40,14 +40,50 @@ py::array index_array(const std::vector<ferry::Index>& v) {
   return std::move(out);
 }
 
+// A text column from an object array and its missing-value mask (pandas' isna): str as it is,
+// anything else through str().
+std::vector<std::optional<std::string>> text_column(const std::string& name, const py::object& values,
+                                                    const py::object& missing) {
+  const auto a = py::array::ensure(values, py::array::c_style);
+  const auto mask = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(missing);
+  if (!a || a.ndim() != 1 || a.dtype().kind() != 'O' || !mask || mask.size() != a.size())
+    throw py::value_error("column \"" + name + "\": a text column is a 1-D object array and its missing-value mask");
+  const auto n = static_cast<std::size_t>(a.size());
+  auto* const* items = static_cast<PyObject* const*>(a.data());
+  const bool* is_missing = mask.data();
+  std::vector<std::optional<std::string>> text;
+  text.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_missing[i]) {
+      text.emplace_back(std::nullopt);
+      continue;
+    }
+    PyObject* item = items[i];
+    py::object owned;
+    if (!PyUnicode_Check(item)) {
+      owned = py::str(py::handle(item));
+      item = owned.ptr();
+    }
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+    if (utf8 == nullptr) throw py::error_already_set();
+    text.emplace_back(std::in_place, utf8, static_cast<std::size_t>(size));
+  }
+  return text;
+}
+
+// Named input: (name, float64 array) for a number column, (name, object array, missing mask)
+// or (name, list of str or None) for a text column.
 ferry::Table make_table(const py::list& columns) {
   ferry::Table table;
   for (const py::handle item : columns) {
-    const auto pair = item.cast<py::tuple>();
-    if (pair.size() != 2) throw py::value_error("a named column is a (name, values) pair");
-    auto name = pair[0].cast<std::string>();
-    const py::object values = pair[1];
-    if (py::isinstance<py::list>(values)) {
+    const auto entry = item.cast<py::tuple>();
+    if (entry.size() != 2 && entry.size() != 3) throw py::value_error("a named column is (name, values[, missing])");
+    auto name = entry[0].cast<std::string>();
+    const py::object values = entry[1];
+    if (entry.size() == 3) {
+      table.add_text(name, text_column(name, values, entry[2]));
+    } else if (py::isinstance<py::list>(values)) {
       const auto list = values.cast<py::list>();
       std::vector<std::optional<std::string>> text;
       text.reserve(list.size());

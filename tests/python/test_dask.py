@@ -146,6 +146,11 @@ def test_meta_and_outputs_without_a_cluster(dataset):
                                   model.decision_function(single_process(dataset, model)).to_numpy())
     with pytest.raises(ValueError):
         ferry.dask.score(ddf, CHURN / "model.ferry", outputs=["labels"])
+    # an empty partition (e.g. after a filter) gives the meta
+    empty = ferry.dask.score_frame(model, single_process(dataset, model).iloc[:0], explain=True, keep=["row_id"])
+    pd.testing.assert_frame_equal(empty, ferry.dask.output_columns(model, explain=True, keep=["row_id"],
+                                                                   keep_dtypes={"row_id": np.int64}),
+                                  check_index_type=False)
     # a regressor: prediction only by default, from the artifact's bytes
     diabetes = ROOT / "artifacts" / "diabetes"
     reg = ferry.Model.load(diabetes / "model.ferry")
