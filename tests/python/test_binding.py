@@ -292,3 +292,30 @@ def test_threads_share_one_model_without_the_gil():
     for g in got:
         np.testing.assert_array_equal(g, want)
     np.testing.assert_array_equal(model.predict_proba(big, threads=2).to_numpy(), want)
+
+
+def test_the_gil_is_released_while_computing():
+    """Python code keeps running while another thread is inside a long C++ call."""
+    import time
+
+    model = ferry.Model.load(ROOT / "artifacts" / "diabetes" / "model.ferry")
+    X = np.random.default_rng(0).normal(size=(2000, 10))
+    done = threading.Event()
+    span = {}
+
+    def work():
+        t0 = time.perf_counter()
+        model.explain(X, method="sampling", permutations=64)
+        span["seconds"] = time.perf_counter() - t0
+        done.set()
+
+    beats = [time.perf_counter()]
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():
+        time.sleep(0.001)
+        beats.append(time.perf_counter())
+    worker.join()
+    assert span["seconds"] > 0.2
+    # With the GIL held for the call, one gap would span it.
+    assert np.diff(beats).max() < span["seconds"] / 2
