@@ -319,3 +319,23 @@ def test_the_gil_is_released_while_computing():
     assert span["seconds"] > 0.2
     # With the GIL held for the call, one gap would span it.
     assert np.diff(beats).max() < span["seconds"] / 2
+
+
+def test_contiguous_float_arrays_are_not_copied():
+    """numpy's allocations are traced: a C-contiguous float64/float32 batch is read in place."""
+    import tracemalloc
+
+    model = ferry.Model.load(ROOT / "artifacts" / "diabetes" / "model.ferry")
+    X = np.random.default_rng(0).normal(size=(100_000, 10))
+
+    def peak(batch):
+        tracemalloc.start()
+        try:
+            model.predict(batch)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    for batch in (X, X.astype(np.float32)):
+        assert peak(batch) < batch.nbytes / 4
+    assert peak(np.asfortranarray(X)) >= X.nbytes  # the control: this one is converted first
