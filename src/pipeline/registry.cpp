@@ -28,9 +28,21 @@ constexpr Entry kSteps[] = {
 
 }  // namespace
 
+#define FERRY_STEP_TYPE(type)
+#define FERRY_ESTIMATOR_TYPE(type) #type,
+constexpr std::string_view kEstimatorTypes[] = {
+#include "spec_types.inc"
+};
+#undef FERRY_ESTIMATOR_TYPE
+#undef FERRY_STEP_TYPE
+
 std::unique_ptr<Step> make_step(const StepInputs& inputs) {
   for (const Entry& e : kSteps)
     if (e.type == inputs.type()) return e.make(inputs);
+  for (std::string_view type : kEstimatorTypes)  // known, but in the wrong place: a malformed file
+    if (type == inputs.type())
+      throw Error(ErrorCode::kFormat, inputs.where() + ": estimator type \"" + inputs.type() +
+                                          "\" in the preprocessing pipeline");
   throw Error(ErrorCode::kUnsupported, inputs.where() + ": unknown step type \"" + inputs.type() +
                                            "\"; this ferry may be older than the exporter that wrote the file");
 }
