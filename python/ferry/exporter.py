@@ -78,9 +78,20 @@ def _is_passthrough(step: Any) -> bool:
     return step is None or (isinstance(step, str) and step == "passthrough")
 
 
+def _search_classes() -> Tuple[type, ...]:
+    """scikit-learn's hyper-parameter searches: with refit, their predict, predict_proba,
+    decision_function and transform are those of best_estimator_."""
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+    from sklearn.model_selection._search_successive_halving import HalvingGridSearchCV, HalvingRandomSearchCV
+
+    return GridSearchCV, RandomizedSearchCV, HalvingGridSearchCV, HalvingRandomSearchCV
+
+
 def _leaves(model: Any) -> List[Tuple[str, Any]]:
-    """Flatten (nested) Pipelines into (path, step) pairs, skipping passthrough."""
+    """Flatten (nested) Pipelines into (path, step) pairs, skipping passthrough; a search
+    (GridSearchCV, ...) stands for its refitted best_estimator_."""
     out: List[Tuple[str, Any]] = []
+    searches = _search_classes()
 
     def walk(obj: Any, path: str) -> None:
         if type(obj) is Pipeline:
@@ -88,6 +99,13 @@ def _leaves(model: Any) -> List[Tuple[str, Any]]:
                 if _is_passthrough(step):
                     continue
                 walk(step, f"{path}.steps[{i}]" if path else f"steps[{i}]")
+        elif type(obj) in searches:
+            label = _label(path, obj)
+            if not obj.refit:
+                raise UnsupportedModelError([f"{label}: refit=False leaves no best_estimator_ to export"])
+            if not hasattr(obj, "best_estimator_"):
+                raise NotFittedError(f"{label} is not fitted")
+            walk(obj.best_estimator_, f"{path}.best_estimator_" if path else "best_estimator_")
         else:
             out.append((path, obj))
 
