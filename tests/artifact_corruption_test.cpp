@@ -1083,10 +1083,10 @@ TEST(CorruptionSemantic, UnknownStepType) {
   Parsed p = parsed("breast_cancer");
   p.header["pipeline"][0]["type"] = "rbf_sampler";
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "unknown step type \"rbf_sampler\"");
-  // An estimator type is not a preprocessing step.
+  // An estimator type is not a preprocessing step: a malformed file, not a newer one.
   p = parsed("breast_cancer");
   p.header["pipeline"][0]["type"] = "linear";
-  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "unknown step type \"linear\"");
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "estimator type \"linear\" in the preprocessing pipeline");
 }
 
 TEST(CorruptionSemantic, UnknownEstimatorType) {
@@ -1094,7 +1094,7 @@ TEST(CorruptionSemantic, UnknownEstimatorType) {
   p.header["estimator"]["type"] = "gradient_boosting";
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "unknown estimator type \"gradient_boosting\"");
   p.header["estimator"]["type"] = "standard_scaler";
-  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kUnsupported, "unknown estimator type \"standard_scaler\"");
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "preprocessing type \"standard_scaler\" used as the estimator");
 }
 
 TEST(CorruptionSemantic, UnknownLink) {
