@@ -24,6 +24,11 @@ struct ferry_model {
 
 namespace {
 
+// ferry_status carries ErrorCode's values unchanged.
+static_assert(FERRY_IO == static_cast<int>(ferry::ErrorCode::kIo) &&
+              FERRY_UNSUPPORTED == static_cast<int>(ferry::ErrorCode::kUnsupported) &&
+              FERRY_VERIFICATION == static_cast<int>(ferry::ErrorCode::kVerification));
+
 thread_local std::string last_error;
 
 // A null pointer where the API requires one: FERRY_ARGUMENT, which has no ErrorCode.
@@ -108,7 +113,8 @@ ferry_status compute(const ferry_model* model, ferry_output output, const T* X, 
                      size_t out_len) noexcept {
   return guarded([&] {
     static const char* const kNames[] = {"predict", "predict_proba", "decision_function"};
-    if (output < FERRY_PREDICT || output > FERRY_DECISION_FUNCTION) argument_error("output is not FERRY_PREDICT, FERRY_PREDICT_PROBA or FERRY_DECISION_FUNCTION (explain: ferry_explain_d)");
+    if (output < FERRY_PREDICT || output > FERRY_DECISION_FUNCTION)
+      argument_error("output is not FERRY_PREDICT, FERRY_PREDICT_PROBA or FERRY_DECISION_FUNCTION (explain: ferry_explain_d)");
     if (model == nullptr) argument_error("model is null");
     const size_t width = model->widths[output];
     check_call(model, X, rows, cols, out, out_len, width, kNames[output]);
