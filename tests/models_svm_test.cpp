@@ -124,7 +124,7 @@ TEST(SupportVector, OneClassPredictsMinusOneOrOne) {
 // Each row alone gives exactly its row of the batch (the kernel rows are blocked, each entry
 // summed over the features in order).
 TEST(SupportVector, ARowAloneGivesItsRowOfTheBatch) {
-  for (const char* dir : {"tests/data/svm_svc_rbf_ovr", "tests/data/svm_nusvc_poly_ovo", "tests/data/svm_svr_linear"}) {
+  for (const char* dir : {"tests/data/svm_svc_rbf_ovr", "tests/data/svm_nusvc_poly_ovo", "tests/data/svm_oneclass_rbf"}) {
     const Model model = Model::load(test::source_path(std::string(dir) + "/model.ferry"));
     const RowMatrixXd X = test::case_input(dir, model);
     const RowMatrixXd all = model.decision_function(X);

@@ -221,11 +221,11 @@ def test_cpp_decision_function_on_every_row(case_id, exported):
     model, X, path, _ = exported(case_id)
     m = runtime.Model.load(path, verify=True)
     want = _sklearn(model, X)["decision_function"]
-    got = np.asarray(m.decision_function(X), dtype=np.float64)
+    got = np.asarray(m.decision_function(X), dtype=np.float64).reshape(len(X), -1)
     _check(case_id, "decision_function (C++)", got, want)
     for i in range(0, len(X), 37):
         assert np.array_equal(np.asarray(m.decision_function(X[i:i + 1]), dtype=np.float64).reshape(-1), got[i])
-    assert np.array_equal(np.asarray(m.decision_function(X, threads=2), dtype=np.float64), got)
+    assert np.array_equal(np.asarray(m.decision_function(X, threads=2), dtype=np.float64).reshape(len(X), -1), got)
 
 
 # ------------------------------------------------------------------------------- special cases
