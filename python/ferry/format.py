@@ -894,6 +894,37 @@ def _check_quadratic_discriminant(where, step, tensors, table, referenced, task,
     return k
 
 
+def _check_support_vector(where, step, tensors, table, referenced, task, n_outputs, schema) -> int:
+    """docs/format.md 4.23: a kernel support vector machine."""
+    _check_params(where, "support_vector", step["params"])
+    params = step["params"]
+    c, n_sv, link = params["n_classes"], params["n_sv"], params["link"]
+    pairs = 1 if c == 1 else c * (c - 1) // 2
+    arrays = _step_tensors(where, "support_vector", step, tensors, table, referenced,
+                           {"n_dual": max(c - 1, 1), "n_pairs": pairs})
+    counts = arrays["n_support"]
+    if np.any(counts < 0) or int(counts.sum()) != n_sv:
+        _fail("format", f"{where}: tensor 'n_support' does not add up to params.n_sv {n_sv}")
+    k = step["n_features_out"]
+    if c == 1:
+        want = ("identity",) if task == "regression" else ("isolation",)
+        ok = link in want and k == 1 and n_outputs == (1 if task == "regression" else 2)
+        classes = schema.get("classes") or {}
+        if ok and link == "isolation" and (classes.get("dtype") != "int64" or classes.get("values") != [-1, 1]):
+            _fail("format", f"{where}: link 'isolation' needs classes int64 [-1, 1]")
+    else:
+        ok = task == "classification" and c == n_outputs and (
+            (c == 2 and link == "ovo_votes" and k == 1)
+            or (c > 2 and link == "ovo_votes" and k == pairs)
+            or (c > 2 and link in ("ovr_votes", "none") and k == c)
+        )
+    if not ok:
+        _fail("format", f"{where}: link '{link}' with k = {k} and n_classes {c} does not match a {task} with "
+                        f"{n_outputs} outputs (one class: identity or isolation, one score; two: ovo_votes, one "
+                        "score; more: ovo_votes with one score per pair, ovr_votes or none with one per class)")
+    return k
+
+
 def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba=True):
     if not _is_obj(ver):
         _fail("format", "'verification' is not an object")
@@ -1373,9 +1404,11 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "quadratic_discriminant":
         k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "support_vector":
+        k = _check_support_vector(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
-    has_proba = est["params"].get("link") not in ("isolation", "none")
+    has_proba = est["params"].get("link") not in ("isolation", "none", "ovo_votes", "ovr_votes")
 
     if "explain" in header:
         _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"], header["schema"]["inputs"])

@@ -62,8 +62,8 @@ void predict(const std::string& model_path, std::istream& csv_in, std::ostream& 
   const bool proba = args.proba;
   if (proba && p.probabilities.cols() != static_cast<Index>(schema.classes.size()))
     throw Error(ErrorCode::kUnsupported,
-                "--proba: this model has no predict_proba (scikit-learn's has none either: an IsolationForest, "
-                "or a linear classifier such as Perceptron or a hinge loss)");
+                "--proba: this model has no predict_proba (scikit-learn's has none either: an IsolationForest or "
+                "a one-class SVM, a linear classifier such as Perceptron or a hinge loss, or an SVC)");
 
   std::vector<std::string> header;
   if (schema.task == Task::kRegression && schema.n_outputs > 1) {

@@ -44,6 +44,22 @@ void modified_huber_row(const double* s, double* p, Index k) {
   for (Index j = 0; j < k; ++j) p[j] /= sum;
 }
 
+// The number of classes c >= 2 with c (c - 1) / 2 == pairs, 0 if there is none.
+Index ovo_classes(Index pairs) noexcept {
+  Index c = 2;
+  while (c * (c - 1) / 2 < pairs) ++c;
+  return c * (c - 1) / 2 == pairs ? c : 0;
+}
+
+// libsvm's svm_predict_values: each pair (i, j), i < j, in order, votes for i when its decision
+// is > 0, else for j; the class with the most votes wins, the first of those tied.
+Index first_most_votes(const std::vector<Index>& votes) {
+  Index best = 0;
+  for (std::size_t j = 1; j < votes.size(); ++j)
+    if (votes[j] > votes[static_cast<std::size_t>(best)]) best = static_cast<Index>(j);
+  return best;
+}
+
 }  // namespace
 
 Link parse_link(const std::string& name, const std::string& where) {
@@ -57,10 +73,16 @@ Link parse_link(const std::string& name, const std::string& where) {
   if (name == "modified_huber") return Link::kModifiedHuber;
   if (name == "none") return Link::kNone;
   if (name == "softmax_pair") return Link::kSoftmaxPair;
+  if (name == "ovo_votes") return Link::kOvoVotes;
+  if (name == "ovr_votes") return Link::kOvrVotes;
   throw Error(ErrorCode::kFormat, where + ": unknown link \"" + name + "\"");
 }
 
 Index n_probabilities(Link link, Index k) noexcept {
+  if (link == Link::kOvoVotes) {
+    const Index c = ovo_classes(k);
+    return c > 0 ? c : k;  // k is not c (c - 1) / 2 of any c: the loader refuses the scores
+  }
   return (link == Link::kLogistic || link == Link::kSoftmax || link == Link::kIsolation ||
           link == Link::kModifiedHuber || link == Link::kNone || link == Link::kSoftmaxPair) &&
                  k == 1
@@ -68,7 +90,9 @@ Index n_probabilities(Link link, Index k) noexcept {
              : k;
 }
 
-bool has_predict_proba(Link link) noexcept { return link != Link::kIsolation && link != Link::kNone; }
+bool has_predict_proba(Link link) noexcept {
+  return link != Link::kIsolation && link != Link::kNone && link != Link::kOvoVotes && link != Link::kOvrVotes;
+}
 bool has_decision_function(Link link) noexcept { return link != Link::kProbability; }
 
 void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
@@ -105,6 +129,8 @@ void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
         modified_huber_row(s, p, k);
         break;
       case Link::kNone:  // no probabilities (has_predict_proba is false)
+      case Link::kOvoVotes:
+      case Link::kOvrVotes:
         break;
       case Link::kSoftmaxPair:
         if (k == 1) {
@@ -138,6 +164,32 @@ void regression_values(Link link, const RowMatrixXd& scores, RowMatrixXd& values
 }
 
 void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& classes) {
+  if (link == Link::kOvoVotes || link == Link::kOvrVotes) {
+    classes.resize(static_cast<std::size_t>(scores.rows()));
+    const Index k = scores.cols();
+    if (link == Link::kOvoVotes && k == 1) {
+      // Two classes: the score is scikit-learn's decision_function, the negated libsvm
+      // decision d, and libsvm predicts class 0 iff d > 0, i.e. iff the score is < 0.
+      for (Index i = 0; i < scores.rows(); ++i) classes[static_cast<std::size_t>(i)] = scores(i, 0) < 0.0 ? 0 : 1;
+      return;
+    }
+    const Index c = link == Link::kOvoVotes ? ovo_classes(k) : k;
+    std::vector<Index> votes(static_cast<std::size_t>(c));
+    for (Index r = 0; r < scores.rows(); ++r) {
+      if (link == Link::kOvoVotes) {
+        std::fill(votes.begin(), votes.end(), 0);
+        Index p = 0;
+        for (Index i = 0; i < c; ++i)
+          for (Index j = i + 1; j < c; ++j, ++p) ++votes[static_cast<std::size_t>(scores(r, p) > 0.0 ? i : j)];
+      } else {
+        // scikit-learn's _ovr_decision_function: votes + confidences / (3 (|confidences| + 1)),
+        // the second term inside (-1/3, 1/3), so the votes are the nearest integers.
+        for (Index j = 0; j < c; ++j) votes[static_cast<std::size_t>(j)] = static_cast<Index>(std::lround(scores(r, j)));
+      }
+      classes[static_cast<std::size_t>(r)] = first_most_votes(votes);
+    }
+    return;
+  }
   if (link != Link::kIsolation) return predict_classes(scores, classes);
   // IsolationForest.predict: inlier (label 1, index 1) unless decision_function < 0.
   classes.resize(static_cast<std::size_t>(scores.rows()));

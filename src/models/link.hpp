@@ -21,6 +21,8 @@ enum class Link {
   kModifiedHuber,  // SGDClassifier(loss="modified_huber"): (clip(s, -1, 1) + 1) / 2, normalised
   kNone,           // classification without predict_proba: hinge, perceptron, ridge, ...
   kSoftmaxPair,    // binary, one score s = d1 - d0 of two class scores: softmax of [0, s]
+  kOvoVotes,       // libsvm's one-vs-one votes: one score per class pair, no predict_proba
+  kOvrVotes,       // libsvm's votes read from scikit-learn's ovr decision_function, no predict_proba
 };
 
 // Error(kFormat) for names other than those of docs/format.md §4.2, §4.17 and §4.22.
@@ -42,7 +44,8 @@ void regression_values(Link link, const RowMatrixXd& scores, RowMatrixXd& values
 
 // The predicted class per row: s > 0 for one score, else the first maximum.
 void predict_classes(const RowMatrixXd& scores, std::vector<Index>& classes);
-// As above, with the link's own rule (kIsolation: class 1 iff decision_function >= 0).
+// As above, with the link's own rule (kIsolation: class 1 iff decision_function >= 0; kOvoVotes,
+// kOvrVotes: the class with the most votes, the first of those tied, as libsvm's predict).
 void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& classes);
 
 // scikit-learn's IsolationForest, in place: s (the mean path length, already summed in tree

@@ -437,6 +437,8 @@ def spec_evaluate(header, tensors, X):
         return _spec_tree_ensemble(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "quadratic_discriminant":
         return _spec_quadratic_discriminant(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "support_vector":
+        return _spec_support_vector(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -479,6 +481,60 @@ def _spec_quadratic_discriminant(est, t, Z):
     proba = _softmax(d)
     s = (d[:, 1] - d[:, 0]).reshape(-1, 1) if c == 2 else d
     return {"predict": d.argmax(axis=1), "predict_proba": proba, "decision_function": s}
+
+
+def _spec_support_vector(header, est, t, Z):
+    """docs/format.md 4.23, row by row: the kernel, libsvm's pairwise sums, the link."""
+    p = est["params"]
+    c, link, sv = p["n_classes"], p["link"], t["support_vectors"]
+
+    def kern(x, v):
+        if p["kernel"] == "rbf":
+            return np.exp(-p["gamma"] * np.sum((x - v) ** 2))
+        if p["kernel"] == "linear":
+            return np.dot(x, v)
+        if p["kernel"] == "poly":
+            return (p["gamma"] * np.dot(x, v) + p["coef0"]) ** p["degree"]
+        return np.tanh(p["gamma"] * np.dot(x, v) + p["coef0"])
+
+    start = np.concatenate([[0], np.cumsum(t["n_support"])]).astype(int)
+    scores, predict = [], []
+    for x in Z:
+        K = np.array([kern(x, v) for v in sv])
+        if c == 1:
+            d = float(np.dot(t["dual_coef"][0], K) + t["intercept"][0])
+            scores.append([d])
+            predict.append(d if header["schema"]["task"] == "regression" else int(d >= 0))
+            continue
+        d, votes, conf = [], np.zeros(c), np.zeros(c)
+        for i in range(c):
+            for j in range(i + 1, c):
+                a, b = slice(start[i], start[i + 1]), slice(start[j], start[j + 1])
+                dp = np.dot(t["dual_coef"][j - 1, a], K[a]) + np.dot(t["dual_coef"][i, b], K[b]) + t["intercept"][len(d)]
+                votes[i if dp > 0 else j] += 1
+                conf[i] += dp
+                conf[j] -= dp
+                d.append(dp)
+        if c == 2:
+            scores.append([-d[0]])
+            predict.append(int(-d[0] >= 0))
+        elif link == "ovo_votes":
+            scores.append(d)
+            predict.append(int(np.argmax(votes)))
+        else:
+            ovr_votes = np.zeros(c)
+            q = 0
+            for i in range(c):
+                for j in range(i + 1, c):
+                    ovr_votes[i if d[q] >= 0 else j] += 1
+                    q += 1
+            s = ovr_votes + conf / (3 * (np.abs(conf) + 1))
+            scores.append(list(s))
+            predict.append(int(np.argmax(s if link == "none" else ovr_votes)))
+    s = np.array(scores, dtype=np.float64)
+    if header["schema"]["task"] == "regression":
+        return {"predict": s, "decision_function": s}
+    return {"predict": np.array(predict, dtype=np.int64), "decision_function": s}
 
 
 def _spec_tree_leaf(p, t, tree, x):

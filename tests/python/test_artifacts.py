@@ -128,8 +128,10 @@ def fit_tolerances(model):
         # (1.996 -> 1.284) between environments, and everything after it with it; the outputs
         # still agree, because the estimator was fitted on what that lambda gives.
         return None, ITERATIVE
-    # (SGD, the Perceptron and PoissonRegressor's L-BFGS are iterative fits too)
-    if any(isinstance(e, (LogisticRegression, SGDClassifier, Perceptron, PoissonRegressor))
+    from sklearn.svm._base import BaseLibSVM
+
+    # (SGD, the Perceptron, PoissonRegressor's L-BFGS and libsvm's SMO are iterative fits too)
+    if any(isinstance(e, (LogisticRegression, SGDClassifier, Perceptron, PoissonRegressor, BaseLibSVM))
            or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans") for e in parts):
         return ITERATIVE, ITERATIVE
     return DIRECT, DIRECT
@@ -298,7 +300,8 @@ def _fresh_outputs(model, X):
     from sklearn.base import is_classifier
 
     # (classifiers without predict_proba, such as Perceptron, still give labels)
-    if proba is not None or type(model).__name__ == "IsolationForest" or is_classifier(model):
+    if (proba is not None or type(model).__name__ == "IsolationForest" or is_classifier(model)
+            or getattr(model, "_estimator_type", None) == "outlier_detector"):  # OneClassSVM
         header = ["prediction"]
         parts = []
         if proba is not None:
@@ -428,6 +431,11 @@ EXPECTED_SHAPES = {
                                         "int64", "x0"),
     "qda_wine": ("classification", "softmax", 4, 3, 3, [], "int64", "alcohol"),
     "qda_binary": ("classification", "softmax_pair", 3, 2, 1, [], "int64", "x0"),
+    "svm_svc_rbf_ovr": ("classification", "ovr_votes", 4, 3, 3, [(True, True)], "int64", "x0"),
+    "svm_nusvc_poly_ovo": ("classification", "ovo_votes", 4, 3, 3, [(True, True)], "int64", "alcohol"),
+    "svm_svc_sigmoid_binary": ("classification", "ovo_votes", 4, 2, 1, [(True, True)], "int64", "x0"),
+    "svm_svr_linear": ("regression", "identity", 4, 1, 1, [(True, True)], None, "x0"),
+    "svm_oneclass_rbf": ("classification", "isolation", 4, 2, 1, [(True, True)], "int64", "x0"),
     "scaler_minmax": ("regression", "identity", 10, 1, 1,
                       [("min_max_scaler", {"feature_range": [0.0, 1.0], "clip": False})], None, "x0"),
     "scaler_minmax_clip": ("classification", "softmax", 9, 3, 3,

@@ -56,7 +56,9 @@ def test_the_python_reader_knows_the_spec_types():
 
 def test_shape_rules_only_use_known_names():
     for stype, entry in spec.STEPS.items():
-        names = {"n_in", "n_out", "N", "C", "B", "k", "n_numeric", "n_categories", *entry["params"]}
+        # n_dual, n_pairs: support_vector's max(n_classes - 1, 1) and number of class pairs
+        names = {"n_in", "n_out", "N", "C", "B", "k", "n_numeric", "n_categories", "n_dual", "n_pairs",
+                 *entry["params"]}
         for role, t in entry["tensors"].items():
             for e in t["shape"]:
                 used = set(re.findall(r"[A-Za-z_]\w*", e)) - {"sum"}
