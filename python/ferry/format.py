@@ -894,6 +894,32 @@ def _check_quadratic_discriminant(where, step, tensors, table, referenced, task,
     return k
 
 
+def _check_naive_bayes(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """discrete_naive_bayes, gaussian_naive_bayes, categorical_naive_bayes (sections 4.23 to
+    4.25): one score per class, the logsumexp link implied by the type."""
+    stype = step["type"]
+    _check_params(where, stype, step["params"])
+    c = step["params"]["n_classes"]
+    env = None
+    if stype == "categorical_naive_bayes":
+        counts = _spec_ref(where, step, "n_categories", tensors, table, referenced)
+        if np.any(counts < 1) or np.any(counts > spec.LIMITS["max_categories"]):
+            _fail("format", f"{where}: tensor 'n_categories' must hold values between 1 and "
+                            f"{spec.LIMITS['max_categories']}")
+        env = {"N": int(counts.sum())}
+    _step_tensors(where, stype, step, tensors, table, referenced, env)
+    if task != "classification":
+        _fail("format", f"{where}: {stype} is a classifier, but schema.task is {task}")
+    if c != n_outputs:
+        _fail("format", f"{where}: params.n_classes {c} != schema.n_outputs {n_outputs}")
+    if step["n_features_out"] != c:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != params.n_classes {c}")
+    return c
+
+
+NAIVE_BAYES_TYPES = ("discrete_naive_bayes", "gaussian_naive_bayes", "categorical_naive_bayes")
+
+
 def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba=True):
     if not _is_obj(ver):
         _fail("format", "'verification' is not an object")
@@ -1373,6 +1399,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "quadratic_discriminant":
         k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype in NAIVE_BAYES_TYPES:
+        k = _check_naive_bayes(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none")

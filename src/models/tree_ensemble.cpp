@@ -156,6 +156,7 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
     case Link::kModifiedHuber:
     case Link::kNone:
     case Link::kSoftmaxPair:
+    case Link::kLogSumExp:
       in.invalid("a tree_ensemble cannot use the " + p.string("link") + " link");
   }
   double offset = 0.0, scale = 1.0;

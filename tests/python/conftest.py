@@ -437,6 +437,8 @@ def spec_evaluate(header, tensors, X):
         return _spec_tree_ensemble(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "quadratic_discriminant":
         return _spec_quadratic_discriminant(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"].endswith("_naive_bayes"):
+        return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -479,6 +481,30 @@ def _spec_quadratic_discriminant(est, t, Z):
     proba = _softmax(d)
     s = (d[:, 1] - d[:, 0]).reshape(-1, 1) if c == 2 else d
     return {"predict": d.argmax(axis=1), "predict_proba": proba, "decision_function": s}
+
+
+def _spec_naive_bayes(est, t, Z):
+    """docs/format.md 4.23 - 4.25, row by row: the joint log likelihood, then
+    exp(jll - logsumexp(jll)); no decision_function."""
+    p, c = est["params"], est["params"]["n_classes"]
+    jll = np.zeros((Z.shape[0], c))
+    for r, x in enumerate(Z):
+        for i in range(c):
+            if est["type"] == "discrete_naive_bayes":
+                b = [(1.0 if v > p["threshold"] else 0.0) if p["binarize"] else v for v in x]
+                jll[r, i] = sum(bf * w for bf, w in zip(b, t["weights"][i])) + t["bias"][i]
+            elif est["type"] == "gaussian_naive_bayes":
+                q = sum((v - m) ** 2 / s2 for v, m, s2 in zip(x, t["theta"][i], t["var"][i]))
+                jll[r, i] = t["log_prior"][i] + (t["log_norm"][i] - 0.5 * q)
+            else:
+                assert est["type"] == "categorical_naive_bayes", est["type"]
+                offsets = np.concatenate([[0], np.cumsum(t["n_categories"])])
+                k = [int(np.trunc(v)) for v in x]
+                assert all(0 <= kf < n for kf, n in zip(k, t["n_categories"]))
+                jll[r, i] = sum(t["log_prob"][i, offsets[f] + kf] for f, kf in enumerate(k)) + t["log_prior"][i]
+    m = jll.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(jll - m).sum(axis=1, keepdims=True)) + m
+    return {"predict": jll.argmax(axis=1), "predict_proba": np.exp(jll - lse)}
 
 
 def _spec_tree_leaf(p, t, tree, x):
