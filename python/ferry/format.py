@@ -920,6 +920,19 @@ def _check_naive_bayes(where, step, tensors, table, referenced, task, n_outputs)
 NAIVE_BAYES_TYPES = ("discrete_naive_bayes", "gaussian_naive_bayes", "categorical_naive_bayes")
 
 
+def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """nearest_center (section 4.27): a clusterer's labels as classes 0 .. k-1, link none."""
+    _check_params(where, "nearest_center", step["params"])
+    k = step["params"]["n_clusters"]
+    _step_tensors(where, "nearest_center", step, tensors, table, referenced)
+    if task != "classification":
+        _fail("format", f"{where}: nearest_center predicts cluster labels, but schema.task is {task}")
+    if k != n_outputs or step["n_features_out"] != k:
+        _fail("format", f"{where}: params.n_clusters {k}, n_features_out {step['n_features_out']} and "
+                        f"schema.n_outputs {n_outputs} must be equal")
+    return k
+
+
 def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba=True):
     if not _is_obj(ver):
         _fail("format", "'verification' is not an object")
@@ -1401,6 +1414,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
     elif stype in NAIVE_BAYES_TYPES:
         k = _check_naive_bayes(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "nearest_center":
+        k = _check_nearest_center(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none")

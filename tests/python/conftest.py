@@ -376,6 +376,16 @@ def _spec_ordinal_encoder(params, t, Z):
 
 
 #: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
+def _spec_center_distances(p, t, Z):
+    """docs/format.md 4.26, row by row: sqrt(max((-2 x.c + |x|^2) + |c|^2, 0))."""
+    out = np.zeros((Z.shape[0], t["centers"].shape[0]))
+    for i, x in enumerate(np.asarray(Z, dtype=np.float64)):
+        xx = sum(v * v for v in x)
+        for j, c in enumerate(t["centers"]):
+            out[i, j] = np.sqrt(max((-2.0 * sum(a * b for a, b in zip(x, c)) + xx) + t["center_norms"][j], 0.0))
+    return out
+
+
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
     "min_max_scaler": _spec_min_max_scaler,
@@ -395,6 +405,7 @@ SPEC_STEPS = {
     "one_hot_encoder": _spec_one_hot_encoder,
     "ordinal_encoder": _spec_ordinal_encoder,
     "select_columns": _spec_select_columns,
+    "center_distances": _spec_center_distances,
 }
 
 
@@ -437,6 +448,11 @@ def spec_evaluate(header, tensors, X):
         return _spec_tree_ensemble(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "quadratic_discriminant":
         return _spec_quadratic_discriminant(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "nearest_center":  # docs/format.md 4.27
+        t = {r: tensors[n] for r, n in est["tensors"].items()}
+        s = np.array([[-(t["center_norms"][j] + -2.0 * sum(a * b for a, b in zip(x, c)))
+                       for j, c in enumerate(t["centers"])] for x in Z]).reshape(len(Z), -1)
+        return {"predict": s.argmax(axis=1)}
     if est["type"].endswith("_naive_bayes"):
         return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"

@@ -431,6 +431,8 @@ EXPECTED_SHAPES = {
     "nb_gaussian": ("classification", None, 5, 3, 3, [], "int64", "alcohol"),
     "nb_bernoulli": ("classification", None, 6, 2, 2, [(True, True)], "int64", "x0"),
     "nb_categorical": ("classification", None, 4, 3, 3, ["kbins_discretizer"], "int64", "x0"),
+    "kmeans_transform": ("classification", "softmax", 4, 3, 3, [(True, True), ("center_distances", {})], "int64", "x0"),
+    "kmeans_predict": ("classification", "none", 6, 3, 3, [(True, True)], "int64", "alcohol"),
     "scaler_minmax": ("regression", "identity", 10, 1, 1,
                       [("min_max_scaler", {"feature_range": [0.0, 1.0], "clip": False})], None, "x0"),
     "scaler_minmax_clip": ("classification", "softmax", 9, 3, 3,
