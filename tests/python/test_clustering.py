@@ -215,7 +215,7 @@ def _tied(tmp_path, cls):
     C = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 2.0]])
     kw = {"batch_size": 3} if cls is MiniBatchKMeans else {}
     km = cls(n_clusters=3, init=C, n_init=1, max_iter=1, **kw).fit(C)
-    np.testing.assert_array_equal(km.cluster_centers_, C)
+    km.cluster_centers_ = C.copy()  # MiniBatchKMeans may move or reassign them while fitting
     T = np.array([[1.0, 0.0], [1.0, -5.0], [1.0, 7.0], [0.5, 1.0], [1.5, 1.0], [1.0, 0.75], [0.0, 0.0], [3.0, 0.0]])
     path = tmp_path / "tied.ferry"
     art = ferry.export(km, path, X_sample=T, created=CREATED)
