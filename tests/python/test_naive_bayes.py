@@ -58,6 +58,14 @@ def _counts_binary():
     return X[keep], np.where(y[keep] == 0, "zero", "one"), np.vstack([X[keep], X_all[-3:]])
 
 
+def _indicators():
+    """0/1 data for BernoulliNB(binarize=None), which takes its input as is; adversarial rows
+    of all zeros and all ones."""
+    X, y, _ = _counts()
+    X = (X > 4).astype(np.float64)
+    return X, y, np.vstack([X, np.zeros(16), np.ones(16), np.arange(16) % 2])
+
+
 def _continuous():
     X, y = datasets.load_wine(return_X_y=True)
     X, y = X[::2, :6], y[::2]
@@ -101,8 +109,9 @@ CASES = {
     "ComplementNB-binary": (lambda: ComplementNB(), _counts_binary),
     "BernoulliNB": (lambda: BernoulliNB(), _counts),
     "BernoulliNB-threshold": (lambda: BernoulliNB(binarize=4.5, alpha=0.2), _counts),
-    "BernoulliNB-none-binary": (lambda: make_pipeline(StandardScaler(), BernoulliNB(binarize=0.0)),
-                                _continuous_binary),
+    "BernoulliNB-scaled-binary": (lambda: make_pipeline(StandardScaler(), BernoulliNB(binarize=0.0)),
+                                  _continuous_binary),
+    "BernoulliNB-binarize-none": (lambda: BernoulliNB(binarize=None, alpha=0.7), _indicators),
     "CategoricalNB": (lambda: CategoricalNB(), _categories),
     "CategoricalNB-min-categories": (lambda: CategoricalNB(alpha=0.3, min_categories=[5, 6, 5, 7], fit_prior=False),
                                      _categories),
@@ -206,7 +215,7 @@ def test_cpp_verifies_every_row(case_id, exported, tmp_path):
         assert run.returncode == 0, (start, run.stderr)
 
 
-@pytest.mark.parametrize("case_id", ["GaussianNB", "MultinomialNB", "BernoulliNB-none-binary", "CategoricalNB-binned"])
+@pytest.mark.parametrize("case_id", ["GaussianNB", "MultinomialNB", "BernoulliNB-binarize-none", "CategoricalNB-binned"])
 def test_binding_scores_explain_and_no_decision_function(case_id, exported):
     """Through the Python binding: the scores are scikit-learn's joint log likelihood, the
     explanation (model-agnostic) adds up to them, and decision_function is refused as
