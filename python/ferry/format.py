@@ -920,6 +920,28 @@ def _check_naive_bayes(where, step, tensors, table, referenced, task, n_outputs)
 NAIVE_BAYES_TYPES = ("discrete_naive_bayes", "gaussian_naive_bayes", "categorical_naive_bayes")
 
 
+#: covariance -> the tensors of its quadratic form (section 4.28); the others must be absent
+_MIXTURE_TENSORS = {"full": ("prec_chol", "mean_prec"), "diag": ("const", "weights", "precisions"),
+                    "spherical": ("const", "weights", "precision")}
+
+
+def _check_gaussian_mixture(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """gaussian_mixture (section 4.28): components as classes 0 .. k-1, one score each."""
+    _check_params(where, "gaussian_mixture", step["params"])
+    k, cov = step["params"]["n_components"], step["params"]["covariance"]
+    arrays = _step_tensors(where, "gaussian_mixture", step, tensors, table, referenced)
+    for role in ("prec_chol", "mean_prec", "const", "weights", "precisions", "precision"):
+        if (arrays[role] is not None) != (role in _MIXTURE_TENSORS[cov]):
+            _fail("format", f"{where}: tensor '{role}' must be present exactly when params.covariance is one of "
+                            f"{', '.join(c for c, r in _MIXTURE_TENSORS.items() if role in r)}")
+    if task != "classification":
+        _fail("format", f"{where}: gaussian_mixture predicts components, but schema.task is {task}")
+    if k != n_outputs or step["n_features_out"] != k:
+        _fail("format", f"{where}: params.n_components {k}, n_features_out {step['n_features_out']} and "
+                        f"schema.n_outputs {n_outputs} must be equal")
+    return k
+
+
 def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
     """nearest_center (section 4.27): a clusterer's labels as classes 0 .. k-1, link none."""
     _check_params(where, "nearest_center", step["params"])
@@ -1416,6 +1438,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_naive_bayes(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "nearest_center":
         k = _check_nearest_center(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "gaussian_mixture":
+        k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none")
