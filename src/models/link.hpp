@@ -21,11 +21,11 @@ enum class Link {
   kModifiedHuber,  // SGDClassifier(loss="modified_huber"): (clip(s, -1, 1) + 1) / 2, normalised
   kNone,           // classification without predict_proba: hinge, perceptron, ridge, ...
   kSoftmaxPair,    // binary, one score s = d1 - d0 of two class scores: softmax of [0, s]
-  kLogSumExp,      // naive Bayes: exp(s - logsumexp(s)), one score per class; no decision_function
+  kLogSumExp,      // naive Bayes, mixtures: exp(s - logsumexp(s)), one score per class; no decision_function
 };
 
 // Error(kFormat) for names other than those of docs/format.md §4.2, §4.17 and §4.22 (kLogSumExp has
-// no name: the naive Bayes types imply it, §4.23 - §4.25).
+// no name: the naive Bayes types and gaussian_mixture imply it, §4.23 - §4.25, §4.28).
 Link parse_link(const std::string& name, const std::string& where);
 
 // Number of classes whose probabilities `scores` with k columns give (for kIsolation, the two
