@@ -55,7 +55,9 @@ double additivity_error(const Explanation& e, const RowMatrixXd& scores) {
 bool mixes_columns(const nlohmann::json& steps) {
   for (const auto& s : steps) {
     const std::string type = s["type"];
-    if (type == "linear_projection" || type == "polynomial_features" || type == "normalizer") return true;
+    if (type == "linear_projection" || type == "polynomial_features" || type == "normalizer" ||
+        type == "center_distances")
+      return true;
     if (type == "column_transformer")
       for (const auto& b : s["params"]["transformers"])
         if (mixes_columns(b["steps"])) return true;

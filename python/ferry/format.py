@@ -925,6 +925,67 @@ def _check_support_vector(where, step, tensors, table, referenced, task, n_outpu
     return k
 
 
+def _check_naive_bayes(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """discrete_naive_bayes, gaussian_naive_bayes, categorical_naive_bayes (sections 4.24 to
+    4.26): one score per class, the logsumexp link implied by the type."""
+    stype = step["type"]
+    _check_params(where, stype, step["params"])
+    c = step["params"]["n_classes"]
+    env = None
+    if stype == "categorical_naive_bayes":
+        counts = _spec_ref(where, step, "n_categories", tensors, table, referenced)
+        if np.any(counts < 1) or np.any(counts > spec.LIMITS["max_categories"]):
+            _fail("format", f"{where}: tensor 'n_categories' must hold values between 1 and "
+                            f"{spec.LIMITS['max_categories']}")
+        env = {"N": int(counts.sum())}
+    _step_tensors(where, stype, step, tensors, table, referenced, env)
+    if task != "classification":
+        _fail("format", f"{where}: {stype} is a classifier, but schema.task is {task}")
+    if c != n_outputs:
+        _fail("format", f"{where}: params.n_classes {c} != schema.n_outputs {n_outputs}")
+    if step["n_features_out"] != c:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != params.n_classes {c}")
+    return c
+
+
+NAIVE_BAYES_TYPES = ("discrete_naive_bayes", "gaussian_naive_bayes", "categorical_naive_bayes")
+
+
+#: covariance -> the tensors of its quadratic form (section 4.29); the others must be absent
+_MIXTURE_TENSORS = {"full": ("prec_chol", "mean_prec"), "diag": ("const", "weights", "precisions"),
+                    "spherical": ("const", "weights", "precision")}
+
+
+def _check_gaussian_mixture(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """gaussian_mixture (section 4.29): components as classes 0 .. k-1, one score each."""
+    _check_params(where, "gaussian_mixture", step["params"])
+    k, cov = step["params"]["n_components"], step["params"]["covariance"]
+    arrays = _step_tensors(where, "gaussian_mixture", step, tensors, table, referenced)
+    for role in ("prec_chol", "mean_prec", "const", "weights", "precisions", "precision"):
+        if (arrays[role] is not None) != (role in _MIXTURE_TENSORS[cov]):
+            _fail("format", f"{where}: tensor '{role}' must be present exactly when params.covariance is one of "
+                            f"{', '.join(c for c, r in _MIXTURE_TENSORS.items() if role in r)}")
+    if task != "classification":
+        _fail("format", f"{where}: gaussian_mixture predicts components, but schema.task is {task}")
+    if k != n_outputs or step["n_features_out"] != k:
+        _fail("format", f"{where}: params.n_components {k}, n_features_out {step['n_features_out']} and "
+                        f"schema.n_outputs {n_outputs} must be equal")
+    return k
+
+
+def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """nearest_center (section 4.28): a clusterer's labels as classes 0 .. k-1, link none."""
+    _check_params(where, "nearest_center", step["params"])
+    k = step["params"]["n_clusters"]
+    _step_tensors(where, "nearest_center", step, tensors, table, referenced)
+    if task != "classification":
+        _fail("format", f"{where}: nearest_center predicts cluster labels, but schema.task is {task}")
+    if k != n_outputs or step["n_features_out"] != k:
+        _fail("format", f"{where}: params.n_clusters {k}, n_features_out {step['n_features_out']} and "
+                        f"schema.n_outputs {n_outputs} must be equal")
+    return k
+
+
 def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba=True):
     if not _is_obj(ver):
         _fail("format", "'verification' is not an object")
@@ -1406,6 +1467,14 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "support_vector":
         k = _check_support_vector(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
+
+
+    elif stype in NAIVE_BAYES_TYPES:
+        k = _check_naive_bayes(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "nearest_center":
+        k = _check_nearest_center(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "gaussian_mixture":
+        k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none", "ovo_votes", "ovr_votes")

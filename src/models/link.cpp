@@ -60,6 +60,18 @@ Index first_most_votes(const std::vector<Index>& votes) {
   return best;
 }
 
+// _BaseNB.predict_proba: exp(s - logsumexp(s)) with scipy.special.logsumexp's own steps (the
+// row maximum, or 0 where it is not finite; the log of the sum of exp(s - max); plus max).
+void logsumexp_row(const double* s, double* p, Index n) {
+  double max = s[0];
+  for (Index j = 1; j < n; ++j) max = std::max(max, s[j]);
+  if (!std::isfinite(max)) max = 0.0;
+  double sum = 0.0;
+  for (Index j = 0; j < n; ++j) sum += std::exp(s[j] - max);
+  const double lse = std::log(sum) + max;
+  for (Index j = 0; j < n; ++j) p[j] = std::exp(s[j] - lse);
+}
+
 }  // namespace
 
 Link parse_link(const std::string& name, const std::string& where) {
@@ -93,7 +105,7 @@ Index n_probabilities(Link link, Index k) noexcept {
 bool has_predict_proba(Link link) noexcept {
   return link != Link::kIsolation && link != Link::kNone && link != Link::kOvoVotes && link != Link::kOvrVotes;
 }
-bool has_decision_function(Link link) noexcept { return link != Link::kProbability; }
+bool has_decision_function(Link link) noexcept { return link != Link::kProbability && link != Link::kLogSumExp; }
 
 void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
   const Index rows = scores.rows(), k = scores.cols();
@@ -140,6 +152,9 @@ void apply_link(Link link, const RowMatrixXd& scores, RowMatrixXd& proba) {
           for (Index j = 0; j < k; ++j) p[j] = s[j];
         }
         softmax_row(p, proba.cols());
+        break;
+      case Link::kLogSumExp:
+        logsumexp_row(s, p, k);
         break;
       case Link::kSoftmax:
         if (k == 1) {

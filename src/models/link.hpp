@@ -23,9 +23,11 @@ enum class Link {
   kSoftmaxPair,    // binary, one score s = d1 - d0 of two class scores: softmax of [0, s]
   kOvoVotes,       // libsvm's one-vs-one votes: one score per class pair, no predict_proba
   kOvrVotes,       // libsvm's votes read from scikit-learn's ovr decision_function, no predict_proba
+  kLogSumExp,      // naive Bayes, mixtures: exp(s - logsumexp(s)), one score per class; no decision_function
 };
 
-// Error(kFormat) for names other than those of docs/format.md §4.2, §4.17 and §4.22.
+// Error(kFormat) for names other than those of docs/format.md §4.2, §4.17 and §4.22 (kLogSumExp has
+// no name: the naive Bayes types and gaussian_mixture imply it, §4.23 - §4.25, §4.28).
 Link parse_link(const std::string& name, const std::string& where);
 
 // Number of classes whose probabilities `scores` with k columns give (for kIsolation, the two

@@ -158,6 +158,7 @@ std::unique_ptr<Estimator> make_tree_ensemble(const StepInputs& in) {
     case Link::kSoftmaxPair:
     case Link::kOvoVotes:
     case Link::kOvrVotes:
+    case Link::kLogSumExp:
       in.invalid("a tree_ensemble cannot use the " + p.string("link") + " link");
   }
   double offset = 0.0, scale = 1.0;

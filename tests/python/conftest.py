@@ -376,6 +376,16 @@ def _spec_ordinal_encoder(params, t, Z):
 
 
 #: step type -> numpy evaluation of docs/format.md section 4, (params, role -> array, Z) -> Z
+def _spec_center_distances(p, t, Z):
+    """docs/format.md 4.27, row by row: sqrt(max((-2 x.c + |x|^2) + |c|^2, 0))."""
+    out = np.zeros((Z.shape[0], t["centers"].shape[0]))
+    for i, x in enumerate(np.asarray(Z, dtype=np.float64)):
+        xx = sum(v * v for v in x)
+        for j, c in enumerate(t["centers"]):
+            out[i, j] = np.sqrt(max((-2.0 * sum(a * b for a, b in zip(x, c)) + xx) + t["center_norms"][j], 0.0))
+    return out
+
+
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
     "min_max_scaler": _spec_min_max_scaler,
@@ -395,6 +405,7 @@ SPEC_STEPS = {
     "one_hot_encoder": _spec_one_hot_encoder,
     "ordinal_encoder": _spec_ordinal_encoder,
     "select_columns": _spec_select_columns,
+    "center_distances": _spec_center_distances,
 }
 
 
@@ -439,6 +450,13 @@ def spec_evaluate(header, tensors, X):
         return _spec_quadratic_discriminant(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "support_vector":
         return _spec_support_vector(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "nearest_center":  # docs/format.md 4.28
+        t = {r: tensors[n] for r, n in est["tensors"].items()}
+        s = np.array([[-(t["center_norms"][j] + -2.0 * sum(a * b for a, b in zip(x, c)))
+                       for j, c in enumerate(t["centers"])] for x in Z]).reshape(len(Z), -1)
+        return {"predict": s.argmax(axis=1)}
+    if est["type"].endswith("_naive_bayes"):
+        return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -535,6 +553,30 @@ def _spec_support_vector(header, est, t, Z):
     if header["schema"]["task"] == "regression":
         return {"predict": s, "decision_function": s}
     return {"predict": np.array(predict, dtype=np.int64), "decision_function": s}
+
+
+def _spec_naive_bayes(est, t, Z):
+    """docs/format.md 4.24 - 4.26, row by row: the joint log likelihood, then
+    exp(jll - logsumexp(jll)); no decision_function."""
+    p, c = est["params"], est["params"]["n_classes"]
+    jll = np.zeros((Z.shape[0], c))
+    for r, x in enumerate(Z):
+        for i in range(c):
+            if est["type"] == "discrete_naive_bayes":
+                b = [(1.0 if v > p["threshold"] else 0.0) if p["binarize"] else v for v in x]
+                jll[r, i] = sum(bf * w for bf, w in zip(b, t["weights"][i])) + t["bias"][i]
+            elif est["type"] == "gaussian_naive_bayes":
+                q = sum((v - m) ** 2 / s2 for v, m, s2 in zip(x, t["theta"][i], t["var"][i]))
+                jll[r, i] = t["log_prior"][i] + (t["log_norm"][i] - 0.5 * q)
+            else:
+                assert est["type"] == "categorical_naive_bayes", est["type"]
+                offsets = np.concatenate([[0], np.cumsum(t["n_categories"])])
+                k = [int(np.trunc(v)) for v in x]
+                assert all(0 <= kf < n for kf, n in zip(k, t["n_categories"]))
+                jll[r, i] = sum(t["log_prob"][i, offsets[f] + kf] for f, kf in enumerate(k)) + t["log_prior"][i]
+    m = jll.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(jll - m).sum(axis=1, keepdims=True)) + m
+    return {"predict": jll.argmax(axis=1), "predict_proba": np.exp(jll - lse)}
 
 
 def _spec_tree_leaf(p, t, tree, x):
