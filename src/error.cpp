@@ -13,6 +13,7 @@ const char* to_string(ErrorCode code) noexcept {
     case ErrorCode::kShape: return "shape";
     case ErrorCode::kValue: return "value";
     case ErrorCode::kVerification: return "verification";
+    case ErrorCode::kSignature: return "signature";
   }
   return "unknown";
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "artifact/signature.hpp"
 #include "engine.hpp"
 #include "explain/attribution.hpp"
 #include "explain/interactions.hpp"
@@ -18,8 +19,13 @@ const Engine& engine_of(const Model& model) noexcept { return *model.engine_; }
 }  // namespace detail
 
 Model Model::from_bytes(const void* data, std::size_t size, const LoadOptions& options) {
-  const detail::artifact::Limits limits{options.max_header_bytes, options.max_tensor_bytes};
-  const detail::artifact::Artifact a = detail::artifact::read(static_cast<const std::uint8_t*>(data), size, limits);
+  const detail::artifact::Limits limits{options.max_header_bytes, options.max_tensor_bytes, options.max_total_bytes};
+  const auto note = [&](const std::string& message) {
+    if (options.log) options.log(LogLevel::kWarning, message);
+  };
+  const detail::artifact::Span file = detail::artifact::checked_artifact(static_cast<const std::uint8_t*>(data), size,
+                                                                         options.trusted_keys, note);
+  const detail::artifact::Artifact a = detail::artifact::read(file.data, file.size, limits);
   Model model(detail::load_engine(a, options));
   if (options.verify) model.verify();
   return model;

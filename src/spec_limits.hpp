@@ -18,6 +18,7 @@ inline constexpr std::size_t kMaxTensorRank = 8;
 inline constexpr std::size_t kMaxTensorNameBytes = 128;
 inline constexpr std::size_t kDefaultMaxHeaderBytes = std::size_t{16} << 20;
 inline constexpr std::uint64_t kDefaultMaxTensorBytes = std::uint64_t{1} << 30;
+inline constexpr std::uint64_t kDefaultMaxTotalBytes = std::uint64_t{4} << 30;
 inline constexpr std::int64_t kMaxWidth = std::int64_t{1} << 24;
 inline constexpr std::int64_t kMaxVerificationRows = std::int64_t{1} << 20;
 inline constexpr std::int64_t kMaxBackgroundRows = 1024;

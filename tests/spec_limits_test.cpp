@@ -35,6 +35,7 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
   EXPECT_EQ(s::kMaxTensorNameBytes, limit<std::size_t>("max_tensor_name_bytes"));
   EXPECT_EQ(s::kDefaultMaxHeaderBytes, limit<std::size_t>("default_max_header_bytes"));
   EXPECT_EQ(s::kDefaultMaxTensorBytes, limit<std::uint64_t>("default_max_tensor_bytes"));
+  EXPECT_EQ(s::kDefaultMaxTotalBytes, limit<std::uint64_t>("default_max_total_bytes"));
   EXPECT_EQ(s::kMaxWidth, limit<std::int64_t>("max_width"));
   EXPECT_EQ(s::kMaxVerificationRows, limit<std::int64_t>("max_verification_rows"));
   EXPECT_EQ(s::kMaxBackgroundRows, limit<std::int64_t>("max_background_rows"));
@@ -48,7 +49,7 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
   EXPECT_EQ(s::kMaxTreeDepth, limit<int>("max_tree_depth"));
   EXPECT_EQ(s::kMaxTreeNodes, limit<std::int64_t>("max_tree_nodes"));
   EXPECT_EQ(s::kCoverSlack, limit<double>("cover_slack"));
-  EXPECT_EQ(spec_limits().size(), 18u) << "a limit was added to the spec but not to src/spec_limits.hpp";
+  EXPECT_EQ(spec_limits().size(), 19u) << "a limit was added to the spec but not to src/spec_limits.hpp";
 }
 
 // The public defaults cannot include an internal header; they must still say the same.
@@ -57,8 +58,10 @@ TEST(SpecLimits, PublicAndContainerDefaultsEqualTheSpec) {
   const ferry::detail::artifact::Limits container;
   EXPECT_EQ(options.max_header_bytes, ferry::detail::spec::kDefaultMaxHeaderBytes);
   EXPECT_EQ(options.max_tensor_bytes, ferry::detail::spec::kDefaultMaxTensorBytes);
+  EXPECT_EQ(options.max_total_bytes, ferry::detail::spec::kDefaultMaxTotalBytes);
   EXPECT_EQ(container.max_header_bytes, ferry::detail::spec::kDefaultMaxHeaderBytes);
   EXPECT_EQ(container.max_tensor_bytes, ferry::detail::spec::kDefaultMaxTensorBytes);
+  EXPECT_EQ(container.max_total_bytes, ferry::detail::spec::kDefaultMaxTotalBytes);
 }
 
 }  // namespace

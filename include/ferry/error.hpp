@@ -20,6 +20,8 @@ enum class ErrorCode : int {
   kShape = 7,         // input or output dimensions are wrong
   kValue = 8,         // an input value the model cannot take (NaN, infinity, ...)
   kVerification = 9,  // the embedded test rows did not reproduce scikit-learn's outputs
+  // 10 and 11 are the C API's own statuses (ferry.h).
+  kSignature = 12,  // a required signature is missing, untrusted or does not match the file
 };
 
 // Short lowercase name of a code, as used in messages: "format", "checksum", ...

@@ -46,7 +46,8 @@ typedef enum ferry_status {
   FERRY_VALUE = 8,         /* an input value the model cannot take (NaN, infinity, ...) */
   FERRY_VERIFICATION = 9,  /* the embedded test rows did not reproduce scikit-learn's outputs */
   FERRY_ARGUMENT = 10,     /* a null pointer where one is required */
-  FERRY_INTERNAL = 11      /* out of memory, or a failure that is a bug in ferry */
+  FERRY_INTERNAL = 11,     /* out of memory, or a failure that is a bug in ferry */
+  FERRY_SIGNATURE = 12     /* a required signature is missing, untrusted or does not match */
 } ferry_status;
 
 typedef struct ferry_model ferry_model;
@@ -64,6 +65,24 @@ FERRY_C_API ferry_status ferry_model_load(const char* path, int verify, ferry_mo
 FERRY_C_API ferry_status ferry_model_load_from_memory(const void* data, size_t size, int verify,
                                                       ferry_model** model);
 FERRY_C_API void ferry_model_free(ferry_model* model); /* null is fine */
+
+/* Everything ferry::LoadOptions offers a C host. Initialise with FERRY_LOAD_OPTIONS_INIT so
+ * that struct_size tells the library which fields this program knows: fields are only ever
+ * appended, and a zero field means the library's default. */
+typedef struct ferry_load_options {
+  size_t struct_size;
+  int verify;                       /* as ferry_model_load's verify */
+  const char* const* trusted_keys;  /* Ed25519 public keys, 64 hex digits each (docs/security.md) */
+  size_t n_trusted_keys;            /* when > 0 the file must be signed by one of them */
+  unsigned long long max_total_bytes; /* decoded tensor bytes in all; 0: the default (4 GiB) */
+} ferry_load_options;
+#define FERRY_LOAD_OPTIONS_INIT {sizeof(ferry_load_options), 0, NULL, 0, 0}
+
+FERRY_C_API ferry_status ferry_model_load_with_options(const char* path, const ferry_load_options* options,
+                                                       ferry_model** model);
+FERRY_C_API ferry_status ferry_model_load_from_memory_with_options(const void* data, size_t size,
+                                                                   const ferry_load_options* options,
+                                                                   ferry_model** model);
 
 /* What the model takes and gives. Strings live as long as the model. */
 FERRY_C_API const char* ferry_model_name(const ferry_model* model);

@@ -34,9 +34,16 @@ struct LoadOptions {
   // Re-run the test rows embedded by the exporter and throw Error(kVerification) when any
   // output differs from scikit-learn's beyond the tolerance stored with them.
   bool verify = false;
-  // Resource limits against hostile files.
+  // Resource limits against hostile files: each is checked before the bytes are inflated or
+  // copied (docs/security.md).
   std::size_t max_header_bytes = std::size_t{16} << 20;
-  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 30;
+  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 30;  // one tensor, as decoded
+  std::uint64_t max_total_bytes = std::uint64_t{4} << 30;   // all tensors together, as decoded
+  // Ed25519 public keys, 64 hexadecimal digits each (`ferry keygen` writes them). When any is
+  // given, the file must be signed by one of them (`ferry sign`) and the signature is checked
+  // over the whole file before anything in it is parsed: Error(kSignature) otherwise, and
+  // Error(kUnsupported) from a ferry built without libsodium. docs/security.md.
+  std::vector<std::string> trusted_keys;
   // Where the library reports things worth knowing (e.g. a newer format minor). By default
   // it prints nothing.
   std::function<void(LogLevel, const std::string&)> log;

@@ -20,6 +20,7 @@ class ErrorCode(enum.IntEnum):
     SHAPE = 7
     VALUE = 8
     VERIFICATION = 9
+    SIGNATURE = 12
 
 
 class FerryError(Exception):

@@ -27,7 +27,7 @@ import struct
 import warnings
 import zlib
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -41,6 +41,9 @@ __all__ = [
     "DTYPES",
     "DEFAULT_MAX_HEADER_BYTES",
     "DEFAULT_MAX_TENSOR_BYTES",
+    "DEFAULT_MAX_TOTAL_BYTES",
+    "SIGNED_MAGIC",
+    "sign",
     "MAX_RANK",
     "Artifact",
     "ArtifactError",
@@ -55,6 +58,8 @@ __all__ = [
 ]
 
 MAGIC = b"\x89FERRY\r\n"
+SIGNED_MAGIC = b"\x89FSIGN\r\n"  # an Ed25519 envelope around a .ferry file (docs/security.md)
+ENVELOPE_SIZE = 128
 MAJOR = 1
 COVER_SLACK = 1.0 + LIMITS["cover_slack"]  # tree_ensemble: a child's cover may exceed its parent's by rounding only
 MAX_BACKGROUND_ROWS = LIMITS["max_background_rows"]  # explain.background (docs/format.md 3.5)
@@ -68,6 +73,7 @@ ALIGN = 64
 
 DEFAULT_MAX_HEADER_BYTES = LIMITS["default_max_header_bytes"]
 DEFAULT_MAX_TENSOR_BYTES = LIMITS["default_max_tensor_bytes"]  # after decompression
+DEFAULT_MAX_TOTAL_BYTES = LIMITS["default_max_total_bytes"]  # all tensors, after decompression
 MAX_RANK = LIMITS["max_tensor_rank"]
 MAX_NAME_BYTES = LIMITS["max_tensor_name_bytes"]
 MAX_WIDTH = LIMITS["max_width"]
@@ -114,8 +120,8 @@ POLYNOMIAL_MAX_DEGREE = LIMITS["max_polynomial_degree"]
 class ArtifactError(ValueError):
     """A file (or a header given to the writer) that docs/format.md forbids.
 
-    ``code`` is one of ``"format"``, ``"checksum"``, ``"version"`` and
-    ``"unsupported"``, the same codes as ``ferry::ErrorCode`` in C++.
+    ``code`` is one of ``"format"``, ``"checksum"``, ``"version"``,
+    ``"unsupported"`` and ``"signature"``, the same codes as ``ferry::ErrorCode`` in C++.
     """
 
     def __init__(self, code: str, message: str):
@@ -340,7 +346,8 @@ def _inflate(stored: bytes, expected: int, name: str) -> bytes:
     return out
 
 
-def _read_tensors(header: dict, data: memoryview, data_start: int, data_length: int, max_tensor_bytes: int):
+def _read_tensors(header: dict, data: memoryview, data_start: int, data_length: int, max_tensor_bytes: int,
+                  max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES):
     table = header.get("tensors")
     if table is None:
         _fail("format", "header has no 'tensors' object")
@@ -352,6 +359,7 @@ def _read_tensors(header: dict, data: memoryview, data_start: int, data_length: 
         _check_tensor_name(name)
     entries = []
     expected_offset = 0
+    total = 0
     for name in names:
         e = table[name]
         if not _is_obj(e):
@@ -368,6 +376,10 @@ def _read_tensors(header: dict, data: memoryview, data_start: int, data_length: 
         if len(shape) > MAX_RANK:
             _fail("format", f"tensor '{name}': rank {len(shape)} exceeds {MAX_RANK}")
         nbytes = _byte_size(shape, DTYPES[dtype].itemsize, max_tensor_bytes, name)
+        total += nbytes
+        if total > max_total_bytes:
+            _fail("format", f"tensors decode to more than the limit of {max_total_bytes} bytes in total "
+                            f"(reached at tensor '{name}')")
         offset, length, comp, crc = e["offset"], e["length"], e["compression"], e["crc32"]
         if not _is_int(offset) or offset < 0:
             _fail("format", f"tensor '{name}': offset must be an integer >= 0")
@@ -1498,19 +1510,90 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
 # --------------------------------------------------------------------------- reader
 
 
+def sign(data, secret_key: str) -> bytes:
+    """A signed file (docs/security.md) around the artifact ``data``, with the Ed25519 secret
+    key ``secret_key`` in ``ferry keygen``'s hexadecimal form; needs PyNaCl. A signed file is
+    re-signed: its inner file. The artifact is read first, so only a valid one is signed."""
+    from nacl.signing import SigningKey
+
+    raw = bytes.fromhex(secret_key.strip())
+    if len(raw) != 64:
+        raise ValueError("an Ed25519 secret key must be 128 hexadecimal digits")
+    content = _signed_content(bytes(data), ())
+    loads(content)
+    signing_key = SigningKey(raw[:32])  # libsodium's layout: the seed, then the public key
+    if bytes(signing_key.verify_key) != raw[32:]:
+        raise ValueError("the secret key is damaged: its public half does not match its seed")
+    envelope = bytearray(ENVELOPE_SIZE)
+    envelope[0:8] = SIGNED_MAGIC
+    struct.pack_into("<HH", envelope, 8, 1, 1)
+    envelope[16:48] = raw[32:]
+    envelope[48:112] = signing_key.sign(content).signature
+    return bytes(envelope) + content
+
+
+def _signed_content(data: bytes, trusted_keys: Sequence[str]) -> bytes:
+    """The artifact inside a signed file, after the trust rules of docs/security.md."""
+    trusted = []
+    for key in trusted_keys:
+        try:
+            raw = bytes.fromhex(key.strip())
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            _fail("signature", "an Ed25519 public key must be 64 hexadecimal digits")
+        trusted.append(raw)
+    if not data.startswith(SIGNED_MAGIC):
+        if trusted:
+            _fail("signature", "the file is not signed, and a signature by a trusted key is required")
+        return data
+    if len(data) < ENVELOPE_SIZE:
+        _fail("format", f"signed file of {len(data)} bytes is shorter than its {ENVELOPE_SIZE}-byte envelope")
+    version, algorithm = struct.unpack_from("<HH", data, 8)
+    if version != 1:
+        _fail("format", f"signed file: envelope version {version} (offset 8) is not 1")
+    if algorithm != 1:
+        _fail("format", f"signed file: signature algorithm {algorithm} (offset 10) is not 1 (Ed25519)")
+    if any(data[12:16]) or any(data[112:ENVELOPE_SIZE]):
+        _fail("format", "signed file: reserved envelope bytes (offsets 12-15, 112-127) are not zero")
+    signer, signature, content = data[16:48], data[48:112], data[ENVELOPE_SIZE:]
+    if trusted and signer not in trusted:
+        _fail("signature", f"the file is signed by key {signer.hex()}, which is not a trusted key")
+    # As the C++ reader: the signature is checked whenever it can be, required or not.
+    try:
+        from nacl.exceptions import BadSignatureError
+        from nacl.signing import VerifyKey
+    except ImportError:
+        if trusted:
+            _fail("unsupported", "a signature is required but PyNaCl is not installed, so it cannot be checked")
+        warnings.warn("the file is signed but PyNaCl is not installed: the signature was not checked", stacklevel=4)
+        return content
+    try:
+        VerifyKey(signer).verify(content, signature)
+    except BadSignatureError:
+        _fail("signature", f"the signature by key {signer.hex()} does not match the file: it was changed "
+                           "after signing, or the signature is forged")
+    return content
+
+
 def loads(
     data,
     *,
     validate: bool = True,
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
     max_tensor_bytes: int = DEFAULT_MAX_TENSOR_BYTES,
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+    trusted_keys: Sequence[str] = (),
 ) -> Artifact:
     """Parse a ``.ferry`` file held in memory (bytes, bytearray or memoryview).
 
     With ``validate=False`` only the container is checked (steps 1-7 of the
-    reading order); the header sections are returned as they are.
+    reading order); the header sections are returned as they are.  A signed
+    file (docs/security.md) is read through its envelope; with ``trusted_keys``
+    (hexadecimal Ed25519 public keys) it must be signed by one of them, checked
+    with PyNaCl before anything else is parsed.
     """
-    buf = memoryview(bytes(data))
+    buf = memoryview(_signed_content(bytes(data), trusted_keys))
     size = len(buf)
     # 1. length
     if size < MIN_FILE_SIZE:
@@ -1552,7 +1635,7 @@ def loads(
         _fail("format", "non-zero header padding")
     header = _parse_header(bytes(buf[PREFIX_SIZE: PREFIX_SIZE + header_length]))
     # 7. tensors
-    tensors = _read_tensors(header, buf, data_start, data_length, max_tensor_bytes)
+    tensors = _read_tensors(header, buf, data_start, data_length, max_tensor_bytes, max_total_bytes)
     # 8. sections
     if validate:
         check_sections(header, tensors, minor)

@@ -44,6 +44,7 @@ struct Tensor {
 struct Limits {
   std::size_t max_header_bytes = spec::kDefaultMaxHeaderBytes;
   std::uint64_t max_tensor_bytes = spec::kDefaultMaxTensorBytes;
+  std::uint64_t max_total_bytes = spec::kDefaultMaxTotalBytes;
 };
 
 struct Artifact {

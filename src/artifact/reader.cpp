@@ -114,9 +114,9 @@ std::vector<std::uint8_t> inflate_exact(const std::uint8_t* data, std::uint64_t 
   return out;
 }
 
-Tensor read_tensor(const std::string& name, const nlohmann::json& entry, const std::uint8_t* region,
-                   std::uint64_t data_length, std::uint64_t expected_offset, std::uint64_t* end,
-                   const Limits& limits) {
+// A tensor's name, dtype and shape, checked; *nbytes is its decoded size.
+Tensor tensor_layout(const std::string& name, const nlohmann::json& entry, const Limits& limits,
+                     std::uint64_t* nbytes) {
   const std::string where = fmt::format("tensor \"{}\"", name);
   if (!valid_tensor_name(name)) fail(ErrorCode::kFormat, where + ": name must be 1-128 characters of [A-Za-z0-9._-]");
   const Fields f(entry, "tensors." + name);
@@ -141,7 +141,18 @@ Tensor read_tensor(const std::string& name, const nlohmann::json& entry, const s
                                            shape.dump(), limits.max_tensor_bytes));
     count *= d;
   }
-  const std::uint64_t nbytes = count * elem;
+  *nbytes = count * elem;
+  return tensor;
+}
+
+Tensor read_tensor(const std::string& name, const nlohmann::json& entry, const std::uint8_t* region,
+                   std::uint64_t data_length, std::uint64_t expected_offset, std::uint64_t* end,
+                   const Limits& limits) {
+  const std::string where = fmt::format("tensor \"{}\"", name);
+  std::uint64_t nbytes = 0;
+  Tensor tensor = tensor_layout(name, entry, limits, &nbytes);
+  const Fields f(entry, "tensors." + name);
+  const nlohmann::json& shape = f.array("shape");
 
   const std::uint64_t offset = f.uint64("offset");
   const std::uint64_t length = f.uint64("length");
@@ -240,6 +251,19 @@ Artifact read(const std::uint8_t* data, std::size_t size, const Limits& limits) 
     fail(ErrorCode::kFormat, "header has no \"tensors\" object");
   const nlohmann::json table = std::move(*table_it);
   artifact.header.erase("tensors");
+
+  // The total a file makes us decode is bounded before any tensor is inflated or copied, so
+  // many streams that each inflate to just under the tensor limit cannot exhaust memory.
+  std::uint64_t total = 0;
+  for (const auto& [name, entry] : table.items()) {
+    std::uint64_t nbytes = 0;
+    tensor_layout(name, entry, limits, &nbytes);
+    if (nbytes > limits.max_total_bytes - total)
+      fail(ErrorCode::kFormat, fmt::format("tensors decode to more than the limit of {} bytes in total "
+                                           "(reached at tensor \"{}\")",
+                                           limits.max_total_bytes, name));
+    total += nbytes;
+  }
 
   // nlohmann's object keeps keys sorted by byte order: the placement order of the format.
   const std::uint8_t* region = data + data_start;

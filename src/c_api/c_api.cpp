@@ -2,6 +2,7 @@
 // per-thread last error. Every entry point catches everything: an exception never reaches C.
 #include "ferry/ferry.h"
 
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -27,7 +28,8 @@ namespace {
 // ferry_status carries ErrorCode's values unchanged.
 static_assert(FERRY_IO == static_cast<int>(ferry::ErrorCode::kIo) &&
               FERRY_UNSUPPORTED == static_cast<int>(ferry::ErrorCode::kUnsupported) &&
-              FERRY_VERIFICATION == static_cast<int>(ferry::ErrorCode::kVerification));
+              FERRY_VERIFICATION == static_cast<int>(ferry::ErrorCode::kVerification) &&
+              FERRY_SIGNATURE == static_cast<int>(ferry::ErrorCode::kSignature));
 
 thread_local std::string last_error;
 
@@ -155,10 +157,48 @@ const char* ferry_status_name(ferry_status status) {
     case FERRY_INTERNAL:
       return "internal";
     default:
-      if (status >= FERRY_IO && status <= FERRY_VERIFICATION)
+      if ((status >= FERRY_IO && status <= FERRY_VERIFICATION) || status == FERRY_SIGNATURE)
         return ferry::to_string(static_cast<ferry::ErrorCode>(static_cast<int>(status)));
       return "unknown";
   }
+}
+
+namespace {
+
+ferry::LoadOptions load_options(const ferry_load_options* c) {
+  if (c == nullptr) argument_error("options is null");
+  // Fields appended in later versions will be read only when struct_size covers them, so a
+  // program built against this ferry.h keeps working with later libraries.
+  if (c->struct_size < offsetof(ferry_load_options, max_total_bytes) + sizeof c->max_total_bytes)
+    argument_error("options->struct_size is not that of ferry_load_options (use FERRY_LOAD_OPTIONS_INIT)");
+  if (c->n_trusted_keys > 0 && c->trusted_keys == nullptr) argument_error("options->trusted_keys is null");
+  ferry::LoadOptions options;
+  options.verify = c->verify != 0;
+  for (size_t i = 0; i < c->n_trusted_keys; ++i) {
+    if (c->trusted_keys[i] == nullptr) argument_error("options->trusted_keys has a null key");
+    options.trusted_keys.emplace_back(c->trusted_keys[i]);
+  }
+  if (c->max_total_bytes > 0) options.max_total_bytes = c->max_total_bytes;
+  return options;
+}
+
+}  // namespace
+
+ferry_status ferry_model_load_with_options(const char* path, const ferry_load_options* options, ferry_model** model) {
+  return guarded([&] {
+    if (path == nullptr) argument_error("path is null");
+    if (model == nullptr) argument_error("model is null");
+    *model = make_handle(ferry::Model::load(path, load_options(options)));
+  });
+}
+
+ferry_status ferry_model_load_from_memory_with_options(const void* data, size_t size, const ferry_load_options* options,
+                                                       ferry_model** model) {
+  return guarded([&] {
+    if (data == nullptr && size > 0) argument_error("data is null");
+    if (model == nullptr) argument_error("model is null");
+    *model = make_handle(ferry::Model::from_bytes(data, size, load_options(options)));
+  });
 }
 
 ferry_status ferry_model_load(const char* path, int verify, ferry_model** model) {

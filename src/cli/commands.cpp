@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "artifact/artifact.hpp"
+#include "artifact/signature.hpp"
 #include "cli/csv.hpp"
 #include "engine.hpp"
 #include "ferry/error.hpp"
@@ -27,10 +28,25 @@ std::string with_line(const ValidationIssue& issue, const CsvTable& csv) {
 
 }  // namespace
 
+LoadOptions& load_options() {
+  static LoadOptions options;
+  return options;
+}
+
+Model load_model(const std::string& path) { return Model::load(path, load_options()); }
+
 void inspect(const std::string& model_path, std::ostream& out) {
   const std::vector<std::uint8_t> bytes = detail::artifact::read_file(model_path);
-  const detail::artifact::Artifact a = detail::artifact::read(bytes.data(), bytes.size());
-  fmt::print(out, "format {}.{}, {} bytes\n{}\n\n", a.major, a.minor, bytes.size(), a.header.dump(2));
+  const auto note = [&](const std::string& message) { fmt::print(out, "warning: {}\n", message); };
+  const detail::artifact::Span file =
+      detail::artifact::checked_artifact(bytes.data(), bytes.size(), load_options().trusted_keys, note);
+  if (detail::artifact::is_signed(bytes.data(), bytes.size())) {
+    const detail::artifact::Envelope e = detail::artifact::open_envelope(bytes.data(), bytes.size());
+    fmt::print(out, "signed by Ed25519 key {} ({})\n", detail::artifact::to_hex(e.signer.data(), e.signer.size()),
+               detail::artifact::signatures_available() ? "signature checked" : "signature not checked: no libsodium");
+  }
+  const detail::artifact::Artifact a = detail::artifact::read(file.data, file.size);
+  fmt::print(out, "format {}.{}, {} bytes\n{}\n\n", a.major, a.minor, file.size, a.header.dump(2));
   std::size_t name_width = 4;
   for (const auto& [name, t] : a.tensors) name_width = std::max(name_width, name.size());
   fmt::print(out, "{:<{}}  {:<7}  {:<14}  {:>10}  {}\n", "name", name_width, "dtype", "shape", "bytes", "stored");
@@ -42,7 +58,7 @@ void inspect(const std::string& model_path, std::ostream& out) {
 
 void predict(const std::string& model_path, std::istream& csv_in, std::ostream& out, const PredictArgs& args,
              std::ostream& warnings) {
-  const Model model = Model::load(model_path);
+  const Model model = load_model(model_path);
   const Schema& schema = model.schema();
   if (args.proba && schema.task != Task::kClassification)
     throw Error(ErrorCode::kUnsupported, "--proba needs a classifier; this model is a regressor");
@@ -89,7 +105,7 @@ void predict(const std::string& model_path, std::istream& csv_in, std::ostream& 
 }
 
 void verify(const std::string& model_path, std::ostream& out) {
-  const Model model = Model::load(model_path);
+  const Model model = load_model(model_path);
   const std::size_t rows = model.verify();
   fmt::print(out, "ok: {} {} reproduces scikit-learn's outputs on its {} embedded rows\n", model.metadata().name,
              model.metadata().version, rows);

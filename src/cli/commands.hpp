@@ -5,7 +5,13 @@
 #include <iosfwd>
 #include <string>
 
+#include "ferry/model.hpp"
+
 namespace ferry::cli {
+
+// How every command loads a model (main sets the trusted keys of --trusted-key).
+LoadOptions& load_options();
+Model load_model(const std::string& path);
 
 // Header as indented JSON, then a table of tensors.
 void inspect(const std::string& model_path, std::ostream& out);

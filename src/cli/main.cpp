@@ -10,7 +10,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/embed.hpp"
 #include "cli/explain.hpp"
+#include "cli/signing.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
 
@@ -53,6 +55,11 @@ int main(int argc, char** argv) {
   CLI::App app{"ferry: run scikit-learn pipelines exported to .ferry artifacts"};
   app.set_version_flag("--version", FERRY_VERSION_STRING);
   app.require_subcommand(1);
+  // Given before or after the command: every command that loads a model honours it.
+  app.fallthrough();
+  std::vector<std::string> trusted_keys;
+  app.add_option("--trusted-key", trusted_keys,
+                 "Require the model to be signed by this Ed25519 key (a .pub file or its hex digits); repeatable");
 
   std::string model, input, output;
   ferry::cli::PredictArgs predict_args;
@@ -95,6 +102,18 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "Re-run the test rows embedded by the exporter");
   verify->add_option("MODEL", model, "Path to a .ferry file")->required();
 
+  std::string key_file, embed_name;
+  CLI::App* keygen = app.add_subcommand("keygen", "Make an Ed25519 key pair: PREFIX.key (secret) and PREFIX.pub");
+  keygen->add_option("PREFIX", model, "Path of the key files, without extension")->required();
+  CLI::App* sign = app.add_subcommand("sign", "Sign a model with an Ed25519 secret key (docs/security.md)");
+  sign->add_option("MODEL", model, "Path to a .ferry file")->required();
+  sign->add_option("--key", key_file, "Secret key file written by ferry keygen")->required();
+  sign->add_option("-o,--output", output, "Write the signed file here instead of over MODEL");
+  CLI::App* embed = app.add_subcommand("embed", "Print a model as a C header (an aligned byte array) for firmware");
+  embed->add_option("MODEL", model, "Path to a .ferry file")->required();
+  embed->add_option("--name", embed_name, "Name of the array (default: the file's stem)");
+  embed->add_option("-o,--output", output, "Write the header here instead of standard output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -102,6 +121,12 @@ int main(int argc, char** argv) {
   }
 
   try {
+    for (const std::string& key : trusted_keys)
+      ferry::cli::load_options().trusted_keys.push_back(ferry::cli::read_public_key(key));
+    if (sign->parsed()) {  // writes its own output file
+      ferry::cli::sign(model, key_file, output, std::cout);
+      return 0;
+    }
     auto run = [&](std::ostream& out) {
       if (inspect->parsed()) {
         ferry::cli::inspect(model, out);
@@ -111,7 +136,7 @@ int main(int argc, char** argv) {
         std::ifstream in = open_input(input);
         ferry::cli::predict(model, in, out, predict_args, std::cerr);
       } else if (explain->parsed()) {
-        const ferry::Model m = ferry::Model::load(model);
+        const ferry::Model m = ferry::cli::load_model(model);
         ferry::cli::CsvTable csv;
         if (input == "-") {
           csv = ferry::cli::read_csv(std::cin);
@@ -128,6 +153,10 @@ int main(int argc, char** argv) {
         ferry::cli::write_explanation_csv(e, explain_args, out);
       } else if (verify->parsed()) {
         ferry::cli::verify(model, out);
+      } else if (keygen->parsed()) {
+        ferry::cli::keygen(model, out);
+      } else if (embed->parsed()) {
+        ferry::cli::embed(model, embed_name, out);
       }
     };
     if (output.empty()) {

@@ -1,0 +1,20 @@
+# c_host_embedded with the key that signed its model, then with another: the first predicts,
+# the second is refused with a signature error before anything is parsed.
+file(READ ${PUBLIC_KEY} key)
+string(STRIP "${key}" key)
+execute_process(COMMAND ${PROGRAM} ${key} 5.1 3.5 1.4 0.2 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out STREQUAL "setosa\n")
+  message(FATAL_ERROR "trusted key: exit ${rc}, output '${out}', error '${err}'")
+endif()
+# Another key: the same digits with the first one changed.
+string(SUBSTRING "${key}" 0 1 first)
+string(SUBSTRING "${key}" 1 -1 rest)
+if(first STREQUAL "0")
+  set(other "1${rest}")
+else()
+  set(other "0${rest}")
+endif()
+execute_process(COMMAND ${PROGRAM} ${other} 5.1 3.5 1.4 0.2 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "ferry signature error: .*not a trusted key")
+  message(FATAL_ERROR "untrusted key: exit ${rc}, output '${out}', error '${err}'")
+endif()
