@@ -144,7 +144,8 @@ BoundInput bind_table(const Schema& schema, const std::vector<const TextVocabula
                                                       n_inputs)));
       continue;
     }
-    double* out = bound.X.data() + i;
+    // An empty batch has no storage: no pointer into it may be formed.
+    double* out = table.rows() > 0 ? bound.X.data() + i : nullptr;
     if (in.kind == ColumnKind::kCategorical)
       bind_text(in, *vocabularies[static_cast<std::size_t>(i)], *it->second, out, n_inputs, bound.issues);
     else

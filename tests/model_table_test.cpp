@@ -237,6 +237,25 @@ TEST(TextInput, UnseenCategoriesAreCountedAndIgnoredByTheEncoder) {
   EXPECT_NE(churn().predict(churn_row()).scores, p.scores);
 }
 
+// A header with no rows (found by the CSV fuzzer: binding formed a pointer into empty storage,
+// which UBSan reports): an empty prediction, for numeric and text inputs alike.
+TEST(Table, NoRowsGiveAnEmptyPrediction) {
+  Table numbers;
+  numbers.add_numeric(kPetalWidth, {}).add_numeric(kSepalWidth, {}).add_numeric(kPetalLength, {}).add_numeric(
+      kSepalLength, {});
+  EXPECT_EQ(iris().predict(numbers).rows(), 0);
+  EXPECT_TRUE(iris().validate(numbers).ok());
+  Table text;
+  const Table one = churn_row();
+  for (const TableColumn& c : one.columns()) {
+    if (c.is_text)
+      text.add_text(c.name, {});
+    else
+      text.add_numeric(c.name, {});
+  }
+  EXPECT_EQ(churn().predict(text).rows(), 0);
+}
+
 TEST(TextInput, MissingTextIsImputed) {
   Row missing = churn_row();
   missing.set_missing("plan");
