@@ -6,8 +6,10 @@
 
 #include "artifact/signature.hpp"
 #include "engine.hpp"
+#if FERRY_HAVE_EXPLAIN
 #include "explain/attribution.hpp"
 #include "explain/interactions.hpp"
+#endif
 #include "ferry/error.hpp"
 
 FERRY_BEGIN_NAMESPACE
@@ -96,6 +98,7 @@ ValidationReport Model::validate(const Input& input, const PredictOptions& optio
                                                                : engine_->validate_dense<float>(input.floats(), options)};
 }
 
+#if FERRY_HAVE_EXPLAIN
 Explanation Model::explain(const Input& input, const ExplainOptions& options) const {
   const detail::Engine& e = *engine_;
   if (input.kind() == Input::Kind::kTable) {
@@ -108,6 +111,16 @@ Explanation Model::explain(const Input& input, const ExplainOptions& options) co
 InteractionExplanation Model::explain_interactions(const Input& input, const ExplainOptions& options) const {
   return detail::explain::interactions(*engine_, transform(input, options), options);
 }
+#else
+// A lean build (FERRY_WITH_EXPLAIN=OFF) leaves src/explain out of the library.
+Explanation Model::explain(const Input& /*input*/, const ExplainOptions& /*options*/) const {
+  throw Error(ErrorCode::kUnsupported, "explanations: this ferry was built without them (FERRY_WITH_EXPLAIN=OFF)");
+}
+
+InteractionExplanation Model::explain_interactions(const Input& /*input*/, const ExplainOptions& /*options*/) const {
+  throw Error(ErrorCode::kUnsupported, "explanations: this ferry was built without them (FERRY_WITH_EXPLAIN=OFF)");
+}
+#endif
 
 std::size_t Model::verify() const { return engine_->verify(); }
 

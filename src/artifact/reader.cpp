@@ -1,6 +1,8 @@
 // Reads docs/format.md sections 1-2. Every number taken from the file is range-checked
 // before it is used as an offset, a size or a loop bound.
+#if FERRY_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -85,6 +87,13 @@ bool valid_tensor_name(std::string_view name) {
 // declares a huge shape costs what it really inflates to, not what it claims.
 std::vector<std::uint8_t> inflate_exact(const std::uint8_t* data, std::uint64_t size,
                                         std::uint64_t expected, const std::string& where) {
+#if !FERRY_HAVE_ZLIB
+  (void)data;
+  (void)size;
+  (void)expected;
+  fail(ErrorCode::kUnsupported, where + ": zlib-compressed, and this ferry was built without zlib "
+                                        "(FERRY_WITH_ZLIB=OFF); export with compress=False");
+#else
   constexpr std::uint64_t kMaxZlib = std::numeric_limits<uInt>::max() - 1;
   constexpr std::size_t kFirstChunk = std::size_t{1} << 16;
   if (size > kMaxZlib || expected > kMaxZlib)
@@ -112,6 +121,7 @@ std::vector<std::uint8_t> inflate_exact(const std::uint8_t* data, std::uint64_t 
     fail(ErrorCode::kFormat,
          fmt::format("{}: zlib stream is corrupt or does not inflate to exactly {} bytes", where, expected));
   return out;
+#endif
 }
 
 // A tensor's name, dtype and shape, checked; *nbytes is its decoded size.
