@@ -4,10 +4,13 @@
 #include <zlib.h>
 #endif
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <memory>
 #include <unordered_set>
 #include <limits>
 #include <string_view>
@@ -198,15 +201,16 @@ Tensor read_tensor(const std::string& name, const nlohmann::json& entry, const s
 }  // namespace
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    fail(ErrorCode::kIo, fmt::format("\"{}\" is not a readable file{}", path, ec ? ": " + ec.message() : ""));
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  std::ifstream file(path, std::ios::binary);
-  if (ec || !file) fail(ErrorCode::kIo, fmt::format("cannot open \"{}\"", path));
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(file.gcount()) != size || file.peek() != std::ifstream::traits_type::eof())
+  // C stdio rather than std::ifstream / std::filesystem: a static device build then carries no
+  // iostream or locale code (docs/edge.md).
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) fail(ErrorCode::kIo, fmt::format("cannot open \"{}\": {}", path, std::strerror(errno)));
+  struct stat status {};
+  if (fstat(fileno(file.get()), &status) != 0 || !S_ISREG(status.st_mode))
+    fail(ErrorCode::kIo, fmt::format("\"{}\" is not a readable file", path));
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(status.st_size));
+  const std::size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
+  if (got != bytes.size() || std::fgetc(file.get()) != EOF)
     fail(ErrorCode::kIo, fmt::format("cannot read \"{}\" (it changed while being read?)", path));
   return bytes;
 }
