@@ -45,6 +45,8 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
   EXPECT_EQ(s::kMaxKnots, limit<std::int64_t>("max_knots"));
   EXPECT_EQ(s::kMaxPolynomialDegree, limit<std::int64_t>("max_polynomial_degree"));
   EXPECT_EQ(s::kMaxSplineDegree, limit<std::int64_t>("max_spline_degree"));
+  EXPECT_EQ(s::kMaxBaselineBins, limit<std::int64_t>("max_baseline_bins"));
+  EXPECT_EQ(s::kMaxBaselineCategories, limit<std::int64_t>("max_baseline_categories"));
   EXPECT_EQ(s::kMaxTreeDepth, limit<int>("max_tree_depth"));
   EXPECT_EQ(s::kMaxTreeNodes, limit<std::int64_t>("max_tree_nodes"));
   EXPECT_EQ(s::kCoverSlack, limit<double>("cover_slack"));
