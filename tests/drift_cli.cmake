@@ -50,7 +50,7 @@ endif()
 
 # validate: counted problems only -> 0, each listed with its rows and first row.
 expect(0 validate ${SOURCE_DIR}/artifacts/churn/model.ferry ${SOURCE_DIR}/artifacts/churn/input.csv)
-if(NOT out MATCHES "region +unknown category +counted +1 +150 +152 " OR NOT out MATCHES "154 rows: 0 fatal")
+if(NOT out MATCHES "region +unknown category +counted +1 +150 +152 " OR NOT out MATCHES "rows read: 154; 0 fatal")
   message(FATAL_ERROR "unexpected validate output:\n${out}")
 endif()
 # A missing column and text in a numeric column are fatal -> 1.

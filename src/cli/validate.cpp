@@ -41,7 +41,7 @@ bool validate_csv(const Model& model, const CsvTable& csv, bool strict, std::ost
   for (const ValidationIssue& i : report.issues) width = std::max(width, i.column.size());
   std::size_t fatal = 0;
   if (!report.issues.empty())
-    fmt::print(out, "{:<{}}  {:<16}  {:<7}  {:>8}  {:>9}  {:>8}  {}\n", "column", width, "problem", "", "rows",
+    fmt::print(out, "{:<{}}  {:<16}  {:<7}  {:>8}  {:>9}  {:>8}  {}\n", "column", width, "problem", "fatal?", "rows",
                "first row", "CSV line", "message");
   for (const ValidationIssue& i : report.issues) {
     fatal += i.fatal ? 1 : 0;
@@ -50,7 +50,7 @@ bool validate_csv(const Model& model, const CsvTable& csv, bool strict, std::ost
                kind_name(i.kind), i.fatal ? "fatal" : "counted", i.rows, has_row ? std::to_string(i.first_row) : "-",
                has_row ? std::to_string(csv.row_lines[static_cast<std::size_t>(i.first_row)]) : "-", i.message);
   }
-  fmt::print(out, "{}{} rows: {} fatal, {} counted problems{}\n", report.issues.empty() ? "" : "\n", csv.rows.size(),
+  fmt::print(out, "{}rows read: {}; {} fatal, {} counted problems{}\n", report.issues.empty() ? "" : "\n", csv.rows.size(),
              fatal, report.issues.size() - fatal, fatal > 0 ? "; predict would refuse this input" : "");
   return report.ok();
 }
