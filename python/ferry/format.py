@@ -1079,8 +1079,8 @@ def _check_baseline(section, schema, task, n_outputs, k, has_proba):
     if not _is_obj(section):
         _fail("format", "'baseline' is not an object")
     rows, bins = section.get("rows"), section.get("bins")
-    if not (_is_int(rows) and rows >= 1):
-        _fail("format", "baseline.rows must be an integer >= 1")
+    if not (_is_int(rows) and 1 <= rows <= 2**40):
+        _fail("format", "baseline.rows must be an integer in [1, 2^40]")
     if not (_is_int(bins) and 1 <= bins <= LIMITS["max_baseline_bins"]):
         _fail("format", f"baseline.bins must be an integer in [1, {LIMITS['max_baseline_bins']}]")
     inputs = section.get("inputs")
