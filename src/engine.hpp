@@ -13,6 +13,7 @@
 #include "artifact/artifact.hpp"
 #include "ferry/model.hpp"
 #include "models/estimator.hpp"
+#include "monitor/baseline.hpp"
 #include "pipeline/step.hpp"
 #include "pipeline/text_vocabulary.hpp"
 
@@ -65,6 +66,7 @@ class Engine {
   std::optional<Verification> verification;
   std::optional<Background> background;
   std::string background_problem;  // why a stored background is unusable, if it is
+  std::optional<Baseline> baseline;  // drift baselines (docs/format.md §3.6), when stored
   // Output column names of the preprocessing (the input names when there is none).
   std::vector<std::string> transformed_names;
 

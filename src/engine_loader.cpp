@@ -356,6 +356,9 @@ std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const Loa
   }
   // Declared once the estimator has all it is given (the background mean above).
   model->capabilities = model->estimator->capabilities();
+  if (header.has("baseline"))
+    model->baseline = parse_baseline(header.object("baseline"), model->schema, model->capabilities.probabilities,
+                                     model->capabilities.decision_function, model->estimator->n_scores());
   if (header.has("verification"))
     model->verification = parse_verification(header.object("verification"), a, *model, used);
   // A newer minor may add sections that hold tensors this reader does not know.

@@ -29,6 +29,8 @@ inline constexpr std::int64_t kMaxQuantiles = std::int64_t{1} << 24;
 inline constexpr std::int64_t kMaxKnots = std::int64_t{1} << 24;
 inline constexpr std::int64_t kMaxPolynomialDegree = 64;
 inline constexpr std::int64_t kMaxSplineDegree = 64;
+inline constexpr std::int64_t kMaxBaselineBins = 1024;
+inline constexpr std::int64_t kMaxBaselineCategories = 1024;
 inline constexpr int kMaxTreeDepth = 1024;
 // Global node indices are 32-bit in the kernels.
 inline constexpr std::int64_t kMaxTreeNodes = 2147483647;

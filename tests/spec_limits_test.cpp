@@ -46,10 +46,12 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
   EXPECT_EQ(s::kMaxKnots, limit<std::int64_t>("max_knots"));
   EXPECT_EQ(s::kMaxPolynomialDegree, limit<std::int64_t>("max_polynomial_degree"));
   EXPECT_EQ(s::kMaxSplineDegree, limit<std::int64_t>("max_spline_degree"));
+  EXPECT_EQ(s::kMaxBaselineBins, limit<std::int64_t>("max_baseline_bins"));
+  EXPECT_EQ(s::kMaxBaselineCategories, limit<std::int64_t>("max_baseline_categories"));
   EXPECT_EQ(s::kMaxTreeDepth, limit<int>("max_tree_depth"));
   EXPECT_EQ(s::kMaxTreeNodes, limit<std::int64_t>("max_tree_nodes"));
   EXPECT_EQ(s::kCoverSlack, limit<double>("cover_slack"));
-  EXPECT_EQ(spec_limits().size(), 19u) << "a limit was added to the spec but not to src/spec_limits.hpp";
+  EXPECT_EQ(spec_limits().size(), 21u) << "a limit was added to the spec but not to src/spec_limits.hpp";
 }
 
 // The public defaults cannot include an internal header; they must still say the same.

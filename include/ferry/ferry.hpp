@@ -8,6 +8,7 @@
 #include "ferry/matrix.hpp"
 #include "ferry/metadata.hpp"
 #include "ferry/model.hpp"
+#include "ferry/monitor.hpp"
 #include "ferry/options.hpp"
 #include "ferry/prediction.hpp"
 #include "ferry/schema.hpp"

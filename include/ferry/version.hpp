@@ -10,6 +10,6 @@
 
 // The newest artifact format this library reads and the one it writes (docs/format.md).
 #define FERRY_FORMAT_MAJOR 1
-#define FERRY_FORMAT_MINOR 2
+#define FERRY_FORMAT_MINOR 3
 
 #endif  // FERRY_VERSION_HPP

@@ -28,6 +28,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from . import background as _background
+from . import baselines as _baselines
 from . import format as _format
 from . import spec as _spec
 from .converters import encoders
@@ -768,6 +769,8 @@ def export(
     created: Any = None,
     compress: bool = False,
     background_rows: int = 32,
+    baseline_bins: int = _baselines.DEFAULT_BINS,
+    baseline_categories: int = _baselines.DEFAULT_CATEGORIES,
 ) -> _format.Artifact:
     """Export a fitted Pipeline or bare estimator to ``path`` and return the
     artifact as read back from the written bytes.
@@ -776,7 +779,11 @@ def export(
     fingerprint and up to 16 verification rows with scikit-learn's outputs,
     and the background of explanations: at most ``background_rows`` weighted
     rows summarising it (k-means medoids; 0 stores none, and explanations that
-    need a background are then refused).
+    need a background are then refused), and the drift baselines (docs/format.md 3.6): per
+    input column and model output its statistics and ``baseline_bins`` quantile bins, per text
+    column its ``baseline_categories`` most frequent categories (``baseline_bins=0`` stores
+    none, and ferry::Monitor then refuses the model). Without ``X_sample`` there are no
+    baselines.
     ``created`` (``metadata.created``) is a datetime or a ``YYYY-MM-DDTHH:MM:SSZ``
     string; by default the time in ``SOURCE_DATE_EPOCH`` when that is set, else the field is
     left out: ferry never reads the clock, so exporting the same fitted pipeline with the
@@ -946,6 +953,13 @@ def export(
             explain["background_weights"] = "explain.background_weights"
         if explain:
             header["explain"] = explain
+        if baseline_bins:
+            # The model's outputs on the whole sample, with the artifact's own kernels: what
+            # ferry serves (equal to scikit-learn's within the verification tolerance).
+            header["baseline"] = _baselines.section(
+                X, header["schema"], categories, evaluate(artifact, X), baseline_bins, baseline_categories
+            )
+        if explain or baseline_bins:
             data = _format.dumps(header, tensors, compress=compress)
             artifact = _format.loads(data)
 

@@ -63,7 +63,7 @@ ENVELOPE_SIZE = 128
 MAJOR = 1
 COVER_SLACK = 1.0 + LIMITS["cover_slack"]  # tree_ensemble: a child's cover may exceed its parent's by rounding only
 MAX_BACKGROUND_ROWS = LIMITS["max_background_rows"]  # explain.background (docs/format.md 3.5)
-MINOR = 2  # 1.1 added the optional explain section, 1.2 its background (docs/format.md 3.5)
+MINOR = 3  # 1.1 added the optional explain section, 1.2 its background (docs/format.md 3.5), 1.3 baseline (3.6)
 
 _PREFIX = struct.Struct("<8sHHIQ")  # magic, major, minor, header_length, data_length
 PREFIX_SIZE = _PREFIX.size  # 24
@@ -1062,6 +1062,88 @@ def _check_explain(section, tensors, table, referenced, width, inputs):
         _fail("format", "explain: background_weights must be finite, > 0 and sum to 1")
 
 
+def _check_baseline_values(where, e, rows, bins):
+    """One numeric column or output of the baseline section (docs/format.md 3.6)."""
+    if not _is_obj(e):
+        _fail("format", f"{where} is not an object")
+    count, missing = e.get("count"), e.get("missing")
+    if not (_is_int(count) and _is_int(missing) and count >= 0 and missing >= 0 and count + missing == rows):
+        _fail("format", f"{where}: count and missing must be integers >= 0 adding up to baseline.rows ({rows})")
+    keys = ("mean", "std", "min", "max")
+    edges, counts = e.get("edges"), e.get("counts")
+    if count == 0:
+        if any(e.get(k) is not None for k in keys) or edges != [] or counts != []:
+            _fail("format", f"{where}: a column without values has null statistics and no bins")
+        return
+    if not all(_is_num(e.get(k)) for k in keys) or e["std"] < 0 or e["min"] > e["max"]:
+        _fail("format", f"{where}: mean, std, min, max must be numbers, std >= 0, min <= max")
+    if not (_is_arr(edges) and 1 <= len(edges) <= bins + 1 and all(_is_num(v) for v in edges)):
+        _fail("format", f"{where}: edges must be 1 to bins + 1 ({bins + 1}) numbers")
+    if any(not a < b for a, b in zip(edges, edges[1:])) or edges[0] != e["min"] or edges[-1] != e["max"]:
+        _fail("format", f"{where}: edges must increase strictly from min to max")
+    if not (_is_arr(counts) and len(counts) == max(len(edges) - 1, 1) and all(_is_int(c) and c >= 0 for c in counts)):
+        _fail("format", f"{where}: counts must be one integer >= 0 per bin ({max(len(edges) - 1, 1)})")
+    if sum(counts) != count:
+        _fail("format", f"{where}: counts add up to {sum(counts)}, not count ({count})")
+
+
+def _check_baseline(section, schema, task, n_outputs, k, has_proba):
+    if not _is_obj(section):
+        _fail("format", "'baseline' is not an object")
+    rows, bins = section.get("rows"), section.get("bins")
+    if not (_is_int(rows) and 1 <= rows <= 2**40):
+        _fail("format", "baseline.rows must be an integer in [1, 2^40]")
+    if not (_is_int(bins) and 1 <= bins <= LIMITS["max_baseline_bins"]):
+        _fail("format", f"baseline.bins must be an integer in [1, {LIMITS['max_baseline_bins']}]")
+    inputs = section.get("inputs")
+    if not (_is_arr(inputs) and len(inputs) == len(schema["inputs"])):
+        _fail("format", "baseline.inputs must hold one entry per schema input")
+    for j, (e, col) in enumerate(zip(inputs, schema["inputs"])):
+        where = f"baseline.inputs[{j}]"
+        if not _is_obj(e) or e.get("name") != col["name"]:
+            _fail("format", f"{where}: name must be {col['name']!r}, the schema input it describes")
+        if col["kind"] == "numeric":
+            _check_baseline_values(where, e, rows, bins)
+            continue
+        count, missing, other, cats = e.get("count"), e.get("missing"), e.get("other"), e.get("categories")
+        if not (_is_int(count) and _is_int(missing) and count >= 0 and missing >= 0 and count + missing == rows):
+            _fail("format", f"{where}: count and missing must be integers >= 0 adding up to baseline.rows ({rows})")
+        if not (_is_arr(cats) and len(cats) <= LIMITS["max_baseline_categories"]):
+            _fail("format", f"{where}: categories must be an array of at most {LIMITS['max_baseline_categories']}")
+        known = set(col.get("categories", []))
+        seen = set()
+        for c in cats:
+            if not (_is_obj(c) and _is_str(c.get("value")) and c["value"] in known and c["value"] not in seen
+                    and _is_int(c.get("count")) and c["count"] >= 1):
+                _fail("format", f"{where}: categories must be distinct schema categories with counts >= 1")
+            seen.add(c["value"])
+        if not (_is_int(other) and other >= 0 and other + sum(c["count"] for c in cats) == count):
+            _fail("format", f"{where}: the category counts and other must add up to count ({count})")
+    outputs = section.get("outputs")
+    if not _is_arr(outputs):
+        _fail("format", "baseline.outputs must be an array")
+    sources = {"predict": n_outputs} if task == "regression" else \
+        {"decision_function": k, **({"predict_proba": n_outputs} if has_proba else {})}
+    names = set()
+    for j, e in enumerate(outputs):
+        where = f"baseline.outputs[{j}]"
+        if not (_is_obj(e) and _is_str(e.get("name")) and e["name"] and e["name"] not in names):
+            _fail("format", f"{where}: name must be a distinct non-empty string")
+        names.add(e["name"])
+        if e.get("source") not in sources or not (_is_int(e.get("index")) and 0 <= e["index"] < sources[e["source"]]):
+            _fail("format", f"{where}: source and index must name a column of one of {sorted(sources)}")
+        _check_baseline_values(where, e, rows, bins)
+        if e["missing"] != 0:
+            _fail("format", f"{where}: an output has no missing values")
+    classes = section.get("classes")
+    if task == "classification":
+        if not (_is_arr(classes) and len(classes) == n_outputs and all(_is_int(c) and c >= 0 for c in classes)
+                and sum(classes) == rows):
+            _fail("format", f"baseline.classes must be {n_outputs} integers >= 0 adding up to baseline.rows")
+    elif classes is not None:
+        _fail("format", "baseline.classes must be absent for a regressor")
+
+
 def _at_node(where, off, g, message):
     """A format error naming the tree and the local node of global node ``g``."""
     t = int(np.searchsorted(off, g, side="right") - 1)
@@ -1494,6 +1576,9 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
     if "explain" in header:
         _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"], header["schema"]["inputs"])
 
+    if "baseline" in header:
+        _check_baseline(header["baseline"], header["schema"], task, n_outputs, k, has_proba)
+
     if "verification" in header:
         _check_verification(
             header["verification"], tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba
@@ -1726,8 +1811,11 @@ def dumps(
 
     data_start = align64(PREFIX_SIZE + len(header_bytes))
     out = bytearray()
-    # The lowest minor that expresses the file (docs/format.md 5): explain came in 1.1, its background in 1.2.
+    # The lowest minor that expresses the file (docs/format.md 5): explain came in 1.1, its
+    # background in 1.2, the baseline section in 1.3.
     minor = (2 if "background" in header["explain"] else 1) if "explain" in header else 0
+    if "baseline" in header:
+        minor = 3
     out += _PREFIX.pack(MAGIC, MAJOR, minor, len(header_bytes), len(data))
     out += header_bytes
     out += b"\0" * (data_start - len(out))

@@ -60,9 +60,9 @@ std::vector<std::uint8_t> write(const nlohmann::json& header, const std::map<std
   std::vector<std::uint8_t> out(std::begin(kMagic), std::end(kMagic));
   store_le(out, FERRY_FORMAT_MAJOR, 2);
   // The lowest minor that expresses the file (docs/format.md §5): the explain section came in
-  // 1.1, its background rows in 1.2.
+  // 1.1, its background rows in 1.2, the baseline section in 1.3.
   const bool background = header.contains("explain") && header["explain"].contains("background");
-  store_le(out, background ? 2 : header.contains("explain") ? 1 : 0, 2);
+  store_le(out, header.contains("baseline") ? 3 : background ? 2 : header.contains("explain") ? 1 : 0, 2);
   store_le(out, text.size(), 4);
   store_le(out, region.size(), 8);
   out.insert(out.end(), text.begin(), text.end());

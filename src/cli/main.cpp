@@ -1,4 +1,5 @@
-// The `ferry` command-line tool (docs/cli.md). Exit codes: 0 success, 1 error, 2 usage.
+// The `ferry` command-line tool (docs/cli.md). Exit codes: 0 success, 1 error (and `validate`
+// finding a fatal problem), 2 usage, 3 `drift` finding an alert.
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -10,9 +11,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/csv.hpp"
+#include "cli/drift.hpp"
 #include "cli/embed.hpp"
 #include "cli/explain.hpp"
 #include "cli/signing.hpp"
+#include "cli/validate.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
 
@@ -114,6 +117,24 @@ int main(int argc, char** argv) {
   embed->add_option("--name", embed_name, "Name of the array (default: the file's stem)");
   embed->add_option("-o,--output", output, "Write the header here instead of standard output");
 
+  std::string drift_json;
+  ferry::MonitorOptions drift_options;
+  CLI::App* drift = app.add_subcommand("drift", "Compare a CSV file with the baselines stored in the model");
+  drift->add_option("MODEL", model, "Path to a .ferry file exported with X_sample")->required();
+  drift->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
+  drift->add_option("-o,--output", output, "Write the text report here instead of standard output");
+  drift->add_option("--html", html, "Also write a self-contained HTML report (histograms) here");
+  drift->add_option("--json", drift_json, "Also write the report as JSON here");
+  drift->add_option("--psi-warn", drift_options.psi_warn, "PSI from which a column is a warning")->default_val(0.1);
+  drift->add_option("--psi-alert", drift_options.psi_alert, "PSI from which a column is an alert")->default_val(0.25);
+
+  bool validate_strict = false;
+  CLI::App* validate = app.add_subcommand("validate", "List the schema problems of a CSV file, per column");
+  validate->add_option("MODEL", model, "Path to a .ferry file")->required();
+  validate->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
+  validate->add_flag("--strict", validate_strict, "Count CSV columns the model does not take as fatal");
+
+  int status = 0;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -151,6 +172,28 @@ int main(int argc, char** argv) {
             ferry::cli::write_explanation_html(e, scores, csv, "Explanation: " + m.metadata().name, page);
           });
         ferry::cli::write_explanation_csv(e, explain_args, out);
+      } else if (drift->parsed() || validate->parsed()) {
+        const ferry::Model m = ferry::cli::load_model(model);
+        ferry::cli::CsvTable csv;
+        if (input == "-") {
+          csv = ferry::cli::read_csv(std::cin);
+        } else {
+          std::ifstream in = open_input(input);
+          csv = ferry::cli::read_csv(in);
+        }
+        if (validate->parsed()) {
+          status = ferry::cli::validate_csv(m, csv, validate_strict, out) ? 0 : 1;
+          return;
+        }
+        const ferry::DriftReport r = ferry::cli::drift_csv(m, csv, drift_options, std::cerr);
+        if (!html.empty())
+          write_atomically(html, [&](std::ostream& page) {
+            ferry::cli::write_drift_html(r, "Drift: " + m.metadata().name, page);
+          });
+        if (!drift_json.empty())
+          write_atomically(drift_json, [&](std::ostream& doc) { ferry::cli::write_drift_json(r, doc); });
+        ferry::cli::write_drift_text(r, out);
+        status = r.level == ferry::DriftLevel::alert ? ferry::cli::kDriftAlertExit : 0;
       } else if (verify->parsed()) {
         ferry::cli::verify(model, out);
       } else if (keygen->parsed()) {
@@ -170,5 +213,5 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << '\n';  // ferry::Error, or bad_alloc on an input too large for memory
     return 1;
   }
-  return 0;
+  return status;
 }

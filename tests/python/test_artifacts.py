@@ -27,6 +27,8 @@ TREE_CASES = [c for c in TEST_DATA_CASES if c.startswith(("tree_", "xgb_"))]
 # XGBoost's pred_contribs and pred_interactions and a tree pipeline (scripts/make_shap_cases),
 # scikit-learn's interventional Shapley values (scripts/make_agnostic_cases): not golden cases
 SHAP_CASES = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.name.startswith("shap_"))
+# drift monitoring data (scripts/make_drift_cases): a model with baselines and CSVs to monitor
+DRIFT_CASES = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.name.startswith("drift_"))
 ALL = [("artifacts", c) for c in ARTIFACT_CASES] + [("tests/data", c) for c in TEST_DATA_CASES]
 FILES = {"model.ferry", "input.csv", "expected.csv"}
 IDS = [c for _, c in ALL]
@@ -157,7 +159,7 @@ def test_layout(make_artifacts):
     assert {(c.subdir, c.name) for c in make_artifacts.CASES.values()} == set(ALL)
     assert sorted(p.name for p in (ROOT / "artifacts").iterdir()) == sorted(ARTIFACT_CASES + ["README.md"])
     data_dirs = sorted(p.name for p in (ROOT / "tests/data").iterdir() if p.is_dir())
-    assert data_dirs == sorted(TEST_DATA_CASES + SHAP_CASES)
+    assert data_dirs == sorted(TEST_DATA_CASES + SHAP_CASES + DRIFT_CASES)
     assert len(TEST_DATA_CASES) > 50 and len(SHAP_CASES) >= 9  # the folders were read
     for sub, case in ALL:
         files = {p.name for p in (ROOT / sub / case).iterdir()}
