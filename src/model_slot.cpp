@@ -11,7 +11,7 @@
 FERRY_BEGIN_NAMESPACE
 
 struct ModelSlot::State {
-  explicit State(Model first, std::size_t depth) : serving(std::move(first)), depth(depth < 1 ? 1 : depth) {}
+  explicit State(Model first, std::size_t history) : serving(std::move(first)), depth(history < 1 ? 1 : history) {}
   // A mutex rather than atomic shared_ptr operations: the critical sections copy one pointer,
   // and the same code is then plainly correct under ThreadSanitizer.
   mutable std::mutex mutex;

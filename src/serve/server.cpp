@@ -17,7 +17,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "ferry/error.hpp"
@@ -30,6 +29,10 @@
 #include "serve/request_rows.hpp"
 #include "serve/response_json.hpp"
 #include "serve/status_page.hpp"
+
+// After Eigen (through the ferry headers): httplib brings <resolv.h>, whose `_res` macro would
+// rewrite a parameter name in Eigen's headers.
+#include <httplib.h>
 
 namespace ferry::serve {
 namespace {
@@ -140,7 +143,12 @@ class Service {
 
  private:
   Model load_initial() {
-    const std::string path = source_is_directory_ ? ModelRegistry::scan(options_.source).latest().path : options_.source;
+    std::string path = options_.source;
+    if (source_is_directory_) {
+      const ModelRegistry registry = ModelRegistry::scan(options_.source);
+      for (const std::string& skipped : registry.skipped()) fmt::print(err_, "note: left out {}\n", skipped);
+      path = registry.latest().path;
+    }
     Model model = Model::load(path);
     try {
       model.verify();
@@ -259,15 +267,15 @@ class Service {
       if (!request["version"].is_string()) throw HttpError(400, "bad_request", "\"version\" must be a string");
     }
     const Model previous = slot_.current();
-    if (source_is_directory_) {
-      const ModelRegistry registry = ModelRegistry::scan(options_.source);
-      const RegistryEntry& entry =
-          request.contains("version") ? registry.find(request["version"].get<std::string>()) : registry.latest();
-      if (entry.content_id == previous.metadata().content_id)
-        return {{"changed", false}, {"model", model_identity(previous.metadata())}, {"generation", slot_.generation()}};
-      path = entry.path;
-    }
     try {
+      if (source_is_directory_) {
+        const ModelRegistry registry = ModelRegistry::scan(options_.source);
+        const RegistryEntry& entry =
+            request.contains("version") ? registry.find(request["version"].get<std::string>()) : registry.latest();
+        if (entry.content_id == previous.metadata().content_id)
+          return {{"changed", false}, {"model", model_identity(previous.metadata())}, {"generation", slot_.generation()}};
+        path = entry.path;
+      }
       const Model now = slot_.swap(path, swap);
       metrics_.count_swap(true);
       fmt::print(err_, "swapped {} {} for {} {} ({})\n", previous.metadata().name, previous.metadata().version,
