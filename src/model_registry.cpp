@@ -16,12 +16,15 @@ FERRY_BEGIN_NAMESPACE
 namespace {
 
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-// The next run of digits or of other characters starting at `i`.
+// The next run of digits or of letters at or after `i`; separators (".", "-", "+", ...) only
+// separate. Empty at the end.
 std::string next_run(const std::string& s, std::size_t& i) {
+  while (i < s.size() && !is_alnum(s[i])) ++i;
   const std::size_t start = i;
-  const bool digits = is_digit(s[i]);
-  while (i < s.size() && is_digit(s[i]) == digits) ++i;
+  const bool digits = i < s.size() && is_digit(s[i]);
+  while (i < s.size() && is_alnum(s[i]) && is_digit(s[i]) == digits) ++i;
   return s.substr(start, i - start);
 }
 
@@ -47,24 +50,22 @@ std::string metadata_text(const nlohmann::json& header, const char* key) {
 
 int ModelRegistry::compare_versions(const std::string& a, const std::string& b) {
   std::size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
+  for (;;) {
     const std::string x = next_run(a, i);
     const std::string y = next_run(b, j);
+    if (x.empty() || y.empty()) return x.empty() == y.empty() ? 0 : (x.empty() ? -1 : 1);
     const bool x_digits = is_digit(x[0]);
     const bool y_digits = is_digit(y[0]);
     int c = 0;
     if (x_digits && y_digits) {
       c = compare_numbers(x, y);
     } else if (x_digits != y_digits) {
-      c = x_digits ? 1 : -1;  // "1.0.1" is newer than "1.0.rc"
+      c = x_digits ? 1 : -1;  // "1.0.1" is newer than "1.0.rc1"
     } else {
       c = x.compare(y) < 0 ? -1 : (x == y ? 0 : 1);
     }
     if (c != 0) return c;
   }
-  if (i < a.size()) return 1;
-  if (j < b.size()) return -1;
-  return 0;
 }
 
 ModelRegistry ModelRegistry::scan(const std::string& directory, const LoadOptions& options) {

@@ -42,7 +42,9 @@ TEST(CompareVersions, NumbersCompareAsNumbers) {
   EXPECT_EQ(ModelRegistry::compare_versions("2.0.0", "2.0.0"), 0);
   EXPECT_EQ(ModelRegistry::compare_versions("v007", "v7"), 0);
   EXPECT_LT(ModelRegistry::compare_versions("2026-01-09", "2026-01-10"), 0);
-  EXPECT_GT(ModelRegistry::compare_versions("1.0.1", "1.0.rc"), 0);
+  EXPECT_GT(ModelRegistry::compare_versions("1.0.1", "1.0.rc1"), 0);
+  EXPECT_LT(ModelRegistry::compare_versions("1.0.rc1", "1.0.rc2"), 0);
+  EXPECT_EQ(ModelRegistry::compare_versions("1.9", "1-9"), 0);
 }
 
 TEST_F(RegistryDir, LatestByVersionAnyByNameAndUnusableFilesListed) {

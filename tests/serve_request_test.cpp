@@ -50,6 +50,8 @@ TEST(ServeRequestRows, MalformedBodiesAre4xxNamingTheProblem) {
   EXPECT_EQ(refusal("{\"rows\": [").first, 400);
   EXPECT_NE(refusal("{\"rows\": [").second.find("not valid JSON"), std::string::npos);
   EXPECT_EQ(refusal("[1, 2]").first, 400);
+  EXPECT_EQ(refusal(R"({"rows": [{"a": 1e400}]})").first, 400);  // out of double's range
+  EXPECT_EQ(refusal(std::string(100000, '[')).first, 400);     // deep nesting, unterminated
   EXPECT_EQ(refusal("{\"rows\": []}").second, "\"rows\" is empty");
   EXPECT_EQ(refusal("{\"rows\": [3]}").second, "row 0 is not a JSON object");
   EXPECT_EQ(refusal(R"({"rows": [{"a": 1}, {"b": 2}]})").second,

@@ -37,8 +37,10 @@ class FERRY_API ModelRegistry {
   // The entry of this version; Error(kIo) naming the versions there are when none has it.
   const RegistryEntry& find(const std::string& version) const;
 
-  // Natural order of version strings: runs of digits compare as numbers, other runs as text,
-  // run by run, so "1.10.0" > "1.9.2" > "1.9"; a version that is a prefix of another is older.
+  // Natural order of version strings: runs of digits compare as numbers, runs of letters as
+  // text, other characters only separate; so "1.10.0" > "1.9.2" > "1.9" = "1-9", and a number
+  // is newer than letters in the same place ("1.0.1" > "1.0.rc1"). A version that is a prefix
+  // of another is older.
   // Negative, zero or positive as a is older than, the same as or newer than b.
   static int compare_versions(const std::string& a, const std::string& b);
 

@@ -249,7 +249,7 @@ class Service {
     if (!req.body.empty()) {
       try {
         request = json::parse(req.body);
-      } catch (const json::parse_error& e) {
+      } catch (const json::exception& e) {
         throw HttpError(400, "bad_json", fmt::format("the body is not valid JSON: {}", e.what()));
       }
       if (!request.is_object()) throw HttpError(400, "bad_request", "the body must be a JSON object");

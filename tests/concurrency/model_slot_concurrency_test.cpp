@@ -18,7 +18,8 @@ namespace ferry::detail {
 namespace {
 
 // Two versions of the iris model that answer differently: "1.0.0" as shipped, and "2.0.0" with
-// its coefficients negated (its test rows dropped, as they no longer hold).
+// its coefficients and intercepts negated, so that it predicts the class "1.0.0" finds least
+// likely (its test rows dropped, as they no longer hold).
 struct Versions {
   std::vector<std::uint8_t> v1;
   std::vector<std::uint8_t> v2;
@@ -31,6 +32,8 @@ Versions make_versions() {
   std::vector<double> coef = a.float64_of("estimator.coef");
   for (double& c : coef) c = -c;
   for (std::size_t i = 0; i < coef.size(); ++i) a.set_float64_at("estimator.coef", i, coef[i]);
+  const std::vector<double> intercept = a.float64_of("estimator.intercept");
+  for (std::size_t i = 0; i < intercept.size(); ++i) a.set_float64_at("estimator.intercept", i, -intercept[i]);
   a.drop_verification();
   a.header["metadata"]["version"] = "2.0.0";
   out.v2 = a.bytes();
@@ -41,7 +44,10 @@ TEST(ModelSlotConcurrency, SwapsAndRollbacksUnderLoadGiveWholeAnswersFromOneMode
   const Versions versions = make_versions();
   const Model v1 = Model::from_bytes(versions.v1.data(), versions.v1.size());
   const Model v2 = Model::from_bytes(versions.v2.data(), versions.v2.size());
-  const RowMatrixXd X = test::case_input("artifacts/iris", v1).topRows(40);
+  // Every fourth row: all three classes.
+  const RowMatrixXd all = test::case_input("artifacts/iris", v1);
+  RowMatrixXd X(38, all.cols());
+  for (Index i = 0; i < X.rows(); ++i) X.row(i) = all.row(4 * i);
   // What each version answers for the batch, computed before any thread starts.
   const std::map<std::string, Prediction> expected{{"1.0.0", v1.predict(X)}, {"2.0.0", v2.predict(X)}};
   ASSERT_NE(expected.at("1.0.0").class_index, expected.at("2.0.0").class_index);
