@@ -199,6 +199,7 @@ Prediction Engine::predict(RowMatrixXd scores) const {
   p.task = schema.task;
   p.model_name = metadata.name;
   p.model_version = metadata.version;
+  p.model_content_id = metadata.content_id;
   p.scores = std::move(scores);
   if (schema.task == Task::kRegression) {
     regression_values(estimator->link(), p.scores, p.values);

@@ -108,8 +108,10 @@ class Engine {
 };
 
 // Builds the engine from a parsed artifact; Error(kFormat/kUnsupported) on any violation of
-// docs/format.md §3-4.
-std::shared_ptr<const Engine> load_engine(const artifact::Artifact& artifact, const LoadOptions& options);
+// docs/format.md §3-4. `content_id` (the SHA-256 of the artifact's bytes) becomes
+// Metadata::content_id.
+std::shared_ptr<const Engine> load_engine(const artifact::Artifact& artifact, const LoadOptions& options,
+                                          std::string content_id = {});
 
 // The engine of a loaded model, for the library's own tools (the CLI) that take a batch
 // through it once.

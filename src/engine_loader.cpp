@@ -304,7 +304,8 @@ void parse_explain(const Fields& f, const artifact::Artifact& a, Estimator& esti
 
 }  // namespace
 
-std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const LoadOptions& options) {
+std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const LoadOptions& options,
+                                          std::string content_id) {
   if (a.minor > FERRY_FORMAT_MINOR && options.log)
     options.log(LogLevel::kWarning, fmt::format("artifact format {}.{} is newer than {}.{}: fields added since "
                                                 "are ignored",
@@ -312,6 +313,7 @@ std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const Loa
   const Fields header(a.header, "");
   auto model = std::make_shared<Engine>();
   model->metadata = parse_metadata(header.object("metadata"), a);
+  model->metadata.content_id = std::move(content_id);
   model->schema = parse_schema(header.object("schema"));
   for (const InputColumn& c : model->schema.inputs) model->any_nullable = model->any_nullable || c.nullable;
 

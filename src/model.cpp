@@ -11,6 +11,7 @@
 #include "explain/interactions.hpp"
 #endif
 #include "ferry/error.hpp"
+#include "sha256.hpp"
 
 FERRY_BEGIN_NAMESPACE
 
@@ -28,7 +29,10 @@ Model Model::from_bytes(const void* data, std::size_t size, const LoadOptions& o
   const detail::artifact::Span file = detail::artifact::checked_artifact(static_cast<const std::uint8_t*>(data), size,
                                                                          options.trusted_keys, note);
   const detail::artifact::Artifact a = detail::artifact::read(file.data, file.size, limits);
-  Model model(detail::load_engine(a, options));
+  // The id is of the bytes as given, so two files that differ in any byte (another export,
+  // another `created` time, another signature) are told apart even when their name and version
+  // are the same.
+  Model model(detail::load_engine(a, options, detail::sha256_hex(data, size)));
   if (options.verify) model.verify();
   return model;
 }
@@ -98,14 +102,25 @@ ValidationReport Model::validate(const Input& input, const PredictOptions& optio
                                                                : engine_->validate_dense<float>(input.floats(), options)};
 }
 
+namespace {
+
+Explanation with_identity(Explanation x, const Metadata& m) {
+  x.model_name = m.name;
+  x.model_version = m.version;
+  x.model_content_id = m.content_id;
+  return x;
+}
+
+}  // namespace
+
 #if FERRY_HAVE_EXPLAIN
 Explanation Model::explain(const Input& input, const ExplainOptions& options) const {
   const detail::Engine& e = *engine_;
   if (input.kind() == Input::Kind::kTable) {
     const detail::Run r = e.run_or_throw(input.table(), options);
-    return detail::explain::explain_run(e, r.raw, r.preprocessed, r.scores, options);
+    return with_identity(detail::explain::explain_run(e, r.raw, r.preprocessed, r.scores, options), e.metadata);
   }
-  return detail::explain::explain_rows(e, bound(e, input, options), options);
+  return with_identity(detail::explain::explain_rows(e, bound(e, input, options), options), e.metadata);
 }
 
 InteractionExplanation Model::explain_interactions(const Input& input, const ExplainOptions& options) const {

@@ -75,6 +75,10 @@ struct Explanation {
   // Only for kInterventionalSampling: the standard error of each value, shaped as `values`.
   std::vector<RowMatrixXd> standard_errors;
   Method method = Method::kLinearExact;
+  // The model explained, as Prediction::model_name, model_version and model_content_id.
+  std::string model_name;
+  std::string model_version;
+  std::string model_content_id;
 
   Index rows() const noexcept { return base_values.rows(); }
 };

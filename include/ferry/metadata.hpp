@@ -23,6 +23,9 @@ struct Metadata {
   std::string sample_sha256;                  // fingerprint of that sample; empty if none
   int format_major = 0;                       // format version of the file it came from
   int format_minor = 0;
+  // SHA-256 of the artifact's bytes as loaded, lowercase hex (64 characters): which exact file
+  // this is, whatever name and version its author gave it. Computed at load, not stored.
+  std::string content_id;
 };
 
 FERRY_END_NAMESPACE

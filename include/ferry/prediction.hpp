@@ -26,8 +26,11 @@ struct Prediction {
   // Raw scores before the link (scikit-learn's decision_function; for regressors the
   // values again), rows x k.
   RowMatrixXd scores;
+  // The model that computed it: Metadata::name, version and content_id (the SHA-256 of its
+  // artifact), so that a stored answer says which model said it.
   std::string model_name;
   std::string model_version;
+  std::string model_content_id;
   // Named input only: what was counted but not refused (extra columns, values outside the
   // training range, unseen categories). See Model::validate.
   std::vector<ValidationIssue> warnings;

@@ -14,6 +14,7 @@
 #include "engine.hpp"
 #include "ferry/error.hpp"
 #include "ferry/model.hpp"
+#include "sha256.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -46,6 +47,15 @@ void inspect(const std::string& model_path, std::ostream& out) {
                detail::artifact::signatures_available() ? "signature checked" : "signature not checked: no libsodium");
   }
   const detail::artifact::Artifact a = detail::artifact::read(file.data, file.size);
+  // The identity a prediction carries (Prediction::model_name, model_version, model_content_id).
+  const auto text = [&](const char* key) {
+    const auto m = a.header.find("metadata");
+    if (m == a.header.end() || !m->is_object()) return std::string();
+    const auto v = m->find(key);
+    return v != m->end() && v->is_string() ? v->get<std::string>() : std::string();
+  };
+  fmt::print(out, "model {} version {}\ncontent id {}\n", text("name"), text("version"),
+             detail::sha256_hex(bytes.data(), bytes.size()));
   fmt::print(out, "format {}.{}, {} bytes\n{}\n\n", a.major, a.minor, file.size, a.header.dump(2));
   std::size_t name_width = 4;
   for (const auto& [name, t] : a.tensors) name_width = std::max(name_width, name.size());

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/compare.hpp"
 #include "cli/csv.hpp"
 #include "cli/drift.hpp"
 #include "cli/embed.hpp"
@@ -18,6 +19,7 @@
 #include "cli/validate.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
+#include "serve/server.hpp"
 
 namespace {
 
@@ -134,6 +136,37 @@ int main(int argc, char** argv) {
   validate->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
   validate->add_flag("--strict", validate_strict, "Count CSV columns the model does not take as fatal");
 
+  std::string model_b;
+  bool compare_json = false;
+  CLI::App* compare = app.add_subcommand("compare", "How far MODEL_B's predictions of a CSV agree with MODEL_A's");
+  compare->add_option("MODEL_A", model, "Path to a .ferry file")->required();
+  compare->add_option("MODEL_B", model_b, "Path to a .ferry file")->required();
+  compare->add_option("INPUT", input, "CSV file with a header row; - for standard input")->required();
+  compare->add_option("-o,--output", output, "Write the report here instead of standard output");
+  compare->add_flag("--json", compare_json, "Write the report as JSON");
+
+  ferry::serve::ServeOptions serve_options;
+  CLI::App* serve = app.add_subcommand("serve", "Serve a model over HTTP (docs/serve.md)");
+  serve->add_option("MODEL_OR_DIR", serve_options.source, "A .ferry file, or a directory of versioned artifacts")
+      ->required();
+  serve->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", serve_options.port, "Port to listen on; 0 takes a free one")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--threads", serve_options.threads, "Worker threads (each open connection holds one)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve->add_option("--shadow", serve_options.shadow, "A candidate .ferry run on the same inputs, compared only");
+  serve->add_option("--log", serve_options.log_path, "Append one JSON line per answered request here");
+  serve->add_option("--admin-token", serve_options.admin_token,
+                    "Token the admin routes require (without it they answer loopback clients only)");
+  serve->add_option("--max-body-bytes", serve_options.max_body_bytes, "Largest request body taken")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 34))
+      ->capture_default_str();
+  serve->add_option("--max-rows", serve_options.max_rows, "Most rows taken in one request")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+      ->capture_default_str();
+
   int status = 0;
   try {
     app.parse(argc, argv);
@@ -200,6 +233,14 @@ int main(int argc, char** argv) {
         ferry::cli::keygen(model, out);
       } else if (embed->parsed()) {
         ferry::cli::embed(model, embed_name, out);
+      } else if (compare->parsed() && input == "-") {
+        ferry::cli::compare(model, model_b, std::cin, out, compare_json);
+      } else if (compare->parsed()) {
+        std::ifstream in = open_input(input);
+        ferry::cli::compare(model, model_b, in, out, compare_json);
+      } else if (serve->parsed()) {
+        serve_options.load = ferry::cli::load_options();
+        ferry::serve::run(serve_options, out, std::cerr);
       }
     };
     if (output.empty()) {
