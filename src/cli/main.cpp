@@ -166,6 +166,10 @@ int main(int argc, char** argv) {
   serve->add_option("--max-rows", serve_options.max_rows, "Most rows taken in one request")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
       ->capture_default_str();
+  serve->add_option("--drift-window", serve_options.drift_window,
+                    "Rows the drift figures of /metrics and / cover; 0: all since the model began serving")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30))
+      ->capture_default_str();
 
   int status = 0;
   try {

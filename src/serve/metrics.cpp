@@ -96,7 +96,8 @@ double Metrics::uptime_seconds() const {
 }
 
 std::string Metrics::prometheus(const Metadata& serving, std::uint64_t generation,
-                                const std::optional<Agreement>& shadow) const {
+                                const std::optional<Agreement>& shadow,
+                                const std::optional<DriftReport>& drift) const {
   std::string out;
   const auto append = [&out](const std::string& text) { out += text; };
   append("# HELP ferry_model_info The model serving now (value 1).\n# TYPE ferry_model_info gauge\n");
@@ -170,12 +171,28 @@ std::string Metrics::prometheus(const Metadata& serving, std::uint64_t generatio
                        number(a.max_abs_score_difference)));
   }
 
-  // ---- DRIFT (integration point) ---------------------------------------------------------
-  // Per-column drift (PSI against the artifact's baseline) from ferry::Monitor goes here, as
-  //   ferry_drift_psi{column="..."} <value>
-  // fed by the Monitor the server observes each scored batch with (see the matching
-  // "DRIFT (integration point)" in serve/server.cpp). Not built here.
-  // -----------------------------------------------------------------------------------------
+  if (drift) {
+    const DriftReport& r = *drift;
+    append("# HELP ferry_drift_rows Served rows the drift figures cover (--drift-window).\n"
+           "# TYPE ferry_drift_rows gauge\n");
+    append(fmt::format("ferry_drift_rows {}\n", r.rows));
+    append("# HELP ferry_drift_level Worst drift level: 0 ok, 1 warn, 2 alert.\n# TYPE ferry_drift_level gauge\n");
+    append(fmt::format("ferry_drift_level {}\n", static_cast<int>(r.level)));
+    append("# HELP ferry_drift_psi Population stability index of served rows against the training baseline, "
+           "by input column, model output and predicted class.\n# TYPE ferry_drift_psi gauge\n");
+    for (const ColumnDrift& c : r.columns)
+      append(fmt::format("ferry_drift_psi{{kind=\"input\",column=\"{}\"}} {}\n", label(c.name), number(c.psi)));
+    for (const OutputDrift& o : r.outputs)
+      append(fmt::format("ferry_drift_psi{{kind=\"output\",column=\"{}\"}} {}\n", label(o.name), number(o.psi)));
+    if (r.classes)
+      append(fmt::format("ferry_drift_psi{{kind=\"class\",column=\"{}\"}} {}\n", label(r.classes->name),
+                         number(r.classes->psi)));
+    append("# HELP ferry_drift_missing_rate_change Served minus training share of missing values, by input column.\n"
+           "# TYPE ferry_drift_missing_rate_change gauge\n");
+    for (const ColumnDrift& c : r.columns)
+      append(fmt::format("ferry_drift_missing_rate_change{{column=\"{}\"}} {}\n", label(c.name),
+                         number(c.missing_rate_change)));
+  }
   return out;
 }
 

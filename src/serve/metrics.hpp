@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ferry/metadata.hpp"
+#include "ferry/monitor.hpp"
 #include "ferry/shadow.hpp"
 
 namespace ferry::serve {
@@ -41,8 +42,10 @@ class Metrics {
   std::uint64_t rows_total(const std::string& route) const;
   double uptime_seconds() const;
 
-  // The Prometheus exposition text. `shadow` when a candidate runs in shadow mode.
-  std::string prometheus(const Metadata& serving, std::uint64_t generation, const std::optional<Agreement>& shadow) const;
+  // The Prometheus exposition text. `shadow` when a candidate runs in shadow mode, `drift`
+  // when the serving model carries baselines (docs/format.md §3.6).
+  std::string prometheus(const Metadata& serving, std::uint64_t generation, const std::optional<Agreement>& shadow,
+                         const std::optional<DriftReport>& drift) const;
 
  private:
   struct Histogram {

@@ -22,6 +22,7 @@
 #include "ferry/error.hpp"
 #include "ferry/model_registry.hpp"
 #include "ferry/model_slot.hpp"
+#include "ferry/monitor.hpp"
 #include "ferry/shadow.hpp"
 #include "serve/http_error.hpp"
 #include "serve/metrics.hpp"
@@ -107,7 +108,7 @@ class Service {
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::optional<Agreement> shadow;
       if (shadow_) shadow = shadow_->agreement();
-      res.set_content(metrics_.prometheus(slot_.current().metadata(), slot_.generation(), shadow),
+      res.set_content(metrics_.prometheus(slot_.current().metadata(), slot_.generation(), shadow, drift_report()),
                       "text/plain; version=0.0.4; charset=utf-8");
     });
     server.Get("/v1/model", [this](const httplib::Request&, httplib::Response& res) {
@@ -196,10 +197,7 @@ class Service {
         body = {{"model", model_identity(p)}, {"request_id", id}, {"predictions", predictions_json(p)}};
         if (!p.warnings.empty()) body["warnings"] = warnings_json(p);
         if (shadow_) shadow_->observe(table, p);
-        // ---- DRIFT (integration point) -----------------------------------------------------
-        // ferry::Monitor observes the scored batch here: monitor.observe(table, p); its PSI per
-        // column is then written by Metrics::prometheus and the status page. Not built here.
-        // ---------------------------------------------------------------------------------------
+        observe_drift(model, table, p);
         if (log_) log_->write(id, route, body["model"], table_rows_json(table), body["predictions"]);
         metrics_.count_rows(route, static_cast<std::uint64_t>(p.rows()));
       }
@@ -309,6 +307,44 @@ class Service {
     }
   }
 
+  // The Monitor of the model serving now, made at its first scored batch, so that a swap or a
+  // rollback starts the figures afresh; none when the model carries no baselines.
+  std::shared_ptr<Monitor> drift_monitor(const Model& model) {
+    std::lock_guard<std::mutex> lock(drift_mutex_);
+    if (drift_content_id_ != model.metadata().content_id) {
+      drift_content_id_ = model.metadata().content_id;
+      drift_.reset();
+      MonitorOptions options;
+      options.window = options_.drift_window;
+      try {
+        drift_ = std::make_shared<Monitor>(model, options);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kUnsupported) throw;
+      }
+    }
+    return drift_;
+  }
+
+  void observe_drift(const Model& model, const Table& table, const Prediction& p) {
+    // The answer is already made: a drift failure is reported, never turned into a failed request.
+    try {
+      if (const std::shared_ptr<Monitor> monitor = drift_monitor(model)) monitor->observe(table, p);
+    } catch (const std::exception& e) {
+      fmt::print(err_, "drift monitor: {}\n", e.what());
+    }
+  }
+
+  std::optional<DriftReport> drift_report() const {
+    std::shared_ptr<Monitor> monitor;
+    {
+      std::lock_guard<std::mutex> lock(drift_mutex_);
+      if (drift_content_id_ != slot_.current().metadata().content_id) return std::nullopt;
+      monitor = drift_;
+    }
+    if (!monitor) return std::nullopt;
+    return monitor->report();
+  }
+
   StatusView status_view() const {
     StatusView v;
     v.model = slot_.current().metadata();
@@ -325,6 +361,7 @@ class Service {
       v.shadow = shadow_->agreement();
       v.shadow_model = shadow_->candidate().metadata().name + " " + shadow_->candidate().metadata().version;
     }
+    v.drift = drift_report();
     return v;
   }
 
@@ -338,6 +375,9 @@ class Service {
   std::mutex admin_mutex_;
   std::string request_prefix_;
   std::atomic<std::uint64_t> next_request_{0};
+  mutable std::mutex drift_mutex_;
+  std::string drift_content_id_;
+  std::shared_ptr<Monitor> drift_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #define FERRY_SRC_SERVE_SERVER_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 
@@ -25,6 +26,7 @@ struct ServeOptions {
   std::size_t max_body_bytes = std::size_t{1} << 20;
   std::size_t max_rows = 10000;
   LoadOptions load;               // every model loaded: trusted keys, limits
+  std::int64_t drift_window = 10000;  // rows the drift figures cover; 0: all since the model began serving
 };
 
 // Loads the model, listens, prints "listening on http://HOST:PORT" to `out` and serves until

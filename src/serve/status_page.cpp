@@ -68,11 +68,23 @@ std::string status_page(const StatusView& v) {
     shadow = "<h2>Shadow candidate</h2>\n<table id=\"shadow\">\n" + rows + "</table>\n";
   }
 
-  // ---- DRIFT (integration point) -----------------------------------------------------------
-  // The per-column drift table (PSI from ferry::Monitor) is rendered here, after the shadow
-  // section, as <h2>Drift</h2><table id="drift">...</table>. Not built here.
-  // --------------------------------------------------------------------------------------------
-  const std::string drift;
+  std::string drift;
+  if (v.drift) {
+    const DriftReport& r = *v.drift;
+    std::string rows = fmt::format("<tr><th scope=\"col\">Column</th><th scope=\"col\">PSI</th>"
+                                   "<th scope=\"col\">Level</th><th scope=\"col\">Missing, change</th></tr>\n");
+    const auto add = [&rows](const ColumnDrift& c, const std::string& kind) {
+      rows += fmt::format("<tr><td>{}{}</td><td>{:.4f}</td><td class=\"{}\">{}</td><td>{:+.3f}</td></tr>\n",
+                          html_escape(c.name), kind, c.psi, to_string(c.level), to_string(c.level),
+                          c.missing_rate_change);
+    };
+    for (const ColumnDrift& c : r.columns) add(c, "");
+    for (const OutputDrift& o : r.outputs) add(o, " (output)");
+    if (r.classes) add(*r.classes, " (predicted class)");
+    drift = fmt::format("<h2>Drift</h2>\n<p>Over the last <span id=\"drift-rows\">{}</span> rows served: "
+                        "<strong id=\"drift-level\">{}</strong></p>\n<table id=\"drift\">\n{}</table>\n",
+                        r.rows, to_string(r.level), rows);
+  }
 
   return fmt::format(R"(<!DOCTYPE html>
 <html lang="en">

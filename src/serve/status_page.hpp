@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ferry/metadata.hpp"
+#include "ferry/monitor.hpp"
 #include "ferry/shadow.hpp"
 
 namespace ferry::serve {
@@ -23,6 +24,7 @@ struct StatusView {
   std::optional<double> predict_p50, predict_p99;  // seconds, bucket upper bounds
   std::optional<Agreement> shadow;
   std::string shadow_model;      // "name version" of the candidate
+  std::optional<DriftReport> drift;  // when the serving model carries baselines
 };
 
 std::string status_page(const StatusView& view);

@@ -375,3 +375,37 @@ def test_compare_offline_matches_scikit_learn(models, iris, tmp_path):
     text = subprocess.run([str(CLI), "compare", str(models["1.0.0"]["path"]), str(models["2.0.0"]["path"]),
                            str(csv_path)], capture_output=True, text=True, check=True).stdout
     assert f"same label: {int((la == lb).sum())} of 150" in text
+
+
+def test_metrics_and_status_page_show_drift_against_the_baselines(serve, tmp_path):
+    """Served rows feed a ferry::Monitor: /metrics gives the PSI per input column, output and
+    predicted class that scripts/make_drift_cases computed with numpy for the same 2,000 rows
+    (tests/data/drift_churn/psi.csv), whatever the request sizes they came in."""
+    case = ROOT / "tests" / "data" / "drift_churn"
+    lines = (case / "drifted.csv").read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    s = serve(case / "model.ferry", "--drift-window", "0")
+    for start, end in ((0, 700), (700, 1300), (1300, len(rows))):
+        chunk = rows[start:end]
+        status, _, _ = s.call("/v1/predict", "\n".join([header, *chunk]) + "\n", content_type="text/csv")
+        assert status == 200
+
+    status, raw, _ = s.call("/metrics")
+    metrics = raw.decode()
+    assert re.search(r"^ferry_drift_rows 2000$", metrics, re.M)
+    assert re.search(r"^ferry_drift_level 2$", metrics, re.M)  # monthly_fee and region drifted: alert
+    got = dict(re.findall(r'^ferry_drift_psi\{kind="\w+",column="([^"]+)"\} (\S+)$', metrics, re.M))
+    want = {}
+    for line in (case / "psi.csv").read_text().splitlines()[1:]:
+        which, column, psi = line.split(",")
+        if which == "drifted":
+            want[column] = float(psi)
+    assert set(got) == set(want)
+    for column, psi in want.items():
+        # Sums of a few dozen bin terms, in another order than numpy's.
+        assert float(got[column]) == pytest.approx(psi, rel=1e-9, abs=1e-12), column
+
+    status, raw, _ = s.call("/")
+    page = raw.decode()
+    assert status == 200 and 'id="drift"' in page and '<strong id="drift-level">alert</strong>' in page
+    assert s.stop() == 0
