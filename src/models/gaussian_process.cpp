@@ -196,14 +196,21 @@ class GaussianProcess final : public Estimator {
     }
     // The Laplace approximation (scikit-learn's _BinaryGaussianProcessClassifierLaplace): the
     // latent mean f = K (y - pi) and variance k(x, x) - |v|², v = L⁻¹ (W^½ ∘ Kᵀ), are the scores.
-    RowMatrixXd B = K.transpose();
-    for (Index t = 0; t < m; ++t) B.row(t) *= w_sqrt_[t];
-    const RowMatrixXd V = l_factor_.triangularView<Eigen::Lower>().solve(B);
+    // Each row's v is its own forward substitution, sums in training-row order: a blocked
+    // triangular solve of the whole batch (Eigen's) orders its sums by the batch's width, and a
+    // row alone would then differ from the same row in a batch in the last bits.
     scores.resize(X.rows(), 2);
+    Eigen::VectorXd v(m);
     for (Index i = 0; i < X.rows(); ++i) {
+      for (Index t = 0; t < m; ++t) {
+        double s = w_sqrt_[t] * K(i, t);
+        const double* l_row = l_factor_.row(t).data();
+        for (Index u = 0; u < t; ++u) s -= l_row[u] * v[u];
+        v[t] = s / l_row[t];
+      }
       double f = 0.0, vv = 0.0;
       for (Index t = 0; t < m; ++t) f += K(i, t) * alpha_(t, 0);
-      for (Index t = 0; t < m; ++t) vv += V(t, i) * V(t, i);
+      for (Index t = 0; t < m; ++t) vv += v[t] * v[t];
       scores(i, 0) = f;
       scores(i, 1) = kernel_.diagonal(X.row(i).data(), n) - vv;
     }
