@@ -182,7 +182,7 @@ RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel para
                                                      "either); use predict or decision_function",
                                                      metadata.name));
   RowMatrixXd p;
-  apply_link(estimator->link(), scores(preprocessed, parallel), p);
+  estimator->probabilities(scores(preprocessed, parallel), p);
   return p;
 }
 
@@ -202,11 +202,11 @@ Prediction Engine::predict(RowMatrixXd scores) const {
   p.model_content_id = metadata.content_id;
   p.scores = std::move(scores);
   if (schema.task == Task::kRegression) {
-    regression_values(estimator->link(), p.scores, p.values);
+    estimator->values(p.scores, p.values);
   } else {
     p.classes = schema.classes;
-    apply_link(estimator->link(), p.scores, p.probabilities);
-    predict_classes(estimator->link(), p.scores, p.class_index);
+    estimator->probabilities(p.scores, p.probabilities);
+    estimator->classes(p.scores, p.class_index);
   }
   return p;
 }

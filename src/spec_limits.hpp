@@ -36,6 +36,10 @@ inline constexpr int kMaxTreeDepth = 1024;
 inline constexpr std::int64_t kMaxTreeNodes = 2147483647;
 // A child's cover may exceed its parent's by the rounding of the sums that made them.
 inline constexpr double kCoverSlack = 1e-6;
+// Sub-models inside sub-models (meta-estimators of meta-estimators), the top estimator at 0.
+inline constexpr int kMaxCompositionDepth = 8;
+// Nesting of a gaussian_process kernel expression (sums, products, powers), the root at 0.
+inline constexpr int kMaxKernelDepth = 16;
 
 }  // namespace detail::spec
 FERRY_END_NAMESPACE

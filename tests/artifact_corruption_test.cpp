@@ -1421,4 +1421,103 @@ TEST(CorruptionSemantic, HugeDeclaredWidthIsAFormatErrorWithoutAllocating) {
   EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "tensor \"estimator.coef\" (coef) has shape [3, 4]");
 }
 
+// ---------------------------------------------------------------------------------------
+// Sub-models (format.md §4.30) and kernel expressions (§4.40): a hostile file cannot make the
+// loader recurse without bound or allocate by a count it only declares. Cycles cannot be
+// written: the header is a JSON tree with no references between its objects (duplicate keys
+// are refused above), so depth and width are all a file controls, and both are bounded.
+
+Parsed parsed_case(const std::string& name) {
+  const Bytes b = fa::read_file(std::string(FERRY_SOURCE_DIR) + "/tests/data/" + name + "/model.ferry");
+  fa::Artifact a = fa::read(b.data(), b.size());
+  return {std::move(a.header), std::move(a.tensors)};
+}
+
+// meta_voting_soft's estimator wrapped in `levels` one-model soft votings of weight 1 (the same
+// probabilities, so the file's verification rows still pass), its sub-models then sitting
+// levels + 1 deep.
+Parsed wrapped_in_votings(int levels) {
+  Parsed p = parsed_case("meta_voting_soft");
+  p.tensors["wrap.weights"] = float64_tensor({1}, {1.0});
+  json estimator = p.header["estimator"];
+  for (int level = 0; level < levels; ++level) {
+    const json entry = {{"name", "wrap"}, {"task", "classification"}, {"n_outputs", 3},
+                        {"pipeline", json::array()}, {"estimator", estimator}};
+    estimator = {{"type", "voting"}, {"n_features_in", 4}, {"n_features_out", 3},
+                 {"tensors", {{"weights", "wrap.weights"}}},
+                 {"params", {{"voting", "soft"}, {"n_estimators", 1}, {"weight_sum", 1.0},
+                             {"estimators", json::array({entry})}}}};
+  }
+  p.header["estimator"] = estimator;
+  return p;
+}
+
+TEST(CorruptionSubModel, NestingPastTheLimitIsAFormatErrorAndTheCountUnwinds) {
+  ferry::LoadOptions verify;
+  verify.verify = true;
+  EXPECT_TRUE(loads(wrapped_in_votings(7).bytes(), verify));  // sub-models at level 8
+  EXPECT_LOAD_ERROR(wrapped_in_votings(8).bytes(), ErrorCode::kFormat, "sub-models nested deeper than 8 levels");
+  // Far deeper: the header's JSON depth limit refuses it before any sub-model is built.
+  EXPECT_LOAD_ERROR(wrapped_in_votings(40).bytes(), ErrorCode::kFormat, "nesting deeper than");
+  // A refusal from inside the deepest level leaves the per-thread count where it was: the
+  // limit file still loads afterwards, on the same thread, as often as it is asked to.
+  Parsed broken = wrapped_in_votings(7);
+  ASSERT_EQ(broken.tensors.erase("estimator.estimators.0.steps.0.mean"), 1u);
+  EXPECT_LOAD_ERROR(broken.bytes(), ErrorCode::kFormat, "refers to missing tensor \"estimator.estimators.0.steps.0.mean\"");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_LOAD_ERROR(wrapped_in_votings(8).bytes(), ErrorCode::kFormat, "nested deeper than 8 levels");
+    EXPECT_TRUE(loads(wrapped_in_votings(7).bytes(), verify));
+  }
+}
+
+TEST(CorruptionSubModel, DeclaredCountsAreCheckedAgainstWhatTheFileHolds) {
+  const std::int64_t huge = std::int64_t{1} << 40;
+  {
+    Parsed p = parsed_case("meta_voting_soft");
+    p.header["estimator"]["params"]["n_estimators"] = huge;
+    EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "params.n_estimators does not match params.estimators");
+  }
+  {
+    Parsed p = parsed_case("meta_voting_soft");
+    p.header["estimator"]["params"]["estimators"][0]["n_outputs"] = huge;
+    EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "estimators[0].n_outputs is out of range");
+  }
+  {
+    Parsed p = parsed_case("meta_voting_soft");
+    p.header["estimator"]["params"]["estimators"] = json::array();
+    EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "params.estimators is empty");
+  }
+  {
+    Parsed p = parsed_case("meta_one_vs_one");
+    p.header["estimator"]["params"]["n_classes"] = huge;
+    EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "params.n_classes must be in [2, 4096]");
+  }
+  {
+    Parsed p = parsed_case("gp_classifier");
+    json& gp = p.header["estimator"]["params"]["estimators"][0]["estimator"];
+    gp["params"]["n_train"] = huge;
+    EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "params.n_train is out of range");
+    // In range but larger than the tensors: their shapes are checked before anything of
+    // n_train x n_train is allocated.
+    gp["params"]["n_train"] = std::int64_t{1} << 24;
+    EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "expected [16777216, 4]");
+  }
+}
+
+TEST(CorruptionSubModel, KernelNestingPastTheLimitIsAFormatError) {
+  Parsed p = parsed_case("gp_regressor");
+  json& kernel = p.header["estimator"]["params"]["kernel"];
+  const json leaf = kernel;
+  // Sums of the fitted kernel and a zero constant: the same values at every depth.
+  auto nested = [&](int depth) {
+    json k = leaf;
+    for (int d = 0; d < depth; ++d) k = {{"op", "sum"}, {"terms", json::array({k, {{"op", "constant"}, {"value", 0.0}}})}};
+    return k;
+  };
+  kernel = nested(16 - 2);  // stays within 16 whatever the fitted kernel's own depth (up to 2)
+  EXPECT_TRUE(loads(p.bytes()));
+  kernel = nested(17);
+  EXPECT_LOAD_ERROR(p.bytes(), ErrorCode::kFormat, "the kernel expression is nested deeper than 16");
+}
+
 }  // namespace

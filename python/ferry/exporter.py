@@ -356,6 +356,22 @@ def _convert_composite(obj: Any, path: str, names_in: List[str]) -> ConvertedSte
 # --------------------------------------------------------------------------- inputs
 
 
+def _input_width(leaves: List[Tuple[str, Any]], X_sample: Any) -> int:
+    """The width reaching a final estimator that does not record it: the output of the steps
+    before it, or X_sample's columns when it stands alone."""
+    if len(leaves) > 1:
+        names = [f"x{j}" for j in range(_n_features_in(leaves[0][1]))]
+        for path, obj in leaves[:-1]:
+            converted = _convert_chain(obj, path, names)
+            if converted:
+                names = converted[-1][2]
+        return len(names)
+    shape = getattr(X_sample, "shape", None)
+    if shape is None or len(shape) != 2:
+        raise ValueError(f"{_label(*leaves[-1])} does not record its input width; pass X_sample to export it")
+    return int(shape[1])
+
+
 def _feature_names(first: Any, n: int) -> Tuple[List[str], bool]:
     names = getattr(first, "feature_names_in_", None)
     conv = estimator_converter(type(first))
@@ -727,8 +743,17 @@ def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]
     or class indices), predict_proba (classifiers) and decision_function (2-D raw scores)."""
     t = artifact.tensors
     Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X), t), dtype=np.float64)
-    est = artifact.estimator
-    return KERNELS[est["type"]](est, {r: t[n] for r, n in est["tensors"].items()}, Z, artifact.schema["task"])
+    return estimator_outputs(artifact.estimator, t, Z, artifact.schema["task"])
+
+
+def estimator_outputs(est: dict, tensors: Dict[str, np.ndarray], Z: np.ndarray, task: str) -> Dict[str, np.ndarray]:
+    """An estimator entry's numpy kernel on its input Z; a meta-estimator's kernel also gets
+    every tensor of the artifact, for its sub-models (converters/composition.py)."""
+    kernel = KERNELS[est["type"]]
+    local = {r: tensors[n] for r, n in est["tensors"].items()}
+    if getattr(kernel, "takes_sub_models", False):
+        return kernel(est, local, Z, task, tensors)
+    return kernel(est, local, Z, task)
 
 
 def background_mean(artifact: _format.Artifact, X: np.ndarray) -> Optional[np.ndarray]:
@@ -804,6 +829,8 @@ def export(
 
     est = estimator_converter(type(leaves[-1][1])).convert(leaves[-1][1], _label(*leaves[-1]))
     assert isinstance(est, ConvertedEstimator)
+    if est.n_features_in is None:  # an estimator that ignores X (DummyClassifier): takes any width
+        est.n_features_in = _input_width(leaves, X_sample)
     n_inputs = _n_features_in(leaves[0][1]) if len(leaves) > 1 else est.n_features_in
     names, has_names = _feature_names(leaves[0][1], n_inputs)
 
@@ -843,6 +870,13 @@ def export(
                 }
                 for k, b in enumerate(step.branches)
             ]
+        if step.sub_models:
+            params = dict(params)
+            for key, subs in step.sub_models.items():
+                if isinstance(subs, list):
+                    params[key] = [sub_entry(sub, f"{prefix}.{key}.{k}") for k, sub in enumerate(subs)]
+                else:
+                    params[key] = sub_entry(subs, f"{prefix}.{key}")
         entry = {
             "type": step.type,
             "name": label,
@@ -853,6 +887,20 @@ def export(
         }
         if names_out is not None:
             entry["feature_names_out"] = names_out
+        return entry
+
+    def sub_entry(sub: Any, prefix: str) -> dict:
+        """A meta-estimator's sub-model (docs/format.md 4.30), its tensors under prefix."""
+        entry = {
+            "name": sub.name,
+            "task": sub.task,
+            "n_outputs": int(sub.n_outputs),
+            "pipeline": [step_header(s, f"{prefix}.steps.{i}", label, names_out)
+                         for i, (s, label, names_out) in enumerate(sub.steps)],
+            "estimator": step_header(sub.estimator, f"{prefix}.estimator", sub.name, None),
+        }
+        if sub.columns is not None:
+            entry["columns"] = [int(c) for c in sub.columns]
         return entry
 
     pipeline = [step_header(s, f"steps.{i}", label, names_out) for i, (s, label, names_out) in enumerate(chain)]

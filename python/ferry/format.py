@@ -1527,6 +1527,369 @@ _TEXT_STEP_CHECKS = {
 assert set(_TEXT_STEP_CHECKS) | {"column_transformer"} == set(TEXT_STEP_TYPES)
 
 
+# ------------------------------------------------- estimators made of estimators (4.30 - 4.35)
+
+#: the types whose params hold sub-models (section 4.30)
+COMPOSITE_TYPES = ("voting", "stacking", "calibration", "one_vs_rest", "adaboost", "one_vs_one", "chain",
+                   "transformed_target")
+MAX_COMPOSITION_DEPTH = LIMITS["max_composition_depth"]
+_NO_PROBA_LINKS = ("isolation", "none", "ovo_votes", "ovr_votes", "identity", "exp")
+
+
+def _has_proba(est) -> bool:
+    """Whether an (already checked) estimator entry has predict_proba."""
+    stype, params = est["type"], est["params"]
+    if stype == "voting":
+        return params["voting"] == "soft"
+    if stype == "stacking":
+        return _has_proba(params["final_estimator"]["estimator"])
+    if stype == "calibration":
+        return True
+    if stype == "one_vs_one":
+        return False
+    if stype == "adaboost":
+        return params["algorithm"] != "median"
+    if stype == "one_vs_rest":
+        return all(_has_proba(sub["estimator"]) for sub in params["estimators"])
+    return params.get("link") not in _NO_PROBA_LINKS
+
+
+def _has_decision(est) -> bool:
+    """Whether an (already checked) classifier entry has decision_function."""
+    stype, params = est["type"], est["params"]
+    if stype in ("voting", "calibration", "constant"):
+        return False
+    if stype == "stacking":
+        return _has_decision(params["final_estimator"]["estimator"])
+    if stype == "one_vs_rest":
+        return params["response"] == "decision_function"
+    if stype == "one_vs_one":
+        return True
+    if stype == "adaboost":
+        return params["algorithm"] != "median"
+    if stype in NAIVE_BAYES_TYPES or stype == "gaussian_mixture":
+        return False
+    return params.get("link") not in ("probability",)
+
+
+def _check_sub_model(where, entry, n_in, tensors, table, referenced, depth):
+    """A sub-model (section 4.30) taking n_in columns: returns (task, n_outputs, scores)."""
+    if depth >= MAX_COMPOSITION_DEPTH:
+        _fail("format", f"{where}: sub-models nested deeper than {MAX_COMPOSITION_DEPTH} levels")
+    if not _is_obj(entry):
+        _fail("format", f"{where} is not an object")
+    if "name" in entry and not _is_str(entry["name"]):
+        _fail("format", f"{where}.name is not a string")
+    task = entry.get("task")
+    if task not in ("regression", "classification"):
+        _fail("format", f"{where}.task {task!r} is not regression or classification")
+    n_outputs = entry.get("n_outputs")
+    if not _is_int(n_outputs) or not (2 if task == "classification" else 1) <= n_outputs <= MAX_WIDTH:
+        _fail("format", f"{where}.n_outputs is missing or out of range")
+    columns = entry.get("columns")
+    if columns is not None:
+        if not _is_arr(columns) or not columns:
+            _fail("format", f"{where}.columns is empty or not an array")
+        for c, j in enumerate(columns):
+            if not _is_int(j) or not 0 <= j < n_in:
+                _fail("format", f"{where}.columns[{c}] is not a column index below {n_in}")
+        n_in = len(columns)
+    width, _ = _check_steps(entry.get("pipeline"), f"{where}.pipeline", n_in, [False] * n_in, tensors, table,
+                            referenced)
+    classes = {"dtype": "int64", "values": list(range(n_outputs))} if task == "classification" else None
+    est = entry.get("estimator")
+    k = _check_estimator(f"{where}.estimator", est, width, tensors, table, referenced, task, n_outputs,
+                         {"task": task, "n_outputs": n_outputs, "classes": classes}, depth + 1)
+    link = est["params"].get("link")
+    if task == "classification" and link == "isolation":
+        _fail("format", f"{where}: a classifier sub-model cannot use the isolation link")
+    if task == "regression" and link is not None and link != "identity" and k != 1:
+        _fail("format", f"{where}: the exp and logistic links take one score")
+    return task, n_outputs, k
+
+
+def _sub_models(where, step, key, n_in, tensors, table, referenced, depth):
+    subs = step["params"].get(key)
+    if not _is_arr(subs) or not subs:
+        _fail("format", f"{where}: params.{key} is missing, empty or not an array")
+    return [(sub, *_check_sub_model(f"{where}.params.{key}[{i}]", sub, n_in, tensors, table, referenced, depth))
+            for i, sub in enumerate(subs)]
+
+
+def _check_composite(where, step, tensors, table, referenced, task, n_outputs, depth) -> int:
+    """voting, stacking, calibration, one_vs_rest (sections 4.31 - 4.34)."""
+    stype, params = step["type"], step["params"]
+    _check_params(where, stype, params)
+    n_in, k = step["n_features_in"], step["n_features_out"]
+    classifier = task == "classification"
+    if stype == "chain":
+        return _check_chain(where, step, tensors, table, referenced, task, n_outputs, depth)
+    subs = _sub_models(where, step, "estimators", n_in, tensors, table, referenced, depth)
+
+    def need(sub, want_task, want_n):
+        if sub[1] != want_task or sub[2] != want_n:
+            _fail("format", f"{where}: sub-model {sub[0].get('name')!r} must be a "
+                            f"{'classifier' if want_task == 'classification' else 'regressor'} with {want_n} "
+                            f"{'classes' if want_task == 'classification' else 'outputs'}")
+
+    if stype == "voting":
+        if (params["voting"] == "mean") == classifier:
+            _fail("format", f"{where}: params.voting {params['voting']!r} does not fit schema.task {task}")
+        if params["n_estimators"] != len(subs):
+            _fail("format", f"{where}: params.n_estimators does not match params.estimators")
+        if k != n_outputs:
+            _fail("format", f"{where}: n_features_out {k} != schema.n_outputs {n_outputs}")
+        for sub in subs:
+            need(sub, task, n_outputs)
+            if params["voting"] == "soft" and not _has_proba(sub[0]["estimator"]):
+                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+        w = _step_tensors(where, stype, step, tensors, table, referenced)["weights"]
+        if np.any(w < 0):
+            _fail("format", f"{where}: tensor 'weights' has a negative value")
+        ws = _finite_number(params["weight_sum"])
+        if params["voting"] != "hard" and not ws:
+            _fail("format", f"{where}: params.weight_sum must be finite and non-zero")
+    elif stype == "stacking":
+        if params["classifier"] != classifier:
+            _fail("format", f"{where}: params.classifier does not fit schema.task {task}")
+        methods = params.get("stack_methods")
+        if not _is_arr(methods) or len(methods) != len(subs):
+            _fail("format", f"{where}: params.stack_methods must name one method per sub-model")
+        meta = 0
+        for sub, method in zip(subs, methods):
+            need(sub, task, n_outputs if classifier else 1)
+            if method == "predict_proba" and classifier and _has_proba(sub[0]["estimator"]):
+                meta += 1 if sub[2] == 2 else sub[2]
+            elif method == "decision_function" and classifier and _has_decision(sub[0]["estimator"]):
+                meta += sub[3]
+            elif method == "predict":
+                meta += 1
+            else:
+                _fail("format", f"{where}: stack method {method!r} is not available for sub-model "
+                                f"{sub[0].get('name')!r}")
+        if params["passthrough"]:
+            meta += n_in
+        final = (params.get("final_estimator"),
+                 *_check_sub_model(f"{where}.params.final_estimator", params.get("final_estimator"), meta, tensors,
+                                   table, referenced, depth))
+        need(final, task, n_outputs if classifier else 1)
+        if final[3] != k:
+            _fail("format", f"{where}: n_features_out {k} != the final estimator's {final[3]} scores")
+        _check_unknown_refs(where, step["tensors"], (), table, referenced)
+    elif stype == "calibration":
+        if not classifier or k != n_outputs:
+            _fail("format", f"{where}: calibration is a classifier with n_features_out = schema.n_outputs")
+        m, L = params["n_estimators"], params["n_calibrators"]
+        if m != len(subs) or L != (1 if n_outputs == 2 else n_outputs):
+            _fail("format", f"{where}: params.n_estimators / n_calibrators do not match the sub-models and classes")
+        for sub in subs:
+            need(sub, task, n_outputs)
+            if params["response"] == "decision_function":
+                if not _has_decision(sub[0]["estimator"]) or sub[3] != L:
+                    _fail("format", f"{where}: sub-model {sub[0].get('name')!r} does not give one decision value "
+                                    f"per calibrator")
+            elif not _has_proba(sub[0]["estimator"]):
+                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+        isotonic = params["method"] == "isotonic"
+        st = step["tensors"]
+        for role in ("a", "b", "x_thresholds", "y_thresholds", "threshold_offsets"):
+            if (role in st) != ((role not in ("a", "b")) == isotonic):
+                _fail("format", f"{where}: tensor '{role}' must be present exactly when params.method is "
+                                f"{'isotonic' if role not in ('a', 'b') else 'sigmoid'}")
+        if isotonic:
+            ref = st.get("x_thresholds")
+            shape = table[ref]["shape"] if _is_str(ref) and ref in table else []
+            n = shape[0] if len(shape) == 1 else -1
+            arrays = _step_tensors(where, stype, step, tensors, table, referenced, {"N": n})
+            off, x = arrays["threshold_offsets"], arrays["x_thresholds"]
+            if off[0] != 0 or off[-1] != n or np.any(np.diff(off) < 1):
+                _fail("format", f"{where}: tensor 'threshold_offsets' must rise strictly from 0 to N")
+            for j in range(len(off) - 1):
+                if np.any(np.diff(x[off[j]:off[j + 1]]) <= 0):
+                    _fail("format", f"{where}: tensor 'x_thresholds': calibrator {j} is not strictly increasing")
+        else:
+            _step_tensors(where, stype, step, tensors, table, referenced, {"N": 0})  # the isotonic ones are absent
+    elif stype == "adaboost":
+        median = params["algorithm"] == "median"
+        if median == classifier:
+            _fail("format", f"{where}: params.algorithm {params['algorithm']!r} does not fit schema.task {task}")
+        c = params["n_classes"]
+        if params["n_estimators"] != len(subs) or (c != n_outputs if classifier else c != 1):
+            _fail("format", f"{where}: params.n_estimators / n_classes do not match the sub-models and schema")
+        if k != (1 if median or c == 2 else c):
+            _fail("format", f"{where}: n_features_out must be 1 for a regressor or two classes, else n_classes")
+        for sub in subs:
+            need(sub, task, n_outputs)
+            if params["algorithm"] == "samme_r" and not _has_proba(sub[0]["estimator"]):
+                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+        _step_tensors(where, stype, step, tensors, table, referenced)
+        if not _finite_number(params["weight_sum"]):
+            _fail("format", f"{where}: params.weight_sum must be finite and non-zero")
+    elif stype == "one_vs_one":
+        c = params["n_classes"]
+        if not classifier or c != n_outputs or len(subs) != c * (c - 1) // 2 or k != (1 if c == 2 else c):
+            _fail("format", f"{where}: one_vs_one needs a classifier of n_classes = schema.n_outputs classes, one "
+                            f"sub-model per pair and n_features_out 1 (two classes) or n_classes")
+        for sub in subs:
+            need(sub, "classification", 2)
+            if params["response"] == "decision_function":
+                if not _has_decision(sub[0]["estimator"]) or sub[3] != 1:
+                    _fail("format", f"{where}: sub-model {sub[0].get('name')!r} does not give one decision value")
+            elif not _has_proba(sub[0]["estimator"]):
+                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+        _check_unknown_refs(where, step["tensors"], (), table, referenced)
+    elif stype == "transformed_target":
+        if classifier or len(subs) != 1 or k != n_outputs:
+            _fail("format", f"{where}: transformed_target is a regressor of one sub-model, n_features_out = "
+                            f"schema.n_outputs")
+        need(subs[0], "regression", n_outputs)
+        affine = params["inverse"] == "affine"
+        for role in ("scale", "offset"):
+            if (role in step["tensors"]) != affine:
+                _fail("format", f"{where}: tensor '{role}' must be present exactly when params.inverse is affine")
+        _step_tensors(where, stype, step, tensors, table, referenced)
+    else:  # one_vs_rest
+        if not classifier:
+            _fail("format", f"{where}: one_vs_rest is a classifier, but schema.task is {task}")
+        if len(subs) != (1 if n_outputs == 2 else n_outputs) or k != len(subs):
+            _fail("format", f"{where}: one sub-model for two classes, else one per class, and n_features_out "
+                            f"the number of sub-models")
+        for sub in subs:
+            need(sub, "classification", 2)
+            if params["response"] == "decision_function":
+                if not _has_decision(sub[0]["estimator"]) or sub[3] != 1:
+                    _fail("format", f"{where}: sub-model {sub[0].get('name')!r} does not give one decision value")
+            elif not _has_proba(sub[0]["estimator"]):
+                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+        _check_unknown_refs(where, step["tensors"], (), table, referenced)
+    return k
+
+
+def _check_chain(where, step, tensors, table, referenced, task, n_outputs, depth) -> int:
+    """chain (section 4.38): sub-model e takes the input and, chained, the e predictions before it."""
+    params = step["params"]
+    n_in, k = step["n_features_in"], step["n_features_out"]
+    subs = params.get("estimators")
+    if not _is_arr(subs) or not subs:
+        _fail("format", f"{where}: params.estimators is missing, empty or not an array")
+    if task != "regression" or k != len(subs) or k != n_outputs:
+        _fail("format", f"{where}: chain is a regressor of one sub-model per output")
+    for e, sub in enumerate(subs):
+        got = _check_sub_model(f"{where}.params.estimators[{e}]", sub, n_in + (e if params["chained"] else 0), tensors,
+                               table, referenced, depth)
+        if got[0] != "regression" or got[1] != 1:
+            _fail("format", f"{where}: sub-model {sub.get('name')!r} must be a regressor with 1 outputs")
+    order = _step_tensors(where, "chain", step, tensors, table, referenced)["order"]
+    if sorted(order.tolist()) != list(range(k)):
+        _fail("format", f"{where}: tensor 'order' must be a permutation of 0 .. n_features_out - 1")
+    return k
+
+
+MAX_KERNEL_DEPTH = LIMITS["max_kernel_depth"]
+_KERNEL_NUMBERS = {"constant": (("value", False),), "white": (("noise_level", False),),
+                   "rational_quadratic": (("alpha", True), ("length_scale", True)),
+                   "exp_sine_squared": (("periodicity", True), ("length_scale", True)),
+                   "dot_product": (("sigma_0", False),), "power": (("exponent", False),)}
+
+
+def _check_kernel(where, expr, n_in, depth=0) -> None:
+    """A gaussian_process kernel expression (section 4.40)."""
+    if depth > MAX_KERNEL_DEPTH:
+        _fail("format", f"{where}: the kernel expression is nested deeper than {MAX_KERNEL_DEPTH}")
+    if not _is_obj(expr):
+        _fail("format", f"{where} is not an object")
+    op = expr.get("op")
+    if op not in ("sum", "product", "power", "constant", "white", "rbf", "matern", "rational_quadratic",
+                  "exp_sine_squared", "dot_product"):
+        _fail("format", f"{where}.op {op!r} is not a known kernel")
+    for key, positive in _KERNEL_NUMBERS.get(op, ()):
+        v = _finite_number(expr.get(key))
+        if v is None or (positive and not v > 0):
+            _fail("format", f"{where}.{key} must be finite{' and > 0' if positive else ''}")
+    if op in ("rbf", "matern"):
+        ls = expr.get("length_scale")
+        if not _is_arr(ls) or len(ls) not in (1, n_in):
+            _fail("format", f"{where}.length_scale must hold 1 or n_features_in values")
+        if not all((_finite_number(v) or 0) > 0 for v in ls):
+            _fail("format", f"{where}.length_scale holds a value that is not finite and > 0")
+        if op == "matern" and not (expr.get("nu") == "inf" or (_is_num(expr.get("nu")) and expr.get("nu") in (0.5, 1.5, 2.5))):
+            _fail("format", f"{where}.nu must be 0.5, 1.5, 2.5 or \"inf\"")
+    if op in ("sum", "product", "power"):
+        terms = expr.get("terms")
+        if not _is_arr(terms) or len(terms) != (1 if op == "power" else 2):
+            _fail("format", f"{where}.terms must hold {1 if op == 'power' else 2} kernel(s)")
+        for i, t in enumerate(terms):
+            _check_kernel(f"{where}.terms[{i}]", t, n_in, depth + 1)
+
+
+def _check_gaussian_process(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """gaussian_process (section 4.40)."""
+    params = step["params"]
+    _check_params(where, "gaussian_process", params)
+    _check_kernel(f"{where}.params.kernel", params.get("kernel"), step["n_features_in"])
+    regressor = params["link"] == "identity"
+    k = step["n_features_out"]
+    if regressor != (task == "regression") or k != (n_outputs if regressor else 2) or (not regressor and n_outputs != 2):
+        _fail("format", f"{where}: link {params['link']!r} and n_features_out {k} do not fit schema.task {task} with "
+                        f"{n_outputs} outputs")
+    for role in ("y_mean", "y_std", "l_factor", "w_sqrt"):
+        if (role in step["tensors"]) != ((role in ("y_mean", "y_std")) == regressor):
+            _fail("format", f"{where}: tensor '{role}' must be present exactly for a "
+                            f"{'regressor' if role in ('y_mean', 'y_std') else 'classifier'}")
+    arrays = _step_tensors(where, "gaussian_process", step, tensors, table, referenced, {"k": k if regressor else 1})
+    if not regressor and np.any(np.diag(arrays["l_factor"]) == 0):
+        _fail("format", f"{where}: tensor 'l_factor' has a zero on its diagonal")
+    return k
+
+
+def _check_constant(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """constant (section 4.35): DummyClassifier's probabilities or DummyRegressor's values."""
+    _check_params(where, "constant", step["params"])
+    k = step["n_features_out"]
+    value = _step_tensors(where, "constant", step, tensors, table, referenced)["value"]
+    if (step["params"]["link"] == "probability") != (task == "classification"):
+        _fail("format", f"{where}: link {step['params']['link']!r} does not fit schema.task {task}")
+    if k != n_outputs:
+        _fail("format", f"{where}: n_features_out {k} != schema.n_outputs {n_outputs}")
+    if task == "classification" and np.any((value < 0) | (value > 1)):
+        _fail("format", f"{where}: tensor 'value' must hold probabilities in [0, 1]")
+    return k
+
+
+def _check_estimator(where, est, width, tensors, table, referenced, task, n_outputs, schema, depth=0) -> int:
+    """An estimator entry (the top-level one, or a sub-model's) taking `width` columns, for a
+    model of this task and n_outputs; returns its number of scores."""
+    stype = _check_step_common(where, est)
+    label = _step_label(where, est)
+    if stype in PREPROCESSING_TYPES:
+        _fail("format", f"{label}: preprocessing type '{stype}' used as the estimator")
+    if stype not in ESTIMATOR_TYPES:
+        _fail("unsupported", f"{label}: unknown estimator type '{stype}'")
+    if est["n_features_in"] != width:
+        _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
+    if stype == "linear":
+        k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "quadratic_discriminant":
+        k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "support_vector":
+        k = _check_support_vector(label, est, tensors, table, referenced, task, n_outputs, schema)
+    elif stype in NAIVE_BAYES_TYPES:
+        k = _check_naive_bayes(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "nearest_center":
+        k = _check_nearest_center(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "constant":
+        k = _check_constant(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "gaussian_process":
+        k = _check_gaussian_process(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype in COMPOSITE_TYPES:
+        k = _check_composite(label, est, tensors, table, referenced, task, n_outputs, depth)
+    elif stype == "gaussian_mixture":
+        k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
+    else:
+        k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, schema)
+    return k
+
+
 def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int = MINOR) -> None:
     """Step 8 of the reading order: docs/format.md sections 3 and 4.
 
@@ -1547,31 +1910,10 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         _fail("format", f"estimator: input column {text.index(True)} holds text, which this step cannot take")
 
     est = header["estimator"]
-    stype = _check_step_common("estimator", est)
-    label = _step_label("estimator", est)
-    if stype in PREPROCESSING_TYPES:
-        _fail("format", f"{label}: preprocessing type '{stype}' used as the estimator")
-    if stype not in ESTIMATOR_TYPES:
-        _fail("unsupported", f"{label}: unknown estimator type '{stype}'")
-    if est["n_features_in"] != width:
-        _fail("format", f"{label}: n_features_in {est['n_features_in']} != {width} columns coming in")
-    if stype == "linear":
-        k = _check_linear(label, est, tensors, table, referenced, task, n_outputs)
-    elif stype == "quadratic_discriminant":
-        k = _check_quadratic_discriminant(label, est, tensors, table, referenced, task, n_outputs)
-    elif stype == "support_vector":
-        k = _check_support_vector(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
-
-
-    elif stype in NAIVE_BAYES_TYPES:
-        k = _check_naive_bayes(label, est, tensors, table, referenced, task, n_outputs)
-    elif stype == "nearest_center":
-        k = _check_nearest_center(label, est, tensors, table, referenced, task, n_outputs)
-    elif stype == "gaussian_mixture":
-        k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
-    else:
-        k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
-    has_proba = est["params"].get("link") not in ("isolation", "none", "ovo_votes", "ovr_votes")
+    k = _check_estimator(
+        "estimator", est, width, tensors, table, referenced, task, n_outputs, header["schema"]
+    )
+    has_proba = _has_proba(est)
 
     if "explain" in header:
         _check_explain(header["explain"], tensors, table, referenced, est["n_features_in"], header["schema"]["inputs"])

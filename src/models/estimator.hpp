@@ -45,6 +45,16 @@ class Estimator {
   }
   // scores = raw outputs for X, rows x n_scores. Immutable and thread-safe.
   virtual void decision(const RowMatrixXd& X, RowMatrixXd& scores) const = 0;
+  // What scikit-learn's predict_proba, predict (class indices) and a regressor's predict make
+  // of the scores: the link's rules, unless the estimator combines the outputs of others
+  // (models/composition.hpp), whose rule is its own.
+  virtual void probabilities(const RowMatrixXd& scores, RowMatrixXd& proba) const { apply_link(link_, scores, proba); }
+  virtual void classes(const RowMatrixXd& scores, std::vector<Index>& classes) const {
+    predict_classes(link_, scores, classes);
+  }
+  virtual void values(const RowMatrixXd& scores, RowMatrixXd& values) const {
+    regression_values(link_, scores, values);
+  }
   virtual Index n_scores() const noexcept = 0;
   // As decision(), split over threads where the estimator's work is worth it; the scores are
   // identical to decision()'s.

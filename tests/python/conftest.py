@@ -444,6 +444,8 @@ def spec_evaluate(header, tensors, X):
                 Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] if v >= 0 else UNSEEN for v in X[:, j]]
     Z = np.asarray(_spec_steps(header["pipeline"], tensors, Z), dtype=np.float64)
     est = header["estimator"]
+    if est["type"] in SPEC_META:
+        return SPEC_META[est["type"]](header, est, tensors, Z)
     if est["type"] == "tree_ensemble":
         return _spec_tree_ensemble(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "quadratic_discriminant":
@@ -651,6 +653,283 @@ def _spec_tree_ensemble(header, est, t, X):
         proba = np.column_stack([1 - _sigmoid(S[:, 0]), _sigmoid(S[:, 0])])
         return {"predict": (S[:, 0] > 0).astype(np.int64), "predict_proba": proba, "decision_function": S}
     return {"predict": S.argmax(axis=1), "predict_proba": _softmax(S), "decision_function": S}
+
+
+# ----------------------------------------- meta-estimators (docs/format.md 4.30 - 4.39), row by row
+
+
+def _spec_sub(entry, tensors, X):
+    """A sub-model (4.30): a little model of its own task and classes 0 .. n_outputs - 1, on
+    its columns of X."""
+    cols = entry.get("columns")
+    Xs = np.asarray(X, dtype=np.float64)[:, cols] if cols is not None else np.asarray(X, dtype=np.float64)
+    classes = {"dtype": "int64", "values": list(range(entry["n_outputs"]))} if entry["task"] == "classification" else None
+    header = {"schema": {"task": entry["task"], "n_outputs": entry["n_outputs"], "classes": classes,
+                         "inputs": [{"name": f"x{j}", "kind": "numeric"} for j in range(Xs.shape[1])]},
+              "pipeline": entry["pipeline"], "estimator": entry["estimator"]}
+    out = spec_evaluate(header, tensors, Xs)
+    if entry["task"] == "regression":
+        out["predict"] = np.asarray(out["predict"], dtype=np.float64).reshape(len(Xs), -1)
+    return out
+
+
+def _spec_voting(header, est, tensors, Z):
+    p = est["params"]
+    w = tensors[est["tensors"]["weights"]]
+    outs = [_spec_sub(e, tensors, Z) for e in p["estimators"]]
+    n, k = Z.shape[0], est["n_features_out"]
+    S = np.zeros((n, k))
+    for i in range(n):
+        for e, o in enumerate(outs):
+            if p["voting"] == "hard":
+                S[i, o["predict"][i]] += w[e]
+            elif p["voting"] == "soft":
+                S[i] += w[e] * o["predict_proba"][i]
+            else:
+                S[i] += w[e] * o["predict"][i]
+    if p["voting"] == "mean":
+        return {"predict": S / p["weight_sum"]}
+    if p["voting"] == "hard":
+        return {"predict": S.argmax(axis=1)}
+    S = S / p["weight_sum"]
+    return {"predict": S.argmax(axis=1), "predict_proba": S}
+
+
+def _spec_stacking(header, est, tensors, Z):
+    p = est["params"]
+    parts = []
+    for e, method in zip(p["estimators"], p["stack_methods"]):
+        o = _spec_sub(e, tensors, Z)
+        if method == "predict_proba":
+            parts.append(o["predict_proba"][:, 1:] if e["n_outputs"] == 2 else o["predict_proba"])
+        elif method == "decision_function":
+            parts.append(np.asarray(o["decision_function"]).reshape(len(Z), -1))
+        else:
+            parts.append(np.asarray(o["predict"], dtype=np.float64).reshape(len(Z), 1))
+    if p["passthrough"]:
+        parts.append(Z)
+    return _spec_sub(p["final_estimator"], tensors, np.hstack(parts))
+
+
+def _spec_calibration(header, est, tensors, Z):
+    p = est["params"]
+    t = {r: tensors[n] for r, n in est["tensors"].items()}
+    c, L, n = est["n_features_out"], p["n_calibrators"], Z.shape[0]
+    total = np.zeros((n, c))
+    for e, entry in enumerate(p["estimators"]):
+        o = _spec_sub(entry, tensors, Z)
+        pred = np.asarray(o["decision_function"]).reshape(n, -1) if p["response"] == "decision_function" \
+            else (o["predict_proba"][:, 1:] if c == 2 else o["predict_proba"])
+        for i in range(n):
+            row = np.zeros(c)
+            for j in range(L):
+                v = pred[i, j]
+                if p["method"] == "sigmoid":
+                    q = 1.0 / (1.0 + np.exp(-(-(t["a"][e, j] * v + t["b"][e, j]))))
+                else:
+                    lo, hi = t["threshold_offsets"][e * L + j], t["threshold_offsets"][e * L + j + 1]
+                    xs, ys = t["x_thresholds"][lo:hi], t["y_thresholds"][lo:hi]
+                    if len(xs) == 1:
+                        q = ys[0]
+                    else:
+                        v = min(max(v, xs[0]), xs[-1])
+                        h = min(max(int(np.searchsorted(xs, v)), 1), len(xs) - 1)
+                        q = (ys[h] - ys[h - 1]) / (xs[h] - xs[h - 1]) * (v - xs[h - 1]) + ys[h - 1]
+                row[1 if c == 2 else j] = q
+            if c == 2:
+                row[0] = 1.0 - row[1]
+            else:
+                row = row / row.sum() if row.sum() != 0 else np.full(c, 1.0 / c)
+            row[(row > 1.0) & (row <= 1.0 + 1e-5)] = 1.0
+            total[i] += row
+    total /= len(p["estimators"])
+    return {"predict": total.argmax(axis=1), "predict_proba": total}
+
+
+def _spec_one_vs_rest(header, est, tensors, Z):
+    p = est["params"]
+    outs = [_spec_sub(e, tensors, Z) for e in p["estimators"]]
+    n, m = Z.shape[0], len(outs)
+    decision = p["response"] == "decision_function"
+    S = np.column_stack([np.asarray(o["decision_function"]).reshape(n) if decision else o["predict_proba"][:, 1]
+                         for o in outs])
+    if m == 1:
+        predict = (S[:, 0] > (0.0 if decision else 0.5)).astype(np.int64)
+    else:
+        predict = np.array([max(range(m), key=lambda e: (S[i, e], e)) for i in range(n)])  # a tie: the last
+    out = {"predict": predict}
+    if decision:
+        out["decision_function"] = S
+    if all("predict_proba" in o for o in outs):
+        Y = np.column_stack([o["predict_proba"][:, 1] for o in outs])
+        Y = np.column_stack([1 - Y[:, 0], Y[:, 0]]) if m == 1 else Y
+        out["predict_proba"] = Y / Y.sum(axis=1, keepdims=True)
+    return out
+
+
+def _spec_one_vs_one(header, est, tensors, Z):
+    p = est["params"]
+    c, n = p["n_classes"], Z.shape[0]
+    outs = iter([_spec_sub(e, tensors, Z) for e in p["estimators"]])
+    decision = p["response"] == "decision_function"
+    votes, S = np.zeros((n, c)), np.zeros((n, c))
+    for i in range(c):
+        for j in range(i + 1, c):
+            o = next(outs)
+            conf = np.asarray(o["decision_function"]).reshape(n) if decision else o["predict_proba"][:, 1]
+            for r in range(n):
+                votes[r, j if o["predict"][r] == 1 else i] += 1
+                S[r, i] -= conf[r]
+                S[r, j] += conf[r]
+    V = votes + S / (3 * (np.abs(S) + 1))
+    if c == 2:
+        return {"predict": (V[:, 1] > (0.0 if decision else 0.5)).astype(np.int64),
+                "decision_function": V[:, 1:]}
+    return {"predict": V.argmax(axis=1), "decision_function": V}
+
+
+def _spec_adaboost(header, est, tensors, Z):
+    p = est["params"]
+    w = tensors[est["tensors"]["weights"]]
+    outs = [_spec_sub(e, tensors, Z) for e in p["estimators"]]
+    n, c = Z.shape[0], p["n_classes"]
+    if p["algorithm"] == "median":
+        P = np.column_stack([o["predict"][:, 0] for o in outs])
+        pred = np.zeros((n, 1))
+        for i in range(n):
+            order = sorted(range(len(outs)), key=lambda e: P[i, e])
+            cum = np.cumsum([w[e] for e in order])
+            pred[i, 0] = P[i, order[int(np.argmax(cum >= 0.5 * cum[-1]))]]
+        return {"predict": pred}
+    V = np.zeros((n, c))
+    for e, o in enumerate(outs):
+        for i in range(n):
+            if p["algorithm"] == "samme":
+                V[i, o["predict"][i]] += w[e]
+            else:
+                q = np.log(np.maximum(o["predict_proba"][i], np.finfo(np.float64).eps))
+                V[i] += (c - 1) * (q - (1.0 / c) * q.sum())
+    V = V / p["weight_sum"]
+    if c == 2:
+        s = (-V[:, 0] + V[:, 1]).reshape(n, 1)
+        return {"predict": (s[:, 0] > 0).astype(np.int64), "decision_function": s,
+                "predict_proba": _softmax(np.column_stack([-s[:, 0] / 2, s[:, 0] / 2]))}
+    return {"predict": V.argmax(axis=1), "decision_function": V, "predict_proba": _softmax(V / (c - 1))}
+
+
+def _spec_chain(header, est, tensors, Z):
+    p = est["params"]
+    order = tensors[est["tensors"]["order"]]
+    n, m = Z.shape[0], len(p["estimators"])
+    Y = np.zeros((n, m))
+    X = np.asarray(Z, dtype=np.float64)
+    for e, entry in enumerate(p["estimators"]):
+        y = _spec_sub(entry, tensors, X)["predict"][:, 0]
+        Y[:, order[e]] = y
+        if p["chained"]:
+            X = np.column_stack([X, y])
+    return {"predict": Y}
+
+
+def _spec_transformed_target(header, est, tensors, Z):
+    p = est["params"]
+    y = _spec_sub(p["estimators"][0], tensors, Z)["predict"]
+    if p["inverse"] == "affine":
+        return {"predict": y * tensors[est["tensors"]["scale"]] + tensors[est["tensors"]["offset"]]}
+    f = {"identity": lambda v: v, "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
+         "sqrt": np.sqrt, "square": np.square, "abs": np.abs}[p["inverse"]]
+    return {"predict": f(y)}
+
+
+def _spec_constant(header, est, tensors, Z):
+    v = np.tile(tensors[est["tensors"]["value"]], (Z.shape[0], 1))
+    if header["schema"]["task"] == "regression":
+        return {"predict": v}
+    return {"predict": v.argmax(axis=1), "predict_proba": v}
+
+
+def _spec_kernel(e, x, y):
+    """docs/format.md 4.40: one kernel value k(x, y)."""
+    op = e["op"]
+    if op in ("sum", "product"):
+        a, b = (_spec_kernel(t, x, y) for t in e["terms"])
+        return a + b if op == "sum" else a * b
+    if op == "power":
+        return _spec_kernel(e["terms"][0], x, y) ** e["exponent"]
+    if op in ("constant", "white"):
+        return e["value"] if op == "constant" else 0.0
+    if op in ("rbf", "matern"):
+        ls = e["length_scale"] * (len(x) if len(e["length_scale"]) == 1 else 1)
+        d2 = sum((a / l - b / l) ** 2 for a, b, l in zip(x, y, ls))
+        if op == "rbf":
+            return np.exp(-0.5 * d2)
+        r = np.sqrt(d2)
+        if e["nu"] == 0.5:
+            return np.exp(-r)
+        if e["nu"] == 1.5:
+            return (1 + r * np.sqrt(3)) * np.exp(-r * np.sqrt(3))
+        if e["nu"] == 2.5:
+            t = r * np.sqrt(5)
+            return (1 + t + t * t / 3) * np.exp(-t)
+        return np.exp(-r * r / 2)
+    d2 = sum((a - b) ** 2 for a, b in zip(x, y))
+    if op == "rational_quadratic":
+        return (1 + d2 / (2 * e["alpha"] * e["length_scale"] ** 2)) ** -e["alpha"]
+    if op == "exp_sine_squared":
+        return np.exp(-2 * (np.sin(np.pi / e["periodicity"] * np.sqrt(d2)) / e["length_scale"]) ** 2)
+    return sum(a * b for a, b in zip(x, y)) + e["sigma_0"] ** 2
+
+
+def _spec_kernel_diagonal(e, x):
+    op = e["op"]
+    if op in ("sum", "product"):
+        a, b = (_spec_kernel_diagonal(t, x) for t in e["terms"])
+        return a + b if op == "sum" else a * b
+    if op == "power":
+        return _spec_kernel_diagonal(e["terms"][0], x) ** e["exponent"]
+    if op in ("constant", "white"):
+        return e["value"] if op == "constant" else e["noise_level"]
+    if op == "dot_product":
+        return sum(a * a for a in x) + e["sigma_0"] ** 2
+    return 1.0
+
+
+def _spec_gaussian_process(header, est, tensors, Z):
+    from math import erf
+
+    p = est["params"]
+    t = {r: tensors[n] for r, n in est["tensors"].items()}
+    K = np.array([[_spec_kernel(p["kernel"], x, xt) for xt in t["x_train"]] for x in Z]).reshape(len(Z), -1)
+    if p["link"] == "identity":
+        return {"predict": t["y_std"] * (K @ t["alpha"]) + t["y_mean"]}
+    lam = [0.41, 0.4, 0.37, 0.44, 0.39]
+    C = [-1854.8214151, 3516.89893646, 221.29346712, 128.12323805, -2010.49422654]
+    proba, predict = np.zeros((len(Z), 2)), np.zeros(len(Z), dtype=np.int64)
+    for i, x in enumerate(Z):
+        f = K[i] @ t["alpha"][:, 0]
+        v = np.linalg.solve(t["l_factor"], t["w_sqrt"] * K[i])
+        var = _spec_kernel_diagonal(p["kernel"], x) - v @ v
+        a = 1 / (2 * var)
+        pr = sum(c * np.sqrt(np.pi / a) * erf(l * f * np.sqrt(a / (a + l * l))) / (2 * np.sqrt(2 * np.pi * var))
+                 for l, c in zip(lam, C)) + 0.5 * sum(C)
+        proba[i] = [1 - pr, pr]
+        predict[i] = 1 if f > 0 else 0
+    return {"predict": predict, "predict_proba": proba}
+
+
+#: the meta-estimators and constant (docs/format.md 4.30 - 4.39), evaluated from the doc
+SPEC_META = {
+    "voting": _spec_voting,
+    "stacking": _spec_stacking,
+    "calibration": _spec_calibration,
+    "one_vs_rest": _spec_one_vs_rest,
+    "one_vs_one": _spec_one_vs_one,
+    "adaboost": _spec_adaboost,
+    "chain": _spec_chain,
+    "transformed_target": _spec_transformed_target,
+    "constant": _spec_constant,
+    "gaussian_process": _spec_gaussian_process,
+}
 
 
 def load_script(name: str = "make_artifacts"):

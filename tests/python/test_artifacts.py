@@ -313,7 +313,7 @@ def _fresh_outputs(model, X):
         if dec is not None:
             header += [f"decision_{j}" for j in range(dec.shape[1])]
             parts.append(dec)
-        numbers = np.column_stack(parts)
+        numbers = np.column_stack(parts) if parts else np.zeros((n, 0))  # hard voting: labels only
         text = [str(v.item() if hasattr(v, "item") else v) for v in pred]
         return header, text, numbers
     P = np.asarray(pred, dtype=np.float64).reshape(n, -1)
@@ -573,6 +573,26 @@ EXPECTED_SHAPES = {
     "xgb_gamma": ("regression", "exp", 6, 1, 1, [], None, "x0"),
     "xgb_tweedie": ("regression", "exp", 6, 1, 1, [], None, "x0"),
     "xgb_categorical": ("regression", "identity", 3, 1, 1, [], None, "c"),
+    "meta_adaboost_regressor": ("regression", None, 5, 1, 1, [], None, "x0"),
+    "meta_adaboost_samme_binary": ("classification", None, 5, 2, 1, [], 'int64', "x0"),
+    "meta_adaboost_samme_r": ("classification", None, 4, 3, 3, [], 'int64', "x0"),
+    "meta_bagging_classifier": ("classification", None, 4, 3, 3, [], 'int64', "x0"),
+    "meta_bagging_regressor": ("regression", None, 5, 1, 1, [], None, "x0"),
+    "meta_calibrated_isotonic": ("classification", None, 5, 3, 3, [], 'int64', "alcohol"),
+    "meta_calibrated_sigmoid": ("classification", None, 5, 2, 2, [], 'int64', "x0"),
+    "meta_dummy_prior": ("classification", 'probability', 4, 2, 2, [(True, True)], 'int64', "x0"),
+    "meta_extra_tree": ("classification", 'probability', 6, 3, 3, [], 'int64', "x0"),
+    "meta_one_vs_one": ("classification", None, 4, 3, 3, [], 'int64', "x0"),
+    "meta_one_vs_rest": ("classification", None, 5, 3, 3, [], 'int64', "alcohol"),
+    "meta_regressor_chain": ("regression", None, 4, 3, 3, [], None, "x0"),
+    "meta_stacking_classifier": ("classification", None, 4, 3, 3, [], 'int64', "x0"),
+    "meta_stacking_regressor": ("regression", None, 4, 1, 1, [], None, "x0"),
+    "meta_transformed_target": ("regression", None, 5, 1, 1, [], None, "x0"),
+    "meta_voting_hard": ("classification", None, 4, 3, 3, [], 'int64', "alcohol"),
+    "meta_voting_regressor": ("regression", None, 5, 1, 1, [], None, "x0"),
+    "meta_voting_soft": ("classification", None, 4, 3, 3, [], 'int64', "x0"),
+    "gp_regressor": ("regression", 'identity', 4, 1, 1, [], None, "x0"),
+    "gp_classifier": ("classification", None, 4, 3, 3, [(True, True)], 'int64', "x0"),
 }
 
 #: cases whose estimator routes NaN itself (tree_ensemble missing: default_left): nullable inputs
@@ -588,6 +608,21 @@ def _step_matches(step, expected):
     if isinstance(expected, str):
         return step["type"] == expected
     return (step["type"], step["params"]) == expected
+
+
+#: meta-estimator cases: (estimator type, number of sub-models in params.estimators; 0: none)
+META_TYPES = {
+    "meta_voting_soft": ("voting", 3), "meta_voting_hard": ("voting", 3), "meta_voting_regressor": ("voting", 2),
+    "meta_stacking_classifier": ("stacking", 3), "meta_stacking_regressor": ("stacking", 2),
+    "meta_calibrated_sigmoid": ("calibration", 3), "meta_calibrated_isotonic": ("calibration", 1),
+    "meta_one_vs_rest": ("one_vs_rest", 3), "meta_bagging_classifier": ("voting", 5),
+    "meta_bagging_regressor": ("voting", 4), "meta_adaboost_samme_r": ("adaboost", 5),
+    "meta_adaboost_samme_binary": ("adaboost", 6), "meta_adaboost_regressor": ("adaboost", 6),
+    "meta_one_vs_one": ("one_vs_one", 3), "meta_regressor_chain": ("chain", 3),
+    "meta_transformed_target": ("transformed_target", 1), "meta_dummy_prior": ("constant", 0),
+    "meta_extra_tree": ("tree_ensemble", 0), "gp_regressor": ("gaussian_process", 0),
+    "gp_classifier": ("one_vs_rest", 3),
+}
 
 
 @pytest.mark.parametrize("sub, case", ALL, ids=IDS)
@@ -617,6 +652,11 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert 0 < art.tensors["steps.0.scale"][-1] < 1  # constant column: 1 / unit-variance factor
     if case == "decomp_pca":
         assert np.all(art.tensors["steps.0.components"][:, -1] == 0.0)  # the constant column
+    if case in META_TYPES:  # meta-estimators (docs/format.md 4.30 - 4.39): the type and its sub-models
+        est_type, n_sub = META_TYPES[case]
+        assert h["estimator"]["type"] == est_type
+        if n_sub:
+            assert len(h["estimator"]["params"]["estimators"]) == n_sub
     if case.startswith("impute_") or case in NULLABLE_TREE_CASES:
         assert all(i["nullable"] for i in h["schema"]["inputs"])
         assert np.isnan(art.tensors["verification.input"]).any()

@@ -45,6 +45,9 @@ class ConvertedStep:
     #: composite steps (column_transformer): one Branch per transformer, whose steps the
     #: exporter writes into params["transformers"]
     branches: Optional[List["Branch"]] = None
+    #: meta-estimators (converters/composition.py): param key -> a sub-model or a list of them,
+    #: which the exporter writes into params with their steps and tensors (docs/format.md 4.30)
+    sub_models: Optional[Dict[str, Any]] = None
 
 
 @dataclass

@@ -45,7 +45,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier, ExtraTreeRegressor
 
 from . import ConversionError, ConvertedEstimator, Converter, class_labels
 from .tree_ensemble import Tree, assemble, float32_floor
@@ -450,6 +450,8 @@ ESTIMATORS = {
     DecisionTreeRegressor: Converter(convert_tree_regressor),
     RandomForestRegressor: Converter(convert_tree_regressor),
     ExtraTreesRegressor: Converter(convert_tree_regressor),
+    ExtraTreeClassifier: Converter(convert_tree_classifier, check_classifier_labels),
+    ExtraTreeRegressor: Converter(convert_tree_regressor),
     GradientBoostingClassifier: Converter(convert_gradient_boosting, check_gradient_boosting),
     GradientBoostingRegressor: Converter(convert_gradient_boosting, check_gradient_boosting),
     HistGradientBoostingClassifier: Converter(convert_hist_gradient_boosting, check_hist_gradient_boosting),
