@@ -973,6 +973,27 @@ def _check_gaussian_mixture(where, step, tensors, table, referenced, task, n_out
     return k
 
 
+def _check_mlp(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """mlp (section 4.30): layer widths chain from n_features_in to n_features_out."""
+    _check_params(where, "mlp", step["params"])
+    sizes = step["params"].get("hidden_sizes")
+    if not (_is_arr(sizes) and all(_within(v, {"min": 1, "max": "max_width"}) for v in sizes)):
+        _fail("format", f"{where}: params.hidden_sizes must be an array of integers in [1, {spec.LIMITS['max_width']}]")
+    widths = [step["n_features_in"], *sizes, step["n_features_out"]]
+    n_weights = sum(a * b for a, b in zip(widths, widths[1:]))
+    _step_tensors(where, "mlp", step, tensors, table, referenced, {"n_weights": n_weights})
+    k, link = step["n_features_out"], step["params"]["link"]
+    if task == "regression":
+        ok = link in ("identity", "logistic") and k == n_outputs
+    else:
+        ok = (link == "logistic" and k == 1 and n_outputs == 2) or (link == "softmax" and k == n_outputs and k > 2)
+    if not ok:
+        _fail("format", f"{where}: link '{link}' with k = {k} does not match a {task} with {n_outputs} outputs "
+                        "(regression: identity or logistic, one score per output; two classes: logistic, one "
+                        "score; more: softmax, one score per class)")
+    return k
+
+
 def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
     """nearest_center (section 4.28): a clusterer's labels as classes 0 .. k-1, link none."""
     _check_params(where, "nearest_center", step["params"])
@@ -1475,6 +1496,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_nearest_center(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "gaussian_mixture":
         k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "mlp":
+        k = _check_mlp(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none", "ovo_votes", "ovr_votes")

@@ -457,6 +457,8 @@ def spec_evaluate(header, tensors, X):
         return {"predict": s.argmax(axis=1)}
     if est["type"].endswith("_naive_bayes"):
         return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "mlp":
+        return _spec_mlp(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -499,6 +501,34 @@ def _spec_quadratic_discriminant(est, t, Z):
     proba = _softmax(d)
     s = (d[:, 1] - d[:, 0]).reshape(-1, 1) if c == 2 else d
     return {"predict": d.argmax(axis=1), "predict_proba": proba, "decision_function": s}
+
+
+def _spec_mlp(header, est, t, Z):
+    """docs/format.md 4.30, row by row and unit by unit: layers, activation, link."""
+    import math
+
+    p = est["params"]
+    widths = [est["n_features_in"], *p["hidden_sizes"], est["n_features_out"]]
+    g = {"identity": lambda z: z, "logistic": lambda z: 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0,
+         "tanh": math.tanh, "relu": lambda z: max(z, 0.0)}[p["activation"]]
+    scores = []
+    for x in Z:
+        a, w0, b0 = list(x), 0, 0
+        for layer in range(len(widths) - 1):
+            n_in, n_out = widths[layer], widths[layer + 1]
+            W = t["weights"][w0:w0 + n_in * n_out].reshape(n_in, n_out)
+            z = [sum(a[i] * W[i, j] for i in range(n_in)) + t["biases"][b0 + j] for j in range(n_out)]
+            w0, b0 = w0 + n_in * n_out, b0 + n_out
+            a = z if layer == len(widths) - 2 else [g(v) for v in z]
+        scores.append(a)
+    s = np.array(scores, dtype=np.float64)
+    sigma = 1.0 / (1.0 + np.exp(-s))
+    if header["schema"]["task"] == "regression":
+        return {"predict": sigma if p["link"] == "logistic" else s}
+    if p["link"] == "logistic":
+        return {"predict": (s[:, 0] > 0).astype(np.int64), "predict_proba": np.column_stack([1 - sigma[:, 0], sigma[:, 0]])}
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return {"predict": s.argmax(axis=1), "predict_proba": e / e.sum(axis=1, keepdims=True)}
 
 
 def _spec_support_vector(header, est, t, Z):
