@@ -119,6 +119,11 @@ def _names_out(obj: Any, names_in: List[str], n_out: int) -> List[str]:
         out = [str(n) for n in obj.get_feature_names_out(np.asarray(names_in, dtype=object))]
     except (AttributeError, ValueError, TypeError):
         out = list(names_in) if n_out == len(names_in) else [f"{type(obj).__name__.lower()}{j}" for j in range(n_out)]
+    prefix = type(obj).__name__.lower()
+    if len(out) != n_out and out and all(n == f"{prefix}{j}" for j, n in enumerate(out)):
+        # scikit-learn 1.2's NeighborhoodComponentsAnalysis numbers n_features_in_ names, not
+        # one per component (fixed in 1.3): the same names, one per output
+        out = [f"{prefix}{j}" for j in range(n_out)]
     if len(out) != n_out:
         raise ValueError(f"{type(obj).__name__}: get_feature_names_out() gave {len(out)} names for {n_out} columns")
     return out

@@ -994,6 +994,38 @@ def _check_mlp(where, step, tensors, table, referenced, task, n_outputs) -> int:
     return k
 
 
+def _check_nearest_neighbors(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """nearest_neighbors (section 4.31): stored rows with a class index or target values each."""
+    _check_params(where, "nearest_neighbors", step["params"])
+    params = step["params"]
+    ref = step["tensors"].get("train")
+    entry = table.get(ref) if _is_str(ref) else None
+    if entry is None or not _is_arr(entry.get("shape")) or len(entry["shape"]) != 2:
+        _fail("format", f"{where}: tensor 'train' is missing or not a matrix")
+    n = entry["shape"][0]
+    arrays = _step_tensors(where, "nearest_neighbors", step, tensors, table, referenced, {"N": n})
+    k, c = params["n_neighbors"], step["n_features_out"]
+    if params["p"] < 1:
+        _fail("format", f"{where}: params.p must be >= 1")
+    if not 1 <= k <= n:
+        _fail("format", f"{where}: params.n_neighbors {k} must be between 1 and the {n} stored rows")
+    if task == "classification":
+        ok = params["link"] in ("probability", "none") and c == n_outputs and c >= 2
+        if arrays["labels"] is None or arrays["values"] is not None:
+            _fail("format", f"{where}: a classifier has tensor 'labels' and no 'values'")
+        if np.any(arrays["labels"] < 0) or np.any(arrays["labels"] >= c):
+            _fail("format", f"{where}: tensor 'labels' holds a class index outside [0, {c})")
+    else:
+        ok = params["link"] == "identity" and c == n_outputs
+        if arrays["values"] is None or arrays["labels"] is not None:
+            _fail("format", f"{where}: a regressor has tensor 'values' and no 'labels'")
+    if not ok:
+        _fail("format", f"{where}: link '{params['link']}' with n_features_out {c} does not match a {task} with "
+                        f"{n_outputs} outputs (classification: probability or none, one score per class; "
+                        "regression: identity, one per output)")
+    return c
+
+
 def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
     """nearest_center (section 4.28): a clusterer's labels as classes 0 .. k-1, link none."""
     _check_params(where, "nearest_center", step["params"])
@@ -1498,6 +1530,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "mlp":
         k = _check_mlp(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "nearest_neighbors":
+        k = _check_nearest_neighbors(label, est, tensors, table, referenced, task, n_outputs)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none", "ovo_votes", "ovr_votes")

@@ -459,6 +459,8 @@ def spec_evaluate(header, tensors, X):
         return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "mlp":
         return _spec_mlp(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "nearest_neighbors":
+        return _spec_nearest_neighbors(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -529,6 +531,61 @@ def _spec_mlp(header, est, t, Z):
         return {"predict": (s[:, 0] > 0).astype(np.int64), "predict_proba": np.column_stack([1 - sigma[:, 0], sigma[:, 0]])}
     e = np.exp(s - s.max(axis=1, keepdims=True))
     return {"predict": s.argmax(axis=1), "predict_proba": e / e.sum(axis=1, keepdims=True)}
+
+
+def _spec_nearest_neighbors(header, est, t, Z):
+    """docs/format.md 4.31, row by row: distances, the k nearest (ties to the lowest index),
+    weights, class shares or target means."""
+    import math
+
+    p = est["params"]
+    metric, k = p["metric"], p["n_neighbors"]
+
+    def unit(v):
+        n = math.sqrt(sum(a * a for a in v)) or 1.0
+        return [a / n for a in v]
+
+    def reduced(x, y):
+        if metric == "cosine":
+            return min(max(1.0 - sum(a * b for a, b in zip(unit(x), unit(y))), 0.0), 2.0)
+        d = [abs(a - b) for a, b in zip(x, y)]
+        if metric == "euclidean":
+            return sum(v * v for v in d)
+        if metric == "manhattan":
+            return sum(d)
+        if metric == "chebyshev":
+            return max(d)
+        return sum(v ** p["p"] for v in d)
+
+    def dist(r):
+        return math.sqrt(r) if metric == "euclidean" else r ** (1 / p["p"]) if metric == "minkowski" else r
+
+    out = []
+    for x in Z:
+        r = [reduced(x, y) for y in t["train"]]
+        near = sorted(range(len(r)), key=lambda j: (r[j], j))[:k]
+        d = [dist(r[j]) for j in near]
+        w = [1.0] * k if p["weights"] == "uniform" else (
+            [float(v == 0.0) for v in d] if 0.0 in d else [1.0 / v for v in d])
+        if "labels" in t:
+            s = [0.0] * est["n_features_out"]
+            for j, wj in zip(near, w):
+                s[t["labels"][j]] += wj
+            total = sum(s) or 1.0
+            out.append([v / total for v in s])
+        else:
+            Y = t["values"]
+            if p["weights"] == "uniform":
+                out.append([sum(Y[j, o] for j in near) / k for o in range(Y.shape[1])])
+            else:
+                out.append([sum(Y[j, o] * wj for j, wj in zip(near, w)) / sum(w) for o in range(Y.shape[1])])
+    s = np.array(out, dtype=np.float64)
+    if "values" in t:
+        return {"predict": s}
+    res = {"predict": s.argmax(axis=1)}
+    if p["link"] == "probability":
+        res["predict_proba"] = s
+    return res
 
 
 def _spec_support_vector(header, est, t, Z):
