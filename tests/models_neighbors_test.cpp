@@ -21,6 +21,7 @@ const char* const kRegressor = "tests/data/knn_regressor_uniform_euclidean";
 const char* const kMinkowski = "tests/data/knn_regressor_distance_minkowski";
 const char* const kCentroid = "tests/data/nearest_centroid";
 const char* const kCosine = "tests/data/knn_classifier_cosine_binary";
+const char* const kLof = "tests/data/lof_novelty";
 
 // knn_regressor_uniform_euclidean with the scaler set to the identity, stored rows (j, 0, 0) and
 // targets j: the k = 4 nearest of a query (q, 0, 0) are the four integers nearest to q, and a
@@ -62,7 +63,7 @@ TEST(NearestNeighbors, DistanceWeightsAtDistanceZeroAreTheMask) {
 
 // Queries in blocks (and on threads) against each row alone: the same bits.
 TEST(NearestNeighbors, ARowAloneGivesItsRowOfTheBatch) {
-  for (const char* dir : {kManhattan, kRegressor, kMinkowski, kCentroid, kCosine}) {
+  for (const char* dir : {kManhattan, kRegressor, kMinkowski, kCentroid, kCosine, kLof}) {
     const Model model = Model::load(test::source_path(std::string(dir) + "/model.ferry"));
     const RowMatrixXd base = test::case_input(dir, model);
     RowMatrixXd X(300, base.cols());
@@ -78,6 +79,20 @@ TEST(NearestNeighbors, ARowAloneGivesItsRowOfTheBatch) {
   }
 }
 
+// LocalOutlierFactor: predict is 1 exactly where decision_function >= 0.
+TEST(NearestNeighbors, OutlierFactorPredictsBySign) {
+  const Model model = Model::load(test::source_path(std::string(kLof) + "/model.ferry"));
+  const RowMatrixXd X = test::case_input(kLof, model);
+  const Prediction p = model.predict(X);
+  std::size_t outliers = 0;
+  for (Index i = 0; i < X.rows(); ++i) {
+    EXPECT_EQ(p.class_index[static_cast<std::size_t>(i)], p.scores(i, 0) >= 0.0 ? 1 : 0);
+    outliers += p.class_index[static_cast<std::size_t>(i)] == 0;
+  }
+  EXPECT_GE(outliers, 6u);  // the adversarial rows at least
+  EXPECT_EQ(model.decision_function(X), p.scores);
+}
+
 TEST(NearestNeighbors, OutputsAsScikitLearnsClasses) {
   const Model knn = Model::load(test::source_path(std::string(kManhattan) + "/model.ferry"));
   const RowMatrixXd X = test::case_input(kManhattan, knn);
@@ -91,7 +106,7 @@ TEST(NearestNeighbors, OutputsAsScikitLearnsClasses) {
 }
 
 TEST(NearestNeighbors, ExplanationsAddUp) {
-  for (const char* dir : {kManhattan, kRegressor, kCentroid}) {
+  for (const char* dir : {kManhattan, kRegressor, kCentroid, kLof}) {
     const Model model = Model::load(test::source_path(std::string(dir) + "/model.ferry"));
     const RowMatrixXd X = test::case_input(dir, model).topRows(10);
     const Explanation e = model.explain(X);
@@ -143,6 +158,11 @@ TEST(NearestNeighbors, LoaderChecksItsStructure) {
   refused(kMinkowski, [](EditableArtifact& a) {
     a.set_float64_at("estimator.values", 1, std::numeric_limits<double>::infinity());
   }, "values");
+  refused(kLof, [](EditableArtifact& a) { a.set_float64_at("estimator.lrd", 2, 0.0); }, "lrd");
+  refused(kLof, [](EditableArtifact& a) { a.set_float64_at("estimator.k_distance", 2, -1.0); }, "k_distance");
+  refused(kLof, [&](EditableArtifact& a) { params(a)["offset"] = "x"; }, "offset");
+  refused(kLof, [&](EditableArtifact& a) { params(a)["n_neighbors"] = 51; }, "n_neighbors");
+  refused(kLof, [&](EditableArtifact& a) { params(a)["link"] = "none"; }, "link");
 }
 
 }  // namespace

@@ -1026,6 +1026,29 @@ def _check_nearest_neighbors(where, step, tensors, table, referenced, task, n_ou
     return c
 
 
+def _check_local_outlier_factor(where, step, tensors, table, referenced, task, n_outputs, schema) -> int:
+    """local_outlier_factor (section 4.32): one score, decision_function; classes [-1, 1]."""
+    _check_params(where, "local_outlier_factor", step["params"])
+    params = step["params"]
+    ref = step["tensors"].get("train")
+    entry = table.get(ref) if _is_str(ref) else None
+    if entry is None or not _is_arr(entry.get("shape")) or len(entry["shape"]) != 2:
+        _fail("format", f"{where}: tensor 'train' is missing or not a matrix")
+    n = entry["shape"][0]
+    arrays = _step_tensors(where, "local_outlier_factor", step, tensors, table, referenced, {"N": n})
+    if params["p"] < 1:
+        _fail("format", f"{where}: params.p must be >= 1")
+    if not 1 <= params["n_neighbors"] <= n:
+        _fail("format", f"{where}: params.n_neighbors {params['n_neighbors']} must be between 1 and the {n} stored rows")
+    if np.any(arrays["k_distance"] < 0):
+        _fail("format", f"{where}: tensor 'k_distance' has a negative value")
+    classes = schema.get("classes") or {}
+    if (task != "classification" or n_outputs != 2 or step["n_features_out"] != 1
+            or classes.get("dtype") != "int64" or classes.get("values") != [-1, 1]):
+        _fail("format", f"{where}: local_outlier_factor has one score and the classes int64 [-1, 1]")
+    return 1
+
+
 def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
     """nearest_center (section 4.28): a clusterer's labels as classes 0 .. k-1, link none."""
     _check_params(where, "nearest_center", step["params"])
@@ -1532,6 +1555,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_mlp(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "nearest_neighbors":
         k = _check_nearest_neighbors(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "local_outlier_factor":
+        k = _check_local_outlier_factor(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     has_proba = est["params"].get("link") not in ("isolation", "none", "ovo_votes", "ovr_votes")

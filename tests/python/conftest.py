@@ -459,6 +459,8 @@ def spec_evaluate(header, tensors, X):
         return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "mlp":
         return _spec_mlp(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "local_outlier_factor":
+        return _spec_local_outlier_factor(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "nearest_neighbors":
         return _spec_nearest_neighbors(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
@@ -586,6 +588,36 @@ def _spec_nearest_neighbors(header, est, t, Z):
     if p["link"] == "probability":
         res["predict_proba"] = s
     return res
+
+
+def _spec_local_outlier_factor(est, t, Z):
+    """docs/format.md 4.32, row by row."""
+    import math
+
+    p, k = est["params"], est["params"]["n_neighbors"]
+    metric = p["metric"]
+
+    def dist(x, y):
+        d = [abs(a - b) for a, b in zip(x, y)]
+        if metric == "euclidean":
+            return math.sqrt(sum(v * v for v in d))
+        if metric == "manhattan":
+            return sum(d)
+        if metric == "chebyshev":
+            return max(d)
+        if metric == "minkowski":
+            return sum(v ** p["p"] for v in d) ** (1 / p["p"])
+        nx, ny = math.sqrt(sum(a * a for a in x)) or 1.0, math.sqrt(sum(b * b for b in y)) or 1.0
+        return min(max(1.0 - sum(a / nx * (b / ny) for a, b in zip(x, y)), 0.0), 2.0)
+
+    dec = []
+    for x in Z:
+        d = [dist(x, y) for y in t["train"]]
+        near = sorted(range(len(d)), key=lambda j: (d[j], j))[:k]
+        lrd_x = 1.0 / (sum(max(d[j], t["k_distance"][j]) for j in near) / k + 1e-10)
+        dec.append(-sum(t["lrd"][j] / lrd_x for j in near) / k - p["offset"])
+    s = np.array(dec, dtype=np.float64)[:, np.newaxis]
+    return {"predict": (s[:, 0] >= 0).astype(np.int64), "decision_function": s}
 
 
 def _spec_support_vector(header, est, t, Z):

@@ -456,6 +456,7 @@ EXPECTED_SHAPES = {
     "knn_classifier_cosine_binary": ("classification", "probability", 4, 2, 2, [], "int64", "x0"),
     "knn_regressor_distance_minkowski": ("regression", "identity", 3, 2, 2, [(True, True)], None, "x0"),
     "nearest_centroid": ("classification", "none", 4, 3, 3, [(True, True)], "str", "x0"),
+    "lof_novelty": ("classification", "isolation", 3, 2, 1, [(True, True)], "int64", "x0"),
     "nca_knn_chebyshev": ("classification", "probability", 4, 3, 3,
                           [(True, True), ("linear_projection", {"with_mean": False, "with_scale": False})],
                           "int64", "x0"),

@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import datasets
-from sklearn.neighbors import (KNeighborsClassifier, KNeighborsRegressor, NearestCentroid,
+from sklearn.neighbors import (KNeighborsClassifier, KNeighborsRegressor, LocalOutlierFactor, NearestCentroid,
                                NeighborhoodComponentsAnalysis)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -194,6 +194,32 @@ def test_nearest_centroid_and_nca(tmp_path):
     np.testing.assert_array_equal(np.asarray(m.predict(X4)), nca.predict(X4))
 
 
+@pytest.mark.parametrize("metric", list(METRICS))
+def test_local_outlier_factor_novelty(metric, tmp_path):
+    """decision_function within 1e-12 of its largest magnitude, predict identical; fresh rows,
+    training rows and far rows (cosine: uniform in a rounding residue at distance 0 as well)."""
+    _native_or_skip()
+    X, _ = _data("multiclass", seed=8)
+    kw = dict(METRICS[metric]) or {"metric": metric}
+    algorithm = "brute" if metric == "cosine" else "auto"
+    model = make_pipeline(StandardScaler(), LocalOutlierFactor(n_neighbors=10, novelty=True, algorithm=algorithm,
+                                                               **kw)).fit(X)
+    Q = _queries(X)[60:] if metric == "cosine" else _queries(X)
+    art = ferry.export(model, tmp_path / "lof.ferry", X_sample=X, created=CREATED)
+    want = model.decision_function(Q)
+    got = exporter.evaluate(art, Q)
+    _check(f"lof-{metric}", "numpy decision_function", got["decision_function"], want)
+    m = ferry.Model.load(tmp_path / "lof.ferry", verify=True)
+    _check(f"lof-{metric}", "C++ decision_function", m.decision_function(Q), want)
+    np.testing.assert_array_equal(np.asarray(m.predict(Q)), model.predict(Q))
+
+
+def test_local_outlier_factor_without_novelty_is_refused(tmp_path):
+    X, _ = _data("multiclass")
+    with pytest.raises(ferry.UnsupportedModelError, match="novelty"):
+        ferry.export(LocalOutlierFactor().fit(X), tmp_path / "m.ferry", X_sample=X[:5])
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: KNeighborsClassifier(weights=lambda d: d), "weights"),
     (lambda: KNeighborsClassifier(metric="hamming"), "hamming"),
@@ -233,7 +259,7 @@ def test_the_reader_refuses_malformed_neighbours(exported, edit, message):
 
 
 def test_every_class_metric_and_weighting_is_covered():
-    for cls in (KNeighborsClassifier, KNeighborsRegressor, NearestCentroid):
+    for cls in (KNeighborsClassifier, KNeighborsRegressor, NearestCentroid, LocalOutlierFactor):
         assert cls in ESTIMATORS
     assert NeighborhoodComponentsAnalysis in PREPROCESSORS
     covered = {(t, m, w) for t, m, w, _ in CASES.values()}

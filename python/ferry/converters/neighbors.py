@@ -234,3 +234,49 @@ ESTIMATORS = {
     NearestCentroid: Converter(convert_nearest_centroid, check_nearest_centroid),
 }
 KERNELS = {"nearest_neighbors": nearest_neighbors}
+
+
+# ------------------------------------------------------------------ LocalOutlierFactor(novelty=True)
+
+
+def check_lof(est) -> Optional[str]:
+    if not getattr(est, "novelty", False):
+        return ("novelty=False: scikit-learn's LocalOutlierFactor scores only its training rows "
+                "(fit_predict); fit it with novelty=True to score new rows")
+    if getattr(est, "metric", None) == "precomputed" or callable(getattr(est, "metric", None)):
+        return f"metric={est.metric!r} is not supported"
+    return None
+
+
+def convert_lof(est, label: str) -> ConvertedEstimator:
+    """score_samples = -mean(lrd[neighbours] / lrd(x)), decision_function = score_samples - offset_,
+    predict = 1 where decision_function >= 0, else -1 (classes [-1, 1], link isolation)."""
+    metric, p = _metric(est, label)
+    X = _train(est, est._fit_X, label)
+    k = int(est.n_neighbors_)
+    k_distance = np.ascontiguousarray(np.asarray(est._distances_fit_X_, dtype=np.float64)[:, k - 1])
+    lrd = np.ascontiguousarray(np.asarray(est._lrd, dtype=np.float64))
+    offset = float(est.offset_)
+    if (k_distance.shape != (X.shape[0],) or lrd.shape != (X.shape[0],) or not np.all(np.isfinite(lrd))
+            or not np.all(np.isfinite(k_distance)) or not np.isfinite(offset) or not 1 <= k <= X.shape[0]):
+        raise ConversionError(f"{label}: the fitted distances, densities or offset_ are not finite")
+    params = {"metric": metric, "p": float(p), "n_neighbors": k, "offset": offset, "link": "isolation"}
+    return ConvertedEstimator(type="local_outlier_factor", params=params,
+                              tensors={"train": X, "k_distance": k_distance, "lrd": lrd},
+                              n_features_in=X.shape[1], n_features_out=1, task="classification", n_outputs=2,
+                              classes=np.array([-1, 1]))
+
+
+def local_outlier_factor(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray, task: str) -> Dict[str, np.ndarray]:
+    idx, dist = neighbours(step, tensors["train"], X)
+    reach = np.maximum(dist, tensors["k_distance"][idx])
+    lrd_x = 1.0 / (np.mean(reach, axis=1) + 1e-10)
+    score = -np.mean(tensors["lrd"][idx] / lrd_x[:, np.newaxis], axis=1)
+    dec = score - step["params"]["offset"]
+    return {"predict": (dec >= 0).astype(np.int64), "decision_function": dec[:, np.newaxis]}
+
+
+from sklearn.neighbors import LocalOutlierFactor  # noqa: E402
+
+ESTIMATORS[LocalOutlierFactor] = Converter(convert_lof, check_lof)
+KERNELS["local_outlier_factor"] = local_outlier_factor
