@@ -143,7 +143,7 @@ void check_estimator_matches_schema(const Estimator& e, const Schema& s, const S
   const Link link = e.link();
   if (s.task == Task::kRegression) {
     // logistic regressors exist only among tree ensembles (docs/format.md §4.17) and multilabel
-    // MLPs (§4.30, one logistic output per label), exp ones also among linear models (§4.2).
+    // MLPs (§4.41, one logistic output per label), exp ones also among linear models (§4.2).
     const bool multilabel = in.type() == "mlp" && link == Link::kLogistic;
     if (link != Link::kIdentity && link != Link::kExp && !multilabel &&
         (in.type() != "tree_ensemble" || link != Link::kLogistic))

@@ -1,4 +1,4 @@
-// The mlp estimator (docs/format.md §4.30): the forward pass against a hand-set network, rows
+// The mlp estimator (docs/format.md §4.41): the forward pass against a hand-set network, rows
 // alone against blocks, the links and their outputs, model-agnostic explanations that add up,
 // and the files the loader refuses (format errors naming the estimator).
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The nearest_neighbors estimator (docs/format.md §4.31): neighbours of hand-set stored rows,
+// The nearest_neighbors estimator (docs/format.md §4.42): neighbours of hand-set stored rows,
 // the tie rule, distance weights at distance 0, blocks of queries and stored rows against rows
 // alone, model-agnostic explanations that add up, and the files the loader refuses (format
 // errors naming the estimator).

@@ -974,7 +974,7 @@ def _check_gaussian_mixture(where, step, tensors, table, referenced, task, n_out
 
 
 def _check_mlp(where, step, tensors, table, referenced, task, n_outputs) -> int:
-    """mlp (section 4.30): layer widths chain from n_features_in to n_features_out."""
+    """mlp (section 4.41): layer widths chain from n_features_in to n_features_out."""
     _check_params(where, "mlp", step["params"])
     sizes = step["params"].get("hidden_sizes")
     if not (_is_arr(sizes) and all(_within(v, {"min": 1, "max": "max_width"}) for v in sizes)):
@@ -995,7 +995,7 @@ def _check_mlp(where, step, tensors, table, referenced, task, n_outputs) -> int:
 
 
 def _check_nearest_neighbors(where, step, tensors, table, referenced, task, n_outputs) -> int:
-    """nearest_neighbors (section 4.31): stored rows with a class index or target values each."""
+    """nearest_neighbors (section 4.42): stored rows with a class index or target values each."""
     _check_params(where, "nearest_neighbors", step["params"])
     params = step["params"]
     ref = step["tensors"].get("train")
@@ -1027,7 +1027,7 @@ def _check_nearest_neighbors(where, step, tensors, table, referenced, task, n_ou
 
 
 def _check_local_outlier_factor(where, step, tensors, table, referenced, task, n_outputs, schema) -> int:
-    """local_outlier_factor (section 4.32): one score, decision_function; classes [-1, 1]."""
+    """local_outlier_factor (section 4.43): one score, decision_function; classes [-1, 1]."""
     _check_params(where, "local_outlier_factor", step["params"])
     params = step["params"]
     ref = step["tensors"].get("train")

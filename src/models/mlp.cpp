@@ -1,4 +1,4 @@
-// MLPClassifier and MLPRegressor (docs/format.md §4.30): scikit-learn 1.2's _forward_pass_fast,
+// MLPClassifier and MLPRegressor (docs/format.md §4.41): scikit-learn 1.2's _forward_pass_fast,
 // a @ W + b per layer with the hidden activation after every layer but the last. The last
 // layer's pre-activations are the scores; the output activation is the link (identity, logistic
 // or softmax). Rows go through the layers a block at a time, so the activations of a block stay

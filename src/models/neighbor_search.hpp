@@ -1,4 +1,4 @@
-// The brute-force search of the neighbour estimators (docs/format.md §4.31, §4.32): the k stored
+// The brute-force search of the neighbour estimators (docs/format.md §4.42, §4.43): the k stored
 // rows nearest to each query by a metric, a tie at the k-th place to the lowest stored index.
 // Queries go in blocks of kQueries rows against blocks of kStored stored rows, so a block of
 // stored rows is read from cache by every query of the block. Memory: the stored rows (N x n

@@ -1,4 +1,4 @@
-// KNeighborsClassifier, KNeighborsRegressor and NearestCentroid (docs/format.md §4.31): brute
+// KNeighborsClassifier, KNeighborsRegressor and NearestCentroid (docs/format.md §4.42): brute
 // force over the stored rows, the k nearest by the metric, a tie at the k-th place to the lowest
 // stored index (models/neighbor_search.hpp); then scikit-learn 1.2's weights, class shares or
 // target means. Memory: the stored rows and their labels or targets.

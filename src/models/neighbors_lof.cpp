@@ -1,4 +1,4 @@
-// LocalOutlierFactor(novelty=True) (docs/format.md §4.32): the k nearest stored rows
+// LocalOutlierFactor(novelty=True) (docs/format.md §4.43): the k nearest stored rows
 // (models/neighbor_search.hpp), their reachability distances max(d, k_distance), the row's local
 // reachability density 1 / (mean + 1e-10), score_samples = -mean(lrd[neighbour] / lrd(x)) and
 // decision_function = score_samples - offset, scikit-learn 1.2's arithmetic in neighbour order.

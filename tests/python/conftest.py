@@ -508,7 +508,7 @@ def _spec_quadratic_discriminant(est, t, Z):
 
 
 def _spec_mlp(header, est, t, Z):
-    """docs/format.md 4.30, row by row and unit by unit: layers, activation, link."""
+    """docs/format.md 4.41, row by row and unit by unit: layers, activation, link."""
     import math
 
     p = est["params"]
@@ -536,7 +536,7 @@ def _spec_mlp(header, est, t, Z):
 
 
 def _spec_nearest_neighbors(header, est, t, Z):
-    """docs/format.md 4.31, row by row: distances, the k nearest (ties to the lowest index),
+    """docs/format.md 4.42, row by row: distances, the k nearest (ties to the lowest index),
     weights, class shares or target means."""
     import math
 
@@ -591,7 +591,7 @@ def _spec_nearest_neighbors(header, est, t, Z):
 
 
 def _spec_local_outlier_factor(est, t, Z):
-    """docs/format.md 4.32, row by row."""
+    """docs/format.md 4.43, row by row."""
     import math
 
     p, k = est["params"], est["params"]["n_neighbors"]

@@ -1,5 +1,5 @@
 """MLPClassifier and MLPRegressor -> estimator ``mlp`` (C++ twin: src/models/mlp.cpp),
-docs/format.md section 4.30.
+docs/format.md section 4.41.
 
 scikit-learn 1.2.1's ``_forward_pass_fast``: each layer is ``a @ coefs_[i] + intercepts_[i]``,
 the hidden activation (identity, logistic, tanh or relu) after every layer but the last; the

@@ -1,5 +1,5 @@
 """Nearest neighbours -> estimator ``nearest_neighbors`` (C++ twin: src/models/neighbors.cpp),
-docs/format.md section 4.31; NeighborhoodComponentsAnalysis -> ``linear_projection``.
+docs/format.md section 4.42; NeighborhoodComponentsAnalysis -> ``linear_projection``.
 
 ``KNeighborsClassifier``, ``KNeighborsRegressor`` and ``NearestCentroid`` (the centroids as the
 stored rows, one neighbour) keep their training rows in the artifact and search them by brute
@@ -154,7 +154,7 @@ def convert_nca(est, label: str) -> ConvertedStep:
 
 
 def reduced_distances(step: dict, train: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """rows x stored rows: what the search compares (docs/format.md 4.31): the squared distance
+    """rows x stored rows: what the search compares (docs/format.md 4.42): the squared distance
     for euclidean, Σ |x - y|^p for minkowski, the distance itself for the other metrics."""
     p = step["params"]
     metric = p["metric"]
