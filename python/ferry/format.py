@@ -1049,6 +1049,45 @@ def _check_local_outlier_factor(where, step, tensors, table, referenced, task, n
     return 1
 
 
+def _check_radius_neighbors(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """radius_neighbors (section 4.44): stored rows with a class index or target values each, a
+    radius >= 0, an outlier class (-1: none; always -1 for a regressor)."""
+    _check_params(where, "radius_neighbors", step["params"])
+    params = step["params"]
+    ref = step["tensors"].get("train")
+    entry = table.get(ref) if _is_str(ref) else None
+    if entry is None or not _is_arr(entry.get("shape")) or len(entry["shape"]) != 2:
+        _fail("format", f"{where}: tensor 'train' is missing or not a matrix")
+    n = entry["shape"][0]
+    if n < 1:
+        _fail("format", f"{where}: tensor 'train' must hold at least one stored row")
+    arrays = _step_tensors(where, "radius_neighbors", step, tensors, table, referenced, {"N": n})
+    c, outlier = step["n_features_out"], params["outlier_class"]
+    if params["p"] < 1:
+        _fail("format", f"{where}: params.p must be >= 1")
+    if params["radius"] < 0:
+        _fail("format", f"{where}: params.radius must be >= 0")
+    if task == "classification":
+        ok = params["link"] == "probability" and c == n_outputs and c >= 2
+        if arrays["labels"] is None or arrays["values"] is not None:
+            _fail("format", f"{where}: a classifier has tensor 'labels' and no 'values'")
+        if np.any(arrays["labels"] < 0) or np.any(arrays["labels"] >= c):
+            _fail("format", f"{where}: tensor 'labels' holds a class index outside [0, {c})")
+        if not -1 <= outlier < c:
+            _fail("format", f"{where}: params.outlier_class {outlier} is neither -1 nor a class index in [0, {c})")
+    else:
+        ok = params["link"] == "identity" and c == n_outputs
+        if arrays["values"] is None or arrays["labels"] is not None:
+            _fail("format", f"{where}: a regressor has tensor 'values' and no 'labels'")
+        if outlier != -1:
+            _fail("format", f"{where}: params.outlier_class must be -1 for a regressor")
+    if not ok:
+        _fail("format", f"{where}: link '{params['link']}' with n_features_out {c} does not match a {task} with "
+                        f"{n_outputs} outputs (classification: probability, one score per class; "
+                        "regression: identity, one per output)")
+    return c
+
+
 def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
     """nearest_center (section 4.28): a clusterer's labels as classes 0 .. k-1, link none."""
     _check_params(where, "nearest_center", step["params"])
@@ -1555,6 +1594,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
         k = _check_mlp(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "nearest_neighbors":
         k = _check_nearest_neighbors(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "radius_neighbors":
+        k = _check_radius_neighbors(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "local_outlier_factor":
         k = _check_local_outlier_factor(label, est, tensors, table, referenced, task, n_outputs, header["schema"])
     else:

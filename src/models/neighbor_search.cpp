@@ -56,6 +56,12 @@ double NeighborSearch::distance(double r) const noexcept {
   return r;
 }
 
+double NeighborSearch::reduce(double d) const noexcept {
+  if (metric_ == Metric::kEuclidean) return d * d;
+  if (metric_ == Metric::kMinkowski) return std::pow(d, p_);
+  return d;
+}
+
 // Stored rows come in index order: a candidate enters only when strictly nearer than the k-th
 // so far, and goes after those at its own distance, so ties keep the lowest index.
 void NeighborSearch::keep(const double* D, Index nq, Index s0, Index ns, double* best_r, Index* best_i,
@@ -100,7 +106,7 @@ SearchParams search_params(const StepInputs& in) {
   const auto& shape = in.tensor_shape("train");
   if (shape.size() != 2 || shape[0] < 1) in.invalid("tensor train must be a matrix of at least one stored row");
   const auto N = static_cast<Index>(shape[0]);
-  const std::int64_t k = p.int64("n_neighbors");
+  const std::int64_t k = p.has("n_neighbors") ? p.int64("n_neighbors") : 1;  // radius_neighbors has none
   if (k < 1 || k > N) in.invalid(fmt::format("params.n_neighbors must be between 1 and the {} stored rows", N));
   RowMatrixXd stored = in.matrix("train", N, in.n_features_in());
   if (!stored.allFinite()) in.invalid("tensor train has a value that is not finite");

@@ -33,8 +33,14 @@ class NeighborSearch {
   template <typename Found>
   void search(const RowMatrixXd& X, Index begin, Index end, Found&& found) const;
 
-  // The distance from a reduced distance (sqrt for euclidean, r^(1/p) for minkowski).
+  // For each query row q in [begin, end): found(q, count, r, idx) with every stored row whose
+  // reduced distance is at most reduced_radius, in stored-index order.
+  template <typename Found>
+  void within(const RowMatrixXd& X, Index begin, Index end, double reduced_radius, Found&& found) const;
+
+  // The distance from a reduced distance (sqrt for euclidean, r^(1/p) for minkowski), and back.
   double distance(double r) const noexcept;
+  double reduce(double d) const noexcept;
   Index k() const noexcept { return k_; }
   Index stored_rows() const noexcept { return stored_.rows(); }
 
@@ -84,6 +90,31 @@ void NeighborSearch::search(const RowMatrixXd& X, Index begin, Index end, Found&
       keep(D.data(), nq, s0, ns, best_r.data(), best_i.data(), count.data());
     }
     for (Index q = 0; q < nq; ++q) found(q0 + q, best_r.data() + q * k_, best_i.data() + q * k_);
+  }
+}
+
+template <typename Found>
+void NeighborSearch::within(const RowMatrixXd& X, Index begin, Index end, double reduced_radius, Found&& found) const {
+  const Index n = stored_.cols(), N = stored_.rows();
+  std::vector<double> r;
+  std::vector<Index> idx;
+  std::vector<double> unit(metric_ == Metric::kCosine ? static_cast<std::size_t>(n) : 0);
+  for (Index q = begin; q < end; ++q) {
+    const double* x = X.row(q).data();
+    if (metric_ == Metric::kCosine) {
+      to_unit(x, n, unit.data());
+      x = unit.data();
+    }
+    r.clear();
+    idx.clear();
+    for (Index s = 0; s < N; ++s) {
+      const double d = reduced(x, stored_.row(s).data(), n);
+      if (d <= reduced_radius) {
+        r.push_back(d);
+        idx.push_back(s);
+      }
+    }
+    found(q, static_cast<Index>(idx.size()), r.data(), idx.data());
   }
 }
 
