@@ -547,6 +547,7 @@ def _narrow_float_verification(
     fitted_names: Optional[List[str]],
     rtol: float,
     atol: float,
+    usable: Optional[np.ndarray] = None,
 ) -> Tuple[np.ndarray, Dict[str, np.ndarray], float, float]:
     """Verification rows, their reference outputs and the tolerance for a sample holding
     float32 data.
@@ -586,6 +587,8 @@ def _narrow_float_verification(
 
     n = sample.codes.shape[0]
     measured = np.union1d(idx, verification_indices(n, NARROW_FLOAT_ROWS))
+    if usable is not None:
+        measured = np.intersect1d(measured, usable)  # the rows the kernels accept
     out32, out64, diverged = outputs(measured)
     if np.any(diverged):
         bad = set(measured[diverged].tolist())
@@ -733,6 +736,23 @@ def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]
     Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X), t), dtype=np.float64)
     est = artifact.estimator
     return KERNELS[est["type"]](est, {r: t[n] for r, n in est["tensors"].items()}, Z, artifact.schema["task"])
+
+
+def _accepted_rows(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
+    """Indices of the rows of X the artifact's kernels answer (a value error refuses a row)."""
+    try:
+        evaluate(artifact, X)
+        return np.arange(X.shape[0])
+    except ValueError:
+        pass
+    ok = []
+    for i in range(X.shape[0]):
+        try:
+            evaluate(artifact, X[i:i + 1])
+            ok.append(i)
+        except ValueError:
+            pass
+    return np.asarray(ok, dtype=np.int64)
 
 
 def background_mean(artifact: _format.Artifact, X: np.ndarray) -> Optional[np.ndarray]:
@@ -907,15 +927,28 @@ def export(
     }
 
     expected: Dict[str, np.ndarray] = {}
+    usable = None if X is None else np.arange(X.shape[0])
+    if X is not None and est.refuses_rows:
+        usable = _accepted_rows(_format.loads(_format.dumps(header, tensors, compress=compress)), X)
+        if usable.size == 0:
+            raise ValueError(f"{_label(*leaves[-1])} refuses every row of X_sample (e.g. no stored row within "
+                             "its radius): give sample rows the model answers")
+        if usable.size < X.shape[0]:
+            warnings.warn(
+                f"{X.shape[0] - usable.size} of the {X.shape[0]} X_sample rows are refused by "
+                f"{_label(*leaves[-1])} (e.g. no stored row within its radius; ferry refuses such rows "
+                "with a value error); they are not used as verification or background rows",
+                stacklevel=2,
+            )
     if X is not None:
-        idx = verification_indices(X.shape[0])
+        idx = usable[verification_indices(usable.size)]
         fitted_names = names if has_names else None
         widened = _widened(X_sample)
         if widened is None:
             expected = _sklearn_outputs(model, leaves, est, sample.rows(idx), fitted_names)
         else:
             idx, expected, rtol, atol = _narrow_float_verification(
-                model, leaves, est, sample, widened, idx, fitted_names, rtol, atol
+                model, leaves, est, sample, widened, idx, fitted_names, rtol, atol, usable
             )
         rows = X[idx]
         tensors["verification.input"] = rows
@@ -943,7 +976,7 @@ def export(
             tensors["explain.background_mean"] = mean
             explain["background_mean"] = "explain.background_mean"
         if background_rows:
-            rows, weights = _background.summarize(X, categories, background_rows)
+            rows, weights = _background.summarize(X[usable], categories, background_rows)
             evaluate(artifact, rows)  # every background row must run (they are sample rows)
             tensors["explain.background"] = rows
             tensors["explain.background_weights"] = weights

@@ -1,5 +1,9 @@
 """Nearest neighbours -> estimator ``nearest_neighbors`` (C++ twin: src/models/neighbors.cpp),
-docs/format.md section 4.42; NeighborhoodComponentsAnalysis -> ``linear_projection``.
+docs/format.md section 4.42; NeighborhoodComponentsAnalysis -> ``linear_projection``;
+``LocalOutlierFactor(novelty=True)`` -> ``local_outlier_factor`` (section 4.43);
+``RadiusNeighborsClassifier`` / ``RadiusNeighborsRegressor`` -> ``radius_neighbors`` (section 4.44,
+C++ twin src/models/neighbors_radius.cpp: every stored row within the radius, the same weights;
+a row with none gets the outlier class or is refused, see ``radius_neighbors``).
 
 ``KNeighborsClassifier``, ``KNeighborsRegressor`` and ``NearestCentroid`` (the centroids as the
 stored rows, one neighbour) keep their training rows in the artifact and search them by brute
@@ -280,3 +284,132 @@ from sklearn.neighbors import LocalOutlierFactor  # noqa: E402
 
 ESTIMATORS[LocalOutlierFactor] = Converter(convert_lof, check_lof)
 KERNELS["local_outlier_factor"] = local_outlier_factor
+
+
+# ------------------------------------------------------------------ RadiusNeighbors* (section 4.44)
+
+
+def check_radius(est) -> Optional[str]:
+    reason = check_knn(est)
+    if reason is not None:
+        return reason
+    if getattr(est, "outputs_2d_", False) and isinstance(est, RadiusNeighborsClassifier):
+        return "multi-output classification is not supported"
+    radius = getattr(est, "radius", 1.0)
+    if not (isinstance(radius, (int, float, np.floating, np.integer)) and np.isfinite(radius) and radius >= 0):
+        return f"radius={radius!r} is not supported (a finite number >= 0)"
+    outlier = getattr(est, "outlier_label_", None)
+    classes = getattr(est, "classes_", None)
+    if outlier is not None and classes is not None and not np.any(np.asarray(classes) == outlier[0]):
+        return (f"outlier_label={outlier[0]!r} is not one of classes_: scikit-learn predicts it with every class "
+                "probability 0, a label outside the artifact's classes (give one of classes_ or 'most_frequent')")
+    return None
+
+
+def _radius_params(est, label: str, metric, p, outlier_class: int, link: str) -> dict:
+    radius = float(est.radius)
+    if not (np.isfinite(radius) and radius >= 0):
+        raise ConversionError(f"{label}: radius {radius} is not a finite number >= 0")
+    return {"metric": metric, "p": float(p), "radius": radius, "weights": est.weights,
+            "outlier_class": int(outlier_class), "link": link}
+
+
+def convert_radius_classifier(est, label: str) -> ConvertedEstimator:
+    """predict_proba: the weights of the stored rows within the radius summed per class, divided
+    by their sum; a row with none: the outlier class (outlier_label_) with probability 1, or
+    refused (scikit-learn raises ValueError)."""
+    metric, p = _metric(est, label)
+    X = _train(est, est._fit_X, label)
+    classes = np.asarray(est.classes_)
+    y = np.asarray(est._y, dtype=np.int64).reshape(-1)
+    if len(classes) < 2 or y.shape[0] != X.shape[0]:
+        raise ConversionError(f"{label}: needs at least 2 classes and one label per stored row")
+    outlier = -1
+    if est.outlier_label_ is not None:
+        found = np.flatnonzero(classes == est.outlier_label_[0])
+        if found.size != 1:
+            raise ConversionError(f"{label}: outlier_label {est.outlier_label_[0]!r} is not one of classes_")
+        outlier = int(found[0])
+    return ConvertedEstimator(type="radius_neighbors",
+                              params=_radius_params(est, label, metric, p, outlier, "probability"),
+                              tensors={"train": X, "labels": y}, n_features_in=X.shape[1],
+                              n_features_out=len(classes), task="classification", n_outputs=len(classes),
+                              classes=classes, refuses_rows=outlier < 0)
+
+
+def convert_radius_regressor(est, label: str) -> ConvertedEstimator:
+    """predict: the (weighted) mean of the targets of the stored rows within the radius; a row
+    with none is refused (scikit-learn predicts NaN with a warning)."""
+    metric, p = _metric(est, label)
+    X = _train(est, est._fit_X, label)
+    y = np.asarray(est._y, dtype=np.float64)
+    Y = np.ascontiguousarray(y.reshape(y.shape[0], -1))
+    if Y.shape[0] != X.shape[0] or not np.all(np.isfinite(Y)):
+        raise ConversionError(f"{label}: the targets are not finite or do not fit {X.shape[0]} stored rows")
+    return ConvertedEstimator(type="radius_neighbors", params=_radius_params(est, label, metric, p, -1, "identity"),
+                              tensors={"train": X, "values": Y}, n_features_in=X.shape[1],
+                              n_features_out=Y.shape[1], task="regression", n_outputs=Y.shape[1],
+                              refuses_rows=True)
+
+
+class RowsRefused(ValueError):
+    """A kernel's refusal of some rows (the C++ engine's value error); ``rows`` their indices."""
+
+    def __init__(self, message: str, rows: np.ndarray):
+        super().__init__(message)
+        self.rows = rows
+
+
+def radius_reduced_limit(step: dict) -> float:
+    """The radius as the search compares it: squared for euclidean, ^p for minkowski."""
+    params = step["params"]
+    radius = params["radius"]
+    if params["metric"] == "euclidean":
+        return radius * radius
+    if params["metric"] == "minkowski":
+        return radius ** params["p"]
+    return radius
+
+
+def radius_neighbors(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray, task: str) -> Dict[str, np.ndarray]:
+    params = step["params"]
+    r = reduced_distances(step, tensors["train"], X)
+    inside = r <= radius_reduced_limit(step)
+    count = inside.sum(axis=1)
+    empty = count == 0
+    outlier = params["outlier_class"]
+    if np.any(empty) and (task == "regression" or outlier < 0):
+        rows = np.flatnonzero(empty)
+        answer = "predicts NaN with a warning" if task == "regression" else "raises ValueError"
+        raise RowsRefused(f"row {rows[0]}: no stored row within the radius of {step.get('name', 'radius_neighbors')} "
+                          f"({len(rows)} such rows; scikit-learn {answer})", rows)
+    d = to_distance(step, r)
+    if params["weights"] == "uniform":
+        w = inside.astype(np.float64)
+    else:
+        with np.errstate(divide="ignore"):
+            w = np.where(inside, 1.0 / np.where(inside, d, 1.0), 0.0)
+        zero = inside & (d == 0.0)
+        rows = np.any(zero, axis=1)
+        w[rows] = zero[rows]
+    if task == "regression":
+        num = w @ tensors["values"]
+        den = count if params["weights"] == "uniform" else w.sum(axis=1)
+        return {"predict": num / den[:, np.newaxis]}
+    c = step["n_features_out"]
+    labels = tensors["labels"]
+    proba = np.zeros((X.shape[0], c))
+    for j in range(c):
+        proba[:, j] = np.sum(w * (labels == j)[np.newaxis, :], axis=1)
+    proba[empty, outlier] = 1.0
+    total = proba.sum(axis=1)[:, np.newaxis]
+    total[total == 0.0] = 1.0
+    proba /= total
+    return {"predict": np.argmax(proba, axis=1).astype(np.int64), "predict_proba": proba}
+
+
+from sklearn.neighbors import RadiusNeighborsClassifier, RadiusNeighborsRegressor  # noqa: E402
+
+ESTIMATORS[RadiusNeighborsClassifier] = Converter(convert_radius_classifier, check_radius)
+ESTIMATORS[RadiusNeighborsRegressor] = Converter(convert_radius_regressor, check_radius)
+KERNELS["radius_neighbors"] = radius_neighbors
