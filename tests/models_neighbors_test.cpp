@@ -1,7 +1,9 @@
-// The nearest_neighbors estimator (docs/format.md §4.42): neighbours of hand-set stored rows,
-// the tie rule, distance weights at distance 0, blocks of queries and stored rows against rows
-// alone, model-agnostic explanations that add up, and the files the loader refuses (format
-// errors naming the estimator).
+// The nearest_neighbors estimator (docs/format.md §4.42), local_outlier_factor (§4.43) and
+// radius_neighbors (§4.44): neighbours of hand-set stored rows, the tie rule, the radius's
+// inclusive boundary, distance weights at distance 0, rows without a stored row within the
+// radius (the outlier class or a value error naming the row), blocks of queries and stored rows
+// against rows alone, model-agnostic explanations that add up, and the files the loader refuses
+// (format errors naming the estimator).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,6 +24,9 @@ const char* const kMinkowski = "tests/data/knn_regressor_distance_minkowski";
 const char* const kCentroid = "tests/data/nearest_centroid";
 const char* const kCosine = "tests/data/knn_classifier_cosine_binary";
 const char* const kLof = "tests/data/lof_novelty";
+const char* const kRadiusOutlier = "tests/data/radius_classifier_distance_outlier";
+const char* const kRadiusCosine = "tests/data/radius_classifier_cosine_label";
+const char* const kRadiusRegressor = "tests/data/radius_regressor_uniform_manhattan";
 
 // knn_regressor_uniform_euclidean with the scaler set to the identity, stored rows (j, 0, 0) and
 // targets j: the k = 4 nearest of a query (q, 0, 0) are the four integers nearest to q, and a
@@ -63,7 +68,8 @@ TEST(NearestNeighbors, DistanceWeightsAtDistanceZeroAreTheMask) {
 
 // Queries in blocks (and on threads) against each row alone: the same bits.
 TEST(NearestNeighbors, ARowAloneGivesItsRowOfTheBatch) {
-  for (const char* dir : {kManhattan, kRegressor, kMinkowski, kCentroid, kCosine, kLof}) {
+  for (const char* dir :
+       {kManhattan, kRegressor, kMinkowski, kCentroid, kCosine, kLof, kRadiusOutlier, kRadiusCosine, kRadiusRegressor}) {
     const Model model = Model::load(test::source_path(std::string(dir) + "/model.ferry"));
     const RowMatrixXd base = test::case_input(dir, model);
     RowMatrixXd X(300, base.cols());
@@ -106,7 +112,7 @@ TEST(NearestNeighbors, OutputsAsScikitLearnsClasses) {
 }
 
 TEST(NearestNeighbors, ExplanationsAddUp) {
-  for (const char* dir : {kManhattan, kRegressor, kCentroid, kLof}) {
+  for (const char* dir : {kManhattan, kRegressor, kCentroid, kLof, kRadiusOutlier}) {
     const Model model = Model::load(test::source_path(std::string(dir) + "/model.ferry"));
     const RowMatrixXd X = test::case_input(dir, model).topRows(10);
     const Explanation e = model.explain(X);
@@ -163,6 +169,97 @@ TEST(NearestNeighbors, LoaderChecksItsStructure) {
   refused(kLof, [&](EditableArtifact& a) { params(a)["offset"] = "x"; }, "offset");
   refused(kLof, [&](EditableArtifact& a) { params(a)["n_neighbors"] = 51; }, "n_neighbors");
   refused(kLof, [&](EditableArtifact& a) { params(a)["link"] = "none"; }, "link");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["radius"] = -0.5; }, "radius");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["outlier_class"] = 3; }, "outlier_class");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["outlier_class"] = -2; }, "outlier_class");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["metric"] = "hamming"; }, "metric");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["p"] = 0.5; }, "params.p");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["weights"] = "gaussian"; }, "weights");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["link"] = "none"; }, "link");
+  refused(kRadiusOutlier, [&](EditableArtifact& a) { params(a)["link"] = "identity"; }, "values");
+  refused(kRadiusRegressor, [&](EditableArtifact& a) { params(a)["outlier_class"] = 0; }, "outlier_class");
+  refused(kRadiusRegressor, [&](EditableArtifact& a) { params(a)["link"] = "probability"; }, "labels");
+  refused(kRadiusOutlier, [](EditableArtifact& a) {
+    std::vector<std::int64_t> labels = a.int64_of("estimator.labels");
+    labels[4] = 3;
+    a.set_int64("estimator.labels", labels);
+  }, "labels");
+  refused(kRadiusRegressor, [](EditableArtifact& a) {
+    a.set_float64_at("estimator.train", 3, std::numeric_limits<double>::infinity());
+  }, "train");
+}
+
+// radius_regressor_uniform_manhattan with the scaler set to the identity, stored rows (j, 0, 0)
+// and targets (j, -j): a stored row exactly at the radius (1, manhattan) is a neighbour, and a
+// row with none is a value error naming it, never a value (scikit-learn predicts NaN).
+TEST(RadiusNeighbors, TheRadiusIsInclusiveAndARowWithoutNeighboursIsRefused) {
+  EditableArtifact a = EditableArtifact::from_case(kRadiusRegressor);
+  a.drop_verification();
+  const std::size_t rows = a.float64_of("estimator.values").size() / 2;
+  for (std::size_t j = 0; j < rows; ++j) {
+    for (std::size_t f = 0; f < 3; ++f) a.set_float64_at("estimator.train", j * 3 + f, f == 0 ? double(j) : 0.0);
+    a.set_float64_at("estimator.values", j * 2, double(j));
+    a.set_float64_at("estimator.values", j * 2 + 1, -double(j));
+  }
+  a.set_float64(a.step(0)["tensors"]["mean"].get<std::string>(), std::vector<double>(3, 0.0));
+  a.set_float64(a.step(0)["tensors"]["scale"].get<std::string>(), std::vector<double>(3, 1.0));
+  a.header["estimator"]["params"]["radius"] = 1.0;
+  const Model model = a.load();
+  RowMatrixXd X(3, 3);
+  X << 10.0, 0, 0,  // 9, 10, 11: 9 and 11 exactly at the radius
+      10.5, 0, 0,   // 10, 11
+      0.0, 0, 1.0;  // 0, at exactly 1
+  const RowMatrixXd v = model.predict(X).values;
+  EXPECT_EQ(v(0, 0), 10.0);
+  EXPECT_EQ(v(0, 1), -10.0);
+  EXPECT_EQ(v(1, 0), 10.5);
+  EXPECT_EQ(v(2, 0), 0.0);
+  RowMatrixXd Y(3, 3);
+  Y << 10.0, 0, 0, -1.5, 0, 0, 10.0, 0.5, 0.75;
+  EXPECT_FERRY_ERROR(model.predict(Y), ErrorCode::kValue, "row 1: no stored row within the radius");
+  EXPECT_FERRY_ERROR(model.predict(Y), ErrorCode::kValue, "predicts NaN");
+  PredictOptions options;
+  options.threads = 2;
+  EXPECT_FERRY_ERROR(model.predict(Y, options), ErrorCode::kValue, "row 1: no stored row within the radius");
+}
+
+// Model-agnostic explanations mix a row with background rows; where such a mixed row has no
+// stored row within the radius, the model cannot be evaluated there and explain refuses the row
+// as predict would (value error), rather than attributing to a score that does not exist.
+TEST(RadiusNeighbors, ExplainRefusesWhereAMixedRowHasNoNeighbour) {
+  const Model model = Model::load(test::source_path(std::string(kRadiusRegressor) + "/model.ferry"));
+  const RowMatrixXd X = test::case_input(kRadiusRegressor, model).topRows(4);
+  const Explanation e = model.explain(X);  // radius 4: every mixed row has neighbours
+  EXPECT_EQ(e.method, Explanation::Method::kInterventionalExact);
+  EditableArtifact a = EditableArtifact::from_case(kRadiusRegressor);
+  a.drop_verification();
+  a.header["estimator"]["params"]["radius"] = 1.0;
+  const Model narrow = a.load();
+  EXPECT_NO_THROW(narrow.predict(X));  // the rows themselves are stored rows
+  EXPECT_FERRY_ERROR(narrow.explain(X), ErrorCode::kValue, "no stored row within the radius");
+}
+
+// The outlier class: probability 1 and its label for the rows with no stored row within the
+// radius (the case's 9 adversarial rows); with outlier_class -1 such a row is a value error.
+TEST(RadiusNeighbors, RowsWithoutNeighboursGetTheOutlierClassOrAreRefused) {
+  const Model model = Model::load(test::source_path(std::string(kRadiusOutlier) + "/model.ferry"));
+  const RowMatrixXd X = test::case_input(kRadiusOutlier, model);
+  ASSERT_EQ(X.rows(), 54);
+  EditableArtifact a = EditableArtifact::from_case(kRadiusOutlier);
+  const auto outlier = a.header["estimator"]["params"]["outlier_class"].get<Index>();
+  ASSERT_GE(outlier, 0);
+  const Prediction p = model.predict(X);
+  for (Index i = 45; i < 54; ++i) {
+    EXPECT_EQ(p.class_index[static_cast<std::size_t>(i)], outlier) << "row " << i;
+    for (Index c = 0; c < 3; ++c) EXPECT_EQ(p.probabilities(i, c), c == outlier ? 1.0 : 0.0) << "row " << i;
+  }
+  EXPECT_FERRY_ERROR(model.decision_function(X), ErrorCode::kUnsupported, "decision_function");
+  a.drop_verification();
+  a.header["estimator"]["params"]["outlier_class"] = -1;
+  const Model strict = a.load();
+  EXPECT_EQ(strict.predict(X.topRows(45)).probabilities, p.probabilities.topRows(45));
+  EXPECT_FERRY_ERROR(strict.predict(X), ErrorCode::kValue, "row 45: no stored row within the radius");
+  EXPECT_FERRY_ERROR(strict.predict(X), ErrorCode::kValue, "raises ValueError");
 }
 
 }  // namespace

@@ -463,6 +463,8 @@ def spec_evaluate(header, tensors, X):
         return _spec_local_outlier_factor(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "nearest_neighbors":
         return _spec_nearest_neighbors(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "radius_neighbors":
+        return _spec_radius_neighbors(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -588,6 +590,63 @@ def _spec_nearest_neighbors(header, est, t, Z):
     if p["link"] == "probability":
         res["predict_proba"] = s
     return res
+
+
+def _spec_radius_neighbors(est, t, Z):
+    """docs/format.md 4.44, row by row: every stored row with r <= the reduced radius, in stored
+    order; the outlier class for a row with none, else a ValueError naming the row."""
+    import math
+
+    p = est["params"]
+    metric = p["metric"]
+
+    def reduced(x, y):
+        if metric == "cosine":
+            nx, ny = math.sqrt(sum(a * a for a in x)) or 1.0, math.sqrt(sum(b * b for b in y)) or 1.0
+            return min(max(1.0 - sum(a / nx * (b / ny) for a, b in zip(x, y)), 0.0), 2.0)
+        d = [abs(a - b) for a, b in zip(x, y)]
+        if metric == "euclidean":
+            return sum(v * v for v in d)
+        if metric == "manhattan":
+            return sum(d)
+        if metric == "chebyshev":
+            return max(d)
+        return sum(v ** p["p"] for v in d)
+
+    def dist(r):
+        return math.sqrt(r) if metric == "euclidean" else r ** (1 / p["p"]) if metric == "minkowski" else r
+
+    R = p["radius"] ** 2 if metric == "euclidean" else p["radius"] ** p["p"] if metric == "minkowski" else p["radius"]
+    out = []
+    for i, x in enumerate(Z):
+        r = [reduced(x, y) for y in t["train"]]
+        near = [j for j in range(len(r)) if r[j] <= R]
+        if not near:
+            if "values" in t or p["outlier_class"] < 0:
+                raise ValueError(f"row {i}: no stored row within the radius")
+            s = [0.0] * est["n_features_out"]
+            s[p["outlier_class"]] = 1.0
+            out.append(s)
+            continue
+        d = [dist(r[j]) for j in near]
+        w = [1.0] * len(near) if p["weights"] == "uniform" else (
+            [float(v == 0.0) for v in d] if 0.0 in d else [1.0 / v for v in d])
+        if "labels" in t:
+            s = [0.0] * est["n_features_out"]
+            for j, wj in zip(near, w):
+                s[t["labels"][j]] += wj
+            total = sum(s) or 1.0
+            out.append([v / total for v in s])
+        else:
+            Y = t["values"]
+            if p["weights"] == "uniform":
+                out.append([sum(Y[j, o] for j in near) / len(near) for o in range(Y.shape[1])])
+            else:
+                out.append([sum(Y[j, o] * wj for j, wj in zip(near, w)) / sum(w) for o in range(Y.shape[1])])
+    s = np.array(out, dtype=np.float64)
+    if "values" in t:
+        return {"predict": s}
+    return {"predict": s.argmax(axis=1), "predict_proba": s}
 
 
 def _spec_local_outlier_factor(est, t, Z):

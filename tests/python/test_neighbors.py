@@ -1,6 +1,7 @@
 """Nearest neighbours (issue 12, item 3): KNeighborsClassifier and KNeighborsRegressor with every
 metric x weighting x search algorithm, NearestCentroid, NeighborhoodComponentsAnalysis as a
-transform. ferry's numpy kernel and its C++ engine (the Python binding) reproduce scikit-learn's
+transform, LocalOutlierFactor(novelty=True), RadiusNeighborsClassifier / Regressor (the same
+grid, rows without a stored row within the radius: the outlier class or a refusal). ferry's numpy kernel and its C++ engine (the Python binding) reproduce scikit-learn's
 predict and predict_proba: labels identical, values within 1e-12 relative (short sums of the
 neighbours' weights or targets), measured normwise per output column.
 
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 from sklearn import datasets
 from sklearn.neighbors import (KNeighborsClassifier, KNeighborsRegressor, LocalOutlierFactor, NearestCentroid,
-                               NeighborhoodComponentsAnalysis)
+                               NeighborhoodComponentsAnalysis, RadiusNeighborsClassifier, RadiusNeighborsRegressor)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -259,7 +260,8 @@ def test_the_reader_refuses_malformed_neighbours(exported, edit, message):
 
 
 def test_every_class_metric_and_weighting_is_covered():
-    for cls in (KNeighborsClassifier, KNeighborsRegressor, NearestCentroid, LocalOutlierFactor):
+    for cls in (KNeighborsClassifier, KNeighborsRegressor, NearestCentroid, LocalOutlierFactor,
+                RadiusNeighborsClassifier, RadiusNeighborsRegressor):
         assert cls in ESTIMATORS
     assert NeighborhoodComponentsAnalysis in PREPROCESSORS
     covered = {(t, m, w) for t, m, w, _ in CASES.values()}
@@ -276,3 +278,208 @@ def _report_parity():
     yield
     for (case_id, method), err in sorted(PARITY.items()):
         print(f"parity {case_id:44s} {method:22s} {err:.2g}")
+
+
+# ------------------------------------------------------------------ RadiusNeighbors* (format.md 4.44)
+# Radii after StandardScaler on the 4 columns of _data: most fresh rows have stored rows within
+# them, some do not, and the far rows have none (the outlier class, or a refusal).
+RADII = {"euclidean": 1.5, "manhattan": 2.5, "chebyshev": 1.0, "minkowski3": 1.3, "minkowski1.5": 2.0,
+         "cosine": 0.15}
+
+
+def _make_radius(task, metric, weights, algorithm, outlier_label="most_frequent"):
+    kw = dict(METRICS[metric]) or {"metric": metric}
+    if task == "regression":
+        est = RadiusNeighborsRegressor(radius=RADII[metric], weights=weights, algorithm=algorithm, **kw)
+    else:
+        est = RadiusNeighborsClassifier(radius=RADII[metric], weights=weights, algorithm=algorithm,
+                                        outlier_label=outlier_label, **kw)
+    return make_pipeline(StandardScaler(), est)
+
+
+RADIUS_CASES = {f"radius-{k}": v for k, v in CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def radius_exported(tmp_path_factory):
+    cache = {}
+
+    def get(case_id):
+        if case_id not in cache:
+            task, metric, weights, algorithm = RADIUS_CASES[case_id]
+            X, y = _data(task)
+            model = _make_radius(task, metric, weights, algorithm).fit(X, y)
+            path = tmp_path_factory.mktemp("radius") / "model.ferry"
+            art = ferry.export(model, path, X_sample=X, created=CREATED)
+            Q = _queries(X)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the regressor's "predicting NaN"
+                want = model.predict(Q)
+            cache[case_id] = (model, Q, path, art, want)
+        return cache[case_id]
+
+    return get
+
+
+def _answered(task, want):
+    """The rows scikit-learn answers with a number (the regressor's NaN rows are refused here)."""
+    if task != "regression":
+        return np.ones(len(want), dtype=bool)
+    return ~np.any(np.isnan(np.asarray(want, dtype=np.float64).reshape(len(want), -1)), axis=1)
+
+
+@pytest.mark.parametrize("case_id", list(RADIUS_CASES))
+def test_radius_numpy_kernel_matches_scikit_learn(case_id, radius_exported):
+    from ferry.converters.neighbors import RowsRefused
+
+    model, Q, _, art, want = radius_exported(case_id)
+    task = RADIUS_CASES[case_id][0]
+    ok = _answered(task, want)
+    if task == "regression":
+        assert not ok.all() and ok.sum() > 60  # far rows have no neighbour; the training rows have themselves
+        with pytest.raises(RowsRefused, match="no stored row within the radius") as e:
+            exporter.evaluate(art, Q)
+        np.testing.assert_array_equal(e.value.rows, np.flatnonzero(~ok))
+        _check(case_id, "numpy values", exporter.evaluate(art, Q[ok])["predict"], want[ok])
+        return
+    got = exporter.evaluate(art, Q)
+    classes = np.asarray(art.schema["classes"]["values"])
+    np.testing.assert_array_equal(classes[got["predict"]], want)
+    _check(case_id, "numpy predict_proba", got["predict_proba"], model.predict_proba(Q))
+
+
+@pytest.mark.parametrize("case_id", list(RADIUS_CASES))
+def test_radius_cpp_matches_scikit_learn(case_id, radius_exported):
+    _native_or_skip()
+    model, Q, path, _, want = radius_exported(case_id)
+    task = RADIUS_CASES[case_id][0]
+    m = ferry.Model.load(path, verify=True)
+    ok = _answered(task, want)
+    if task == "regression":
+        _check(case_id, "C++ values", m.predict(Q[ok]), want[ok])
+        first = int(np.flatnonzero(~ok)[0])
+        with pytest.raises(ferry.FerryError, match=rf"row {first}: no stored row within the radius") as e:
+            m.predict(Q)
+        assert e.value.code == ferry.ErrorCode.VALUE
+        for i in np.flatnonzero(~ok):  # each refused row alone, never a value
+            with pytest.raises(ferry.FerryError, match="predicts NaN"):
+                m.predict(Q[i:i + 1])
+    else:
+        np.testing.assert_array_equal(np.asarray(m.predict(Q)), want)
+        _check(case_id, "C++ predict_proba", m.predict_proba(Q), model.predict_proba(Q))
+    with pytest.raises(ferry.FerryError, match="decision_function"):
+        m.decision_function(Q[:2])
+
+
+def test_radius_classifier_outliers(tmp_path):
+    """No stored row within the radius: outlier_label (a class, or 'most_frequent') has
+    probability 1; without outlier_label scikit-learn raises ValueError and ferry refuses the
+    row (value error naming it); a label outside classes_ is refused at export."""
+    X, y = _data("multiclass", seed=2)
+    Q = _queries(X)
+    far = Q[-4:]
+    for label in (2, "most_frequent"):
+        model = make_pipeline(StandardScaler(), RadiusNeighborsClassifier(radius=1.0, outlier_label=label)).fit(X, y)
+        art = ferry.export(model, tmp_path / "o.ferry", X_sample=X, created=CREATED)
+        expected = model[-1].outlier_label_[0]
+        assert art.estimator["params"]["outlier_class"] == int(np.flatnonzero(model.classes_ == expected)[0])
+        got = exporter.evaluate(art, far)
+        np.testing.assert_array_equal(np.asarray(art.schema["classes"]["values"])[got["predict"]], model.predict(far))
+        np.testing.assert_array_equal(got["predict_proba"], model.predict_proba(far))
+        if _native_available():
+            m = ferry.Model.load(tmp_path / "o.ferry", verify=True)
+            np.testing.assert_array_equal(np.asarray(m.predict(far)), model.predict(far))
+            np.testing.assert_array_equal(m.predict_proba(far), model.predict_proba(far))
+    model = make_pipeline(StandardScaler(), RadiusNeighborsClassifier(radius=1.0)).fit(X, y)
+    with pytest.raises(ValueError, match="No neighbors found"):
+        model.predict(far)
+    found = model[-1].radius_neighbors(model[0].transform(Q), return_distance=False)
+    refused = sum(len(i) == 0 for i in found)
+    assert refused >= 4
+    with pytest.warns(UserWarning, match=f"{refused} of the 104 X_sample rows are refused"):
+        art = ferry.export(model, tmp_path / "n.ferry", X_sample=Q, created=CREATED)
+    assert art.estimator["params"]["outlier_class"] == -1
+    assert not np.any(np.isin(art.tensors["verification.input"], far))
+    with pytest.raises(ValueError, match="row 1: no stored row within the radius"):
+        exporter.evaluate(art, np.vstack([X[:1], far[:1]]))
+    if _native_available():
+        m = ferry.Model.load(tmp_path / "n.ferry", verify=True)
+        np.testing.assert_array_equal(np.asarray(m.predict(X)), model.predict(X))
+        with pytest.raises(ferry.FerryError, match="row 1: no stored row within the radius .*raises ValueError"):
+            m.predict(np.vstack([X[:1], far[:1]]))
+    with pytest.raises(ValueError, match="refuses every row"):
+        ferry.export(model, tmp_path / "f.ferry", X_sample=far, created=CREATED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        odd = RadiusNeighborsClassifier(radius=1.0, outlier_label=7).fit(X, y)
+    with pytest.raises(ferry.UnsupportedModelError, match="outlier_label=7 is not one of classes_"):
+        ferry.export(odd, tmp_path / "odd.ferry", X_sample=X)
+
+
+def _native_available():
+    from ferry.runtime import native_available
+
+    return native_available()
+
+
+def test_radius_boundary_is_inclusive(tmp_path):
+    """Integer grid points exactly at the radius are neighbours (scikit-learn's r <= radius), in
+    every metric, with ferry's reduced comparison (radius² for euclidean, radius^p for minkowski)."""
+    g = np.array([[i, j] for i in range(5) for j in range(5)], dtype=np.float64)
+    y = np.arange(len(g)) % 3
+    t = g[:, 0] * 10 + g[:, 1]
+    Q = np.array([[2.0, 2.0], [0.0, 0.0], [4.0, 1.0], [2.5, 2.0]])
+    for kw in ({"metric": "euclidean"}, {"metric": "manhattan"}, {"metric": "chebyshev"},
+               {"metric": "minkowski", "p": 3}):
+        for weights in ("uniform", "distance"):
+            clf = RadiusNeighborsClassifier(radius=1.0, weights=weights, algorithm="kd_tree", **kw).fit(g, y)
+            reg = RadiusNeighborsRegressor(radius=1.0, weights=weights, algorithm="kd_tree", **kw).fit(g, t)
+            counts = [len(i) for i in clf.radius_neighbors(Q, return_distance=False)]
+            assert counts[0] >= 5, (kw, counts)  # the centre and its four grid neighbours at exactly 1
+            for model, name in ((clf, "c"), (reg, "r")):
+                art = ferry.export(model, tmp_path / f"{name}.ferry", X_sample=Q, created=CREATED)
+                got = exporter.evaluate(art, Q)
+                if name == "c":
+                    np.testing.assert_allclose(got["predict_proba"], clf.predict_proba(Q), rtol=0, atol=1e-15)
+                else:
+                    np.testing.assert_allclose(got["predict"].ravel(), reg.predict(Q), rtol=1e-15)
+                if _native_available():
+                    m = ferry.Model.load(tmp_path / f"{name}.ferry", verify=True)
+                    if name == "c":
+                        np.testing.assert_allclose(m.predict_proba(Q), clf.predict_proba(Q), rtol=0, atol=1e-15)
+                    else:
+                        np.testing.assert_allclose(np.asarray(m.predict(Q)).ravel(), reg.predict(Q), rtol=1e-15)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: RadiusNeighborsClassifier(weights=lambda d: d), "weights"),
+    (lambda: RadiusNeighborsRegressor(metric="hamming"), "hamming"),
+    (lambda: RadiusNeighborsClassifier(metric="minkowski", p=3, metric_params={"w": np.ones(4)}), "weighted"),
+])
+def test_radius_refusals(make, message, tmp_path):
+    X, y = _data("multiclass")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make().fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        ferry.export(model, tmp_path / "m.ferry", X_sample=X[:5])
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h, t: h["estimator"]["params"].update(radius=-1.0), "radius"),
+    (lambda h, t: h["estimator"]["params"].update(outlier_class=3), "outlier_class"),
+    (lambda h, t: h["estimator"]["params"].update(outlier_class=-2), "outlier_class"),
+    (lambda h, t: h["estimator"]["params"].update(metric="hamming"), "metric"),
+    (lambda h, t: h["estimator"]["params"].update(link="identity"), "link"),
+    (lambda h, t: t.update({h["estimator"]["tensors"]["labels"]: np.full(60, 3, dtype=np.int64)}), "labels"),
+])
+def test_the_reader_refuses_malformed_radius_neighbours(radius_exported, edit, message):
+    _, _, _, art, _ = radius_exported("radius-multiclass-euclidean-uniform-auto")
+    with pytest.raises(fmt.ArtifactError, match=message):
+        _reread(art, edit)
+
+
+def test_the_reader_refuses_a_regressor_with_an_outlier_class(radius_exported):
+    _, _, _, art, _ = radius_exported("radius-regression-euclidean-uniform-auto")
+    with pytest.raises(fmt.ArtifactError, match="outlier_class"):
+        _reread(art, lambda h, t: h["estimator"]["params"].update(outlier_class=0))
