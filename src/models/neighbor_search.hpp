@@ -1,6 +1,6 @@
-// The brute-force search of the neighbour estimators (docs/format.md §4.42, §4.43): the k stored
-// rows nearest to each query by a metric, a tie at the k-th place to the lowest stored index.
-// Queries go in blocks of kQueries rows against blocks of kStored stored rows, so a block of
+// The brute-force search of the neighbour estimators (docs/format.md §4.42 - §4.44): the k stored
+// rows nearest to each query by a metric, a tie at the k-th place to the lowest stored index, or
+// every stored row within a radius (within(), row by row, in stored order). Queries go in blocks of kQueries rows against blocks of kStored stored rows, so a block of
 // stored rows is read from cache by every query of the block. Memory: the stored rows (N x n
 // doubles); per call, one kQueries x kStored block of reduced distances and k candidates per
 // query.
