@@ -142,15 +142,21 @@ Schema parse_schema(const Fields& f) {
 void check_estimator_matches_schema(const Estimator& e, const Schema& s, const StepInputs& in) {
   const Link link = e.link();
   if (s.task == Task::kRegression) {
-    // logistic regressors exist only among tree ensembles (docs/format.md §4.17), exp ones also
-    // among linear models (§4.2).
-    if (link != Link::kIdentity && link != Link::kExp && (in.type() != "tree_ensemble" || link != Link::kLogistic))
+    // logistic regressors exist only among tree ensembles (docs/format.md §4.17) and multilabel
+    // MLPs (§4.41, one logistic output per label), exp ones also among linear models (§4.2).
+    const bool multilabel = in.type() == "mlp" && link == Link::kLogistic;
+    if (link != Link::kIdentity && link != Link::kExp && !multilabel &&
+        (in.type() != "tree_ensemble" || link != Link::kLogistic))
       in.invalid(
-          "a regressor must use the identity link (a linear model also exp, a tree_ensemble also exp or logistic)");
+          "a regressor must use the identity link (a linear model also exp, a tree_ensemble also exp or logistic, "
+          "an mlp also logistic)");
     if (e.n_scores() != s.n_outputs) in.invalid("number of scores does not match schema.n_outputs");
-    if (link != Link::kIdentity && e.n_scores() != 1) in.invalid("the exp and logistic links take one score");
+    if (link != Link::kIdentity && !multilabel && e.n_scores() != 1)
+      in.invalid("the exp and logistic links take one score");
   } else {
     if (link == Link::kIdentity || link == Link::kExp) in.invalid("a classifier cannot use the identity link or the exp link");
+    if (in.type() == "mlp" && (link == Link::kLogistic) != (e.n_scores() == 1))
+      in.invalid("an mlp classifier has one logistic score (two classes) or softmax scores (one per class)");
     if (n_probabilities(link, e.n_scores()) != s.n_outputs)
       in.invalid("number of scores does not match the number of classes");
     if (link == Link::kIsolation &&

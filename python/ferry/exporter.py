@@ -120,6 +120,11 @@ def _names_out(obj: Any, names_in: List[str], n_out: int) -> List[str]:
         out = [str(n) for n in obj.get_feature_names_out(np.asarray(names_in, dtype=object))]
     except (AttributeError, ValueError, TypeError):
         out = list(names_in) if n_out == len(names_in) else [f"{type(obj).__name__.lower()}{j}" for j in range(n_out)]
+    prefix = type(obj).__name__.lower()
+    if len(out) != n_out and out and all(n == f"{prefix}{j}" for j, n in enumerate(out)):
+        # scikit-learn 1.2's NeighborhoodComponentsAnalysis numbers n_features_in_ names, not
+        # one per component (fixed in 1.3): the same names, one per output
+        out = [f"{prefix}{j}" for j in range(n_out)]
     if len(out) != n_out:
         raise ValueError(f"{type(obj).__name__}: get_feature_names_out() gave {len(out)} names for {n_out} columns")
     return out
@@ -559,6 +564,7 @@ def _narrow_float_verification(
     fitted_names: Optional[List[str]],
     rtol: float,
     atol: float,
+    usable: Optional[np.ndarray] = None,
 ) -> Tuple[np.ndarray, Dict[str, np.ndarray], float, float]:
     """Verification rows, their reference outputs and the tolerance for a sample holding
     float32 data.
@@ -598,6 +604,8 @@ def _narrow_float_verification(
 
     n = sample.codes.shape[0]
     measured = np.union1d(idx, verification_indices(n, NARROW_FLOAT_ROWS))
+    if usable is not None:
+        measured = np.intersect1d(measured, usable)  # the rows the kernels accept
     out32, out64, diverged = outputs(measured)
     if np.any(diverged):
         bad = set(measured[diverged].tolist())
@@ -754,6 +762,23 @@ def estimator_outputs(est: dict, tensors: Dict[str, np.ndarray], Z: np.ndarray, 
     if getattr(kernel, "takes_sub_models", False):
         return kernel(est, local, Z, task, tensors)
     return kernel(est, local, Z, task)
+
+
+def _accepted_rows(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
+    """Indices of the rows of X the artifact's kernels answer (a value error refuses a row)."""
+    try:
+        evaluate(artifact, X)
+        return np.arange(X.shape[0])
+    except ValueError:
+        pass
+    ok = []
+    for i in range(X.shape[0]):
+        try:
+            evaluate(artifact, X[i:i + 1])
+            ok.append(i)
+        except ValueError:
+            pass
+    return np.asarray(ok, dtype=np.int64)
 
 
 def background_mean(artifact: _format.Artifact, X: np.ndarray) -> Optional[np.ndarray]:
@@ -957,15 +982,28 @@ def export(
     }
 
     expected: Dict[str, np.ndarray] = {}
+    usable = None if X is None else np.arange(X.shape[0])
+    if X is not None and est.refuses_rows:
+        usable = _accepted_rows(_format.loads(_format.dumps(header, tensors, compress=compress)), X)
+        if usable.size == 0:
+            raise ValueError(f"{_label(*leaves[-1])} refuses every row of X_sample (e.g. no stored row within "
+                             "its radius): give sample rows the model answers")
+        if usable.size < X.shape[0]:
+            warnings.warn(
+                f"{X.shape[0] - usable.size} of the {X.shape[0]} X_sample rows are refused by "
+                f"{_label(*leaves[-1])} (e.g. no stored row within its radius; ferry refuses such rows "
+                "with a value error); they are not used as verification or background rows",
+                stacklevel=2,
+            )
     if X is not None:
-        idx = verification_indices(X.shape[0])
+        idx = usable[verification_indices(usable.size)]
         fitted_names = names if has_names else None
         widened = _widened(X_sample)
         if widened is None:
             expected = _sklearn_outputs(model, leaves, est, sample.rows(idx), fitted_names)
         else:
             idx, expected, rtol, atol = _narrow_float_verification(
-                model, leaves, est, sample, widened, idx, fitted_names, rtol, atol
+                model, leaves, est, sample, widened, idx, fitted_names, rtol, atol, usable
             )
         rows = X[idx]
         tensors["verification.input"] = rows
@@ -993,7 +1031,7 @@ def export(
             tensors["explain.background_mean"] = mean
             explain["background_mean"] = "explain.background_mean"
         if background_rows:
-            rows, weights = _background.summarize(X, categories, background_rows)
+            rows, weights = _background.summarize(X[usable], categories, background_rows)
             evaluate(artifact, rows)  # every background row must run (they are sample rows)
             tensors["explain.background"] = rows
             tensors["explain.background_weights"] = weights

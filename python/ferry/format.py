@@ -985,6 +985,121 @@ def _check_gaussian_mixture(where, step, tensors, table, referenced, task, n_out
     return k
 
 
+def _check_mlp(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """mlp (section 4.41): layer widths chain from n_features_in to n_features_out."""
+    _check_params(where, "mlp", step["params"])
+    sizes = step["params"].get("hidden_sizes")
+    if not (_is_arr(sizes) and all(_within(v, {"min": 1, "max": "max_width"}) for v in sizes)):
+        _fail("format", f"{where}: params.hidden_sizes must be an array of integers in [1, {spec.LIMITS['max_width']}]")
+    widths = [step["n_features_in"], *sizes, step["n_features_out"]]
+    n_weights = sum(a * b for a, b in zip(widths, widths[1:]))
+    _step_tensors(where, "mlp", step, tensors, table, referenced, {"n_weights": n_weights})
+    k, link = step["n_features_out"], step["params"]["link"]
+    if task == "regression":
+        ok = link in ("identity", "logistic") and k == n_outputs
+    else:
+        ok = (link == "logistic" and k == 1 and n_outputs == 2) or (link == "softmax" and k == n_outputs and k > 2)
+    if not ok:
+        _fail("format", f"{where}: link '{link}' with k = {k} does not match a {task} with {n_outputs} outputs "
+                        "(regression: identity or logistic, one score per output; two classes: logistic, one "
+                        "score; more: softmax, one score per class)")
+    return k
+
+
+def _check_nearest_neighbors(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """nearest_neighbors (section 4.42): stored rows with a class index or target values each."""
+    _check_params(where, "nearest_neighbors", step["params"])
+    params = step["params"]
+    ref = step["tensors"].get("train")
+    entry = table.get(ref) if _is_str(ref) else None
+    if entry is None or not _is_arr(entry.get("shape")) or len(entry["shape"]) != 2:
+        _fail("format", f"{where}: tensor 'train' is missing or not a matrix")
+    n = entry["shape"][0]
+    arrays = _step_tensors(where, "nearest_neighbors", step, tensors, table, referenced, {"N": n})
+    k, c = params["n_neighbors"], step["n_features_out"]
+    if params["p"] < 1:
+        _fail("format", f"{where}: params.p must be >= 1")
+    if not 1 <= k <= n:
+        _fail("format", f"{where}: params.n_neighbors {k} must be between 1 and the {n} stored rows")
+    if task == "classification":
+        ok = params["link"] in ("probability", "none") and c == n_outputs and c >= 2
+        if arrays["labels"] is None or arrays["values"] is not None:
+            _fail("format", f"{where}: a classifier has tensor 'labels' and no 'values'")
+        if np.any(arrays["labels"] < 0) or np.any(arrays["labels"] >= c):
+            _fail("format", f"{where}: tensor 'labels' holds a class index outside [0, {c})")
+    else:
+        ok = params["link"] == "identity" and c == n_outputs
+        if arrays["values"] is None or arrays["labels"] is not None:
+            _fail("format", f"{where}: a regressor has tensor 'values' and no 'labels'")
+    if not ok:
+        _fail("format", f"{where}: link '{params['link']}' with n_features_out {c} does not match a {task} with "
+                        f"{n_outputs} outputs (classification: probability or none, one score per class; "
+                        "regression: identity, one per output)")
+    return c
+
+
+def _check_local_outlier_factor(where, step, tensors, table, referenced, task, n_outputs, schema) -> int:
+    """local_outlier_factor (section 4.43): one score, decision_function; classes [-1, 1]."""
+    _check_params(where, "local_outlier_factor", step["params"])
+    params = step["params"]
+    ref = step["tensors"].get("train")
+    entry = table.get(ref) if _is_str(ref) else None
+    if entry is None or not _is_arr(entry.get("shape")) or len(entry["shape"]) != 2:
+        _fail("format", f"{where}: tensor 'train' is missing or not a matrix")
+    n = entry["shape"][0]
+    arrays = _step_tensors(where, "local_outlier_factor", step, tensors, table, referenced, {"N": n})
+    if params["p"] < 1:
+        _fail("format", f"{where}: params.p must be >= 1")
+    if not 1 <= params["n_neighbors"] <= n:
+        _fail("format", f"{where}: params.n_neighbors {params['n_neighbors']} must be between 1 and the {n} stored rows")
+    if np.any(arrays["k_distance"] < 0):
+        _fail("format", f"{where}: tensor 'k_distance' has a negative value")
+    classes = schema.get("classes") or {}
+    if (task != "classification" or n_outputs != 2 or step["n_features_out"] != 1
+            or classes.get("dtype") != "int64" or classes.get("values") != [-1, 1]):
+        _fail("format", f"{where}: local_outlier_factor has one score and the classes int64 [-1, 1]")
+    return 1
+
+
+def _check_radius_neighbors(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """radius_neighbors (section 4.44): stored rows with a class index or target values each, a
+    radius >= 0, an outlier class (-1: none; always -1 for a regressor)."""
+    _check_params(where, "radius_neighbors", step["params"])
+    params = step["params"]
+    ref = step["tensors"].get("train")
+    entry = table.get(ref) if _is_str(ref) else None
+    if entry is None or not _is_arr(entry.get("shape")) or len(entry["shape"]) != 2:
+        _fail("format", f"{where}: tensor 'train' is missing or not a matrix")
+    n = entry["shape"][0]
+    if n < 1:
+        _fail("format", f"{where}: tensor 'train' must hold at least one stored row")
+    arrays = _step_tensors(where, "radius_neighbors", step, tensors, table, referenced, {"N": n})
+    c, outlier = step["n_features_out"], params["outlier_class"]
+    if params["p"] < 1:
+        _fail("format", f"{where}: params.p must be >= 1")
+    if params["radius"] < 0:
+        _fail("format", f"{where}: params.radius must be >= 0")
+    if task == "classification":
+        ok = params["link"] == "probability" and c == n_outputs and c >= 2
+        if arrays["labels"] is None or arrays["values"] is not None:
+            _fail("format", f"{where}: a classifier has tensor 'labels' and no 'values'")
+        if np.any(arrays["labels"] < 0) or np.any(arrays["labels"] >= c):
+            _fail("format", f"{where}: tensor 'labels' holds a class index outside [0, {c})")
+        if not -1 <= outlier < c:
+            _fail("format", f"{where}: params.outlier_class {outlier} is neither -1 nor a class index in [0, {c})")
+    else:
+        ok = params["link"] == "identity" and c == n_outputs
+        if arrays["values"] is None or arrays["labels"] is not None:
+            _fail("format", f"{where}: a regressor has tensor 'values' and no 'labels'")
+        if outlier != -1:
+            _fail("format", f"{where}: params.outlier_class must be -1 for a regressor")
+    if not ok:
+        _fail("format", f"{where}: link '{params['link']}' with n_features_out {c} does not match a {task} with "
+                        f"{n_outputs} outputs (classification: probability, one score per class; "
+                        "regression: identity, one per output)")
+    return c
+
+
 def _check_nearest_center(where, step, tensors, table, referenced, task, n_outputs) -> int:
     """nearest_center (section 4.28): a clusterer's labels as classes 0 .. k-1, link none."""
     _check_params(where, "nearest_center", step["params"])
@@ -1885,6 +2000,14 @@ def _check_estimator(where, est, width, tensors, table, referenced, task, n_outp
         k = _check_composite(label, est, tensors, table, referenced, task, n_outputs, depth)
     elif stype == "gaussian_mixture":
         k = _check_gaussian_mixture(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "mlp":
+        k = _check_mlp(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "nearest_neighbors":
+        k = _check_nearest_neighbors(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "radius_neighbors":
+        k = _check_radius_neighbors(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "local_outlier_factor":
+        k = _check_local_outlier_factor(label, est, tensors, table, referenced, task, n_outputs, schema)
     else:
         k = _check_tree_ensemble(label, est, tensors, table, referenced, task, n_outputs, schema)
     return k

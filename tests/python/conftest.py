@@ -459,6 +459,14 @@ def spec_evaluate(header, tensors, X):
         return {"predict": s.argmax(axis=1)}
     if est["type"].endswith("_naive_bayes"):
         return _spec_naive_bayes(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "mlp":
+        return _spec_mlp(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "local_outlier_factor":
+        return _spec_local_outlier_factor(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "nearest_neighbors":
+        return _spec_nearest_neighbors(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "radius_neighbors":
+        return _spec_radius_neighbors(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]
@@ -501,6 +509,176 @@ def _spec_quadratic_discriminant(est, t, Z):
     proba = _softmax(d)
     s = (d[:, 1] - d[:, 0]).reshape(-1, 1) if c == 2 else d
     return {"predict": d.argmax(axis=1), "predict_proba": proba, "decision_function": s}
+
+
+def _spec_mlp(header, est, t, Z):
+    """docs/format.md 4.41, row by row and unit by unit: layers, activation, link."""
+    import math
+
+    p = est["params"]
+    widths = [est["n_features_in"], *p["hidden_sizes"], est["n_features_out"]]
+    g = {"identity": lambda z: z, "logistic": lambda z: 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0,
+         "tanh": math.tanh, "relu": lambda z: max(z, 0.0)}[p["activation"]]
+    scores = []
+    for x in Z:
+        a, w0, b0 = list(x), 0, 0
+        for layer in range(len(widths) - 1):
+            n_in, n_out = widths[layer], widths[layer + 1]
+            W = t["weights"][w0:w0 + n_in * n_out].reshape(n_in, n_out)
+            z = [sum(a[i] * W[i, j] for i in range(n_in)) + t["biases"][b0 + j] for j in range(n_out)]
+            w0, b0 = w0 + n_in * n_out, b0 + n_out
+            a = z if layer == len(widths) - 2 else [g(v) for v in z]
+        scores.append(a)
+    s = np.array(scores, dtype=np.float64)
+    sigma = 1.0 / (1.0 + np.exp(-s))
+    if header["schema"]["task"] == "regression":
+        return {"predict": sigma if p["link"] == "logistic" else s}
+    if p["link"] == "logistic":
+        return {"predict": (s[:, 0] > 0).astype(np.int64), "predict_proba": np.column_stack([1 - sigma[:, 0], sigma[:, 0]])}
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return {"predict": s.argmax(axis=1), "predict_proba": e / e.sum(axis=1, keepdims=True)}
+
+
+def _spec_nearest_neighbors(header, est, t, Z):
+    """docs/format.md 4.42, row by row: distances, the k nearest (ties to the lowest index),
+    weights, class shares or target means."""
+    import math
+
+    p = est["params"]
+    metric, k = p["metric"], p["n_neighbors"]
+
+    def unit(v):
+        n = math.sqrt(sum(a * a for a in v)) or 1.0
+        return [a / n for a in v]
+
+    def reduced(x, y):
+        if metric == "cosine":
+            return min(max(1.0 - sum(a * b for a, b in zip(unit(x), unit(y))), 0.0), 2.0)
+        d = [abs(a - b) for a, b in zip(x, y)]
+        if metric == "euclidean":
+            return sum(v * v for v in d)
+        if metric == "manhattan":
+            return sum(d)
+        if metric == "chebyshev":
+            return max(d)
+        return sum(v ** p["p"] for v in d)
+
+    def dist(r):
+        return math.sqrt(r) if metric == "euclidean" else r ** (1 / p["p"]) if metric == "minkowski" else r
+
+    out = []
+    for x in Z:
+        r = [reduced(x, y) for y in t["train"]]
+        near = sorted(range(len(r)), key=lambda j: (r[j], j))[:k]
+        d = [dist(r[j]) for j in near]
+        w = [1.0] * k if p["weights"] == "uniform" else (
+            [float(v == 0.0) for v in d] if 0.0 in d else [1.0 / v for v in d])
+        if "labels" in t:
+            s = [0.0] * est["n_features_out"]
+            for j, wj in zip(near, w):
+                s[t["labels"][j]] += wj
+            total = sum(s) or 1.0
+            out.append([v / total for v in s])
+        else:
+            Y = t["values"]
+            if p["weights"] == "uniform":
+                out.append([sum(Y[j, o] for j in near) / k for o in range(Y.shape[1])])
+            else:
+                out.append([sum(Y[j, o] * wj for j, wj in zip(near, w)) / sum(w) for o in range(Y.shape[1])])
+    s = np.array(out, dtype=np.float64)
+    if "values" in t:
+        return {"predict": s}
+    res = {"predict": s.argmax(axis=1)}
+    if p["link"] == "probability":
+        res["predict_proba"] = s
+    return res
+
+
+def _spec_radius_neighbors(est, t, Z):
+    """docs/format.md 4.44, row by row: every stored row with r <= the reduced radius, in stored
+    order; the outlier class for a row with none, else a ValueError naming the row."""
+    import math
+
+    p = est["params"]
+    metric = p["metric"]
+
+    def reduced(x, y):
+        if metric == "cosine":
+            nx, ny = math.sqrt(sum(a * a for a in x)) or 1.0, math.sqrt(sum(b * b for b in y)) or 1.0
+            return min(max(1.0 - sum(a / nx * (b / ny) for a, b in zip(x, y)), 0.0), 2.0)
+        d = [abs(a - b) for a, b in zip(x, y)]
+        if metric == "euclidean":
+            return sum(v * v for v in d)
+        if metric == "manhattan":
+            return sum(d)
+        if metric == "chebyshev":
+            return max(d)
+        return sum(v ** p["p"] for v in d)
+
+    def dist(r):
+        return math.sqrt(r) if metric == "euclidean" else r ** (1 / p["p"]) if metric == "minkowski" else r
+
+    R = p["radius"] ** 2 if metric == "euclidean" else p["radius"] ** p["p"] if metric == "minkowski" else p["radius"]
+    out = []
+    for i, x in enumerate(Z):
+        r = [reduced(x, y) for y in t["train"]]
+        near = [j for j in range(len(r)) if r[j] <= R]
+        if not near:
+            if "values" in t or p["outlier_class"] < 0:
+                raise ValueError(f"row {i}: no stored row within the radius")
+            s = [0.0] * est["n_features_out"]
+            s[p["outlier_class"]] = 1.0
+            out.append(s)
+            continue
+        d = [dist(r[j]) for j in near]
+        w = [1.0] * len(near) if p["weights"] == "uniform" else (
+            [float(v == 0.0) for v in d] if 0.0 in d else [1.0 / v for v in d])
+        if "labels" in t:
+            s = [0.0] * est["n_features_out"]
+            for j, wj in zip(near, w):
+                s[t["labels"][j]] += wj
+            total = sum(s) or 1.0
+            out.append([v / total for v in s])
+        else:
+            Y = t["values"]
+            if p["weights"] == "uniform":
+                out.append([sum(Y[j, o] for j in near) / len(near) for o in range(Y.shape[1])])
+            else:
+                out.append([sum(Y[j, o] * wj for j, wj in zip(near, w)) / sum(w) for o in range(Y.shape[1])])
+    s = np.array(out, dtype=np.float64)
+    if "values" in t:
+        return {"predict": s}
+    return {"predict": s.argmax(axis=1), "predict_proba": s}
+
+
+def _spec_local_outlier_factor(est, t, Z):
+    """docs/format.md 4.43, row by row."""
+    import math
+
+    p, k = est["params"], est["params"]["n_neighbors"]
+    metric = p["metric"]
+
+    def dist(x, y):
+        d = [abs(a - b) for a, b in zip(x, y)]
+        if metric == "euclidean":
+            return math.sqrt(sum(v * v for v in d))
+        if metric == "manhattan":
+            return sum(d)
+        if metric == "chebyshev":
+            return max(d)
+        if metric == "minkowski":
+            return sum(v ** p["p"] for v in d) ** (1 / p["p"])
+        nx, ny = math.sqrt(sum(a * a for a in x)) or 1.0, math.sqrt(sum(b * b for b in y)) or 1.0
+        return min(max(1.0 - sum(a / nx * (b / ny) for a, b in zip(x, y)), 0.0), 2.0)
+
+    dec = []
+    for x in Z:
+        d = [dist(x, y) for y in t["train"]]
+        near = sorted(range(len(d)), key=lambda j: (d[j], j))[:k]
+        lrd_x = 1.0 / (sum(max(d[j], t["k_distance"][j]) for j in near) / k + 1e-10)
+        dec.append(-sum(t["lrd"][j] / lrd_x for j in near) / k - p["offset"])
+    s = np.array(dec, dtype=np.float64)[:, np.newaxis]
+    return {"predict": (s[:, 0] >= 0).astype(np.int64), "decision_function": s}
 
 
 def _spec_support_vector(header, est, t, Z):

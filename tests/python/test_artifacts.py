@@ -125,6 +125,17 @@ def fit_tolerances(model):
     parts = list(_estimators(model))
     if any(type(e).__module__.startswith("xgboost") for e in parts):
         return DIRECT, FLOAT32
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+    if any(isinstance(e, NeighborhoodComponentsAnalysis) for e in parts):
+        # NCA's L-BFGS fit: the projection may settle elsewhere with another BLAS
+        return None, ITERATIVE
+    if any(isinstance(e, (MLPClassifier, MLPRegressor)) for e in parts):
+        # L-BFGS over a non-convex loss from a seeded start: the weights may settle elsewhere
+        # with another BLAS, the fitted function stays close
+        return None, ITERATIVE
     if any(isinstance(e, PowerTransformer) for e in parts):
         # lambda maximises a likelihood that can be nearly flat: measured to move by 0.71
         # (1.996 -> 1.284) between environments, and everything after it with it; the outputs
@@ -313,7 +324,7 @@ def _fresh_outputs(model, X):
         if dec is not None:
             header += [f"decision_{j}" for j in range(dec.shape[1])]
             parts.append(dec)
-        numbers = np.column_stack(parts) if parts else np.zeros((n, 0))  # hard voting: labels only
+        numbers = np.column_stack(parts) if parts else np.zeros((n, 0))  # hard voting, NearestCentroid: labels only
         text = [str(v.item() if hasattr(v, "item") else v) for v in pred]
         return header, text, numbers
     P = np.asarray(pred, dtype=np.float64).reshape(n, -1)
@@ -438,6 +449,22 @@ EXPECTED_SHAPES = {
     "svm_svc_sigmoid_binary": ("classification", "ovo_votes", 4, 2, 1, [(True, True)], "int64", "x0"),
     "svm_svr_linear": ("regression", "identity", 4, 1, 1, [(True, True)], None, "x0"),
     "svm_oneclass_rbf": ("classification", "isolation", 4, 2, 1, [(True, True)], "int64", "x0"),
+    "mlp_classifier_relu_multiclass": ("classification", "softmax", 4, 3, 3, [(True, True)], "int64", "x0"),
+    "mlp_classifier_tanh_binary": ("classification", "logistic", 5, 2, 1, [(True, True)], "int64", "mean radius"),
+    "mlp_regressor_logistic_two_targets": ("regression", "identity", 5, 2, 2, [(True, True)], None, "x0"),
+    "mlp_regressor_identity": ("regression", "identity", 4, 1, 1, [], None, "x0"),
+    "knn_classifier_distance_manhattan": ("classification", "probability", 4, 3, 3, [(True, True)], "int64", "x0"),
+    "knn_regressor_uniform_euclidean": ("regression", "identity", 3, 1, 1, [(True, True)], None, "x0"),
+    "knn_classifier_cosine_binary": ("classification", "probability", 4, 2, 2, [], "int64", "x0"),
+    "knn_regressor_distance_minkowski": ("regression", "identity", 3, 2, 2, [(True, True)], None, "x0"),
+    "nearest_centroid": ("classification", "none", 4, 3, 3, [(True, True)], "str", "x0"),
+    "lof_novelty": ("classification", "isolation", 3, 2, 1, [(True, True)], "int64", "x0"),
+    "radius_classifier_distance_outlier": ("classification", "probability", 4, 3, 3, [(True, True)], "int64", "x0"),
+    "radius_classifier_cosine_label": ("classification", "probability", 4, 2, 2, [], "str", "x0"),
+    "radius_regressor_uniform_manhattan": ("regression", "identity", 3, 2, 2, [(True, True)], None, "x0"),
+    "nca_knn_chebyshev": ("classification", "probability", 4, 3, 3,
+                          [(True, True), ("linear_projection", {"with_mean": False, "with_scale": False})],
+                          "int64", "x0"),
     "nb_gaussian": ("classification", None, 5, 3, 3, [], "int64", "alcohol"),
     "nb_bernoulli": ("classification", None, 6, 2, 2, [(True, True)], "int64", "x0"),
     "nb_categorical": ("classification", None, 4, 3, 3, ["kbins_discretizer"], "int64", "x0"),
@@ -727,6 +754,10 @@ def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, 
         # ferry keeps the names of its input columns.
         sklearn_names = [i["name"] for i in shipped.header["schema"]["inputs"]]
         assert case == "decomp_function_chain"
+    if case == "nca_knn_chebyshev":
+        # scikit-learn 1.2's NeighborhoodComponentsAnalysis numbers one name per input column
+        # (fixed in 1.3); ferry writes the same names, one per component
+        sklearn_names = sklearn_names[:len(header)]
     assert header == sklearn_names
     got = np.array([[float(v) for v in r] for r in rows])
     want = f.model[:-1].transform(f.X)

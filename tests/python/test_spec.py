@@ -56,8 +56,9 @@ def test_the_python_reader_knows_the_spec_types():
 
 def test_shape_rules_only_use_known_names():
     for stype, entry in spec.STEPS.items():
-        # n_dual, n_pairs: support_vector's max(n_classes - 1, 1) and number of class pairs
-        names = {"n_in", "n_out", "N", "C", "B", "k", "n_numeric", "n_categories", "n_dual", "n_pairs",
+        # n_dual, n_pairs: support_vector's max(n_classes - 1, 1) and number of class pairs;
+        # n_weights: mlp's Σ of consecutive layer widths' products
+        names = {"n_in", "n_out", "N", "C", "B", "k", "n_numeric", "n_categories", "n_dual", "n_pairs", "n_weights",
                  *entry["params"]}
         for role, t in entry["tensors"].items():
             for e in t["shape"]:

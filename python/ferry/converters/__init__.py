@@ -67,6 +67,10 @@ class ConvertedEstimator(ConvertedStep):
     #: (XGBoost's float32); None = the exporter's defaults
     rtol: Optional[float] = None
     atol: Optional[float] = None
+    #: the kernel refuses some rows (a value error, as a radius neighbour model refuses a row
+    #: with no stored row within its radius): the exporter then verifies and summarises only
+    #: the sample rows the kernels accept
+    refuses_rows: bool = False
 
 
 @dataclass(frozen=True)
