@@ -162,5 +162,28 @@ TEST(TotalDecodedBytes, LimitIsCheckedBeforeAnyTensorIsDecoded) {
                      "reached at tensor \"bomb4\"");
 }
 
+// Steps may refer to one stored tensor many times, and each reference is copied: the copies
+// count against the same total, so a small file cannot make the loader hold the same large
+// array once per reference.
+TEST(TotalDecodedBytes, EveryReferenceToATensorCounts) {
+  test::EditableArtifact edited = test::EditableArtifact::from_case("tests/data/scaler_minmax");
+  nlohmann::json& roles = edited.step(0)["tensors"];
+  const std::string min = roles["min"], scale = roles["scale"];
+  ASSERT_EQ(edited.tensors.at(min).bytes.size(), edited.tensors.at(scale).bytes.size());
+  roles["scale"] = min;  // two roles, one stored tensor
+  edited.tensors.erase(scale);
+  edited.drop_verification();
+  const Bytes file = edited.bytes();
+  const artifact::Artifact a = artifact::read(file.data(), file.size());
+  std::uint64_t stored = 0;
+  for (const auto& [name, t] : a.tensors) stored += t.bytes.size();
+  LoadOptions options;
+  options.max_total_bytes = stored;
+  EXPECT_FERRY_ERROR(Model::from_bytes(file.data(), file.size(), options), ErrorCode::kFormat,
+                     "counted once per reference");
+  options.max_total_bytes = stored + a.tensors.at(min).bytes.size();
+  EXPECT_NO_THROW(Model::from_bytes(file.data(), file.size(), options));
+}
+
 }  // namespace
 }  // namespace ferry::detail

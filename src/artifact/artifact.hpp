@@ -52,6 +52,11 @@ struct Artifact {
   int minor = 0;
   nlohmann::json header;  // without its "tensors" table, which became `tensors`
   std::map<std::string, Tensor> tensors;
+  // Steps may refer to one tensor many times (sub-models sharing an array), and each copies
+  // what it refers to: the copies, not only the stored tensors, are bounded by the total
+  // limit (LoadOptions::max_total_bytes), counted as the loader hands tensors out.
+  std::uint64_t max_copied_bytes = spec::kDefaultMaxTotalBytes;
+  mutable std::uint64_t copied_bytes = 0;
 };
 
 // Validates everything docs/format.md sections 1-2 require, in its reading order; throws

@@ -266,6 +266,7 @@ Artifact read(const std::uint8_t* data, std::size_t size, const Limits& limits) 
   const nlohmann::json table = std::move(*table_it);
   artifact.header.erase("tensors");
 
+  artifact.max_copied_bytes = limits.max_total_bytes;
   // The total a file makes us decode is bounded before any tensor is inflated or copied, so
   // many streams that each inflate to just under the tensor limit cannot exhaust memory.
   std::uint64_t total = 0;

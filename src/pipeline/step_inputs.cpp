@@ -104,6 +104,12 @@ const artifact::Tensor& StepInputs::tensor(const char* role, artifact::DType dty
   if (t.shape != expected)
     invalid(fmt::format("tensor \"{}\" ({}) has shape [{}], expected [{}]", ref->second, role,
                         fmt::join(t.shape, ", "), fmt::join(expected, ", ")));
+  const std::uint64_t nbytes = t.bytes.size();
+  if (nbytes > artifact_.max_copied_bytes - artifact_.copied_bytes)
+    invalid(fmt::format("the tensors the steps refer to (\"{}\" last, counted once per reference) take more than "
+                        "the limit of {} bytes in total",
+                        ref->second, artifact_.max_copied_bytes));
+  artifact_.copied_bytes += nbytes;
   return t;
 }
 

@@ -377,28 +377,44 @@ def test_compare_offline_matches_scikit_learn(models, iris, tmp_path):
     assert f"same label: {int((la == lb).sum())} of 150" in text
 
 
-def test_metrics_and_status_page_show_drift_against_the_baselines(serve, tmp_path):
+def chromium_dom(url: str, tmp_path: pathlib.Path):
+    """The page as headless Chromium renders it, or None when Chromium is not installed."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return None
+    home = tmp_path / "chromium"
+    home.mkdir(exist_ok=True)
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-extensions", f"--user-data-dir={home / 'profile'}", "--dump-dom", url],
+                         capture_output=True, text=True, timeout=180, env=dict(os.environ, HOME=str(home)))
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    return dom.stdout
+
+
+@pytest.mark.parametrize("sample, level", [("drifted", "alert"), ("undrifted", "ok")])
+def test_metrics_and_status_page_show_drift_against_the_baselines(serve, tmp_path, sample, level):
     """Served rows feed a ferry::Monitor: /metrics gives the PSI per input column, output and
     predicted class that scripts/make_drift_cases computed with numpy for the same 2,000 rows
-    (tests/data/drift_churn/psi.csv), whatever the request sizes they came in."""
+    (tests/data/drift_churn/psi.csv), whatever the request sizes they came in; the drifted
+    sample (monthly_fee shifted, new regions) is an alert, the undrifted one of the same size
+    is not flagged."""
     case = ROOT / "tests" / "data" / "drift_churn"
-    lines = (case / "drifted.csv").read_text().splitlines()
+    lines = (case / f"{sample}.csv").read_text().splitlines()
     header, rows = lines[0], lines[1:]
     s = serve(case / "model.ferry", "--drift-window", "0")
     for start, end in ((0, 700), (700, 1300), (1300, len(rows))):
-        chunk = rows[start:end]
-        status, _, _ = s.call("/v1/predict", "\n".join([header, *chunk]) + "\n", content_type="text/csv")
+        status, _, _ = s.call("/v1/predict", "\n".join([header, *rows[start:end]]) + "\n", content_type="text/csv")
         assert status == 200
 
     status, raw, _ = s.call("/metrics")
     metrics = raw.decode()
     assert re.search(r"^ferry_drift_rows 2000$", metrics, re.M)
-    assert re.search(r"^ferry_drift_level 2$", metrics, re.M)  # monthly_fee and region drifted: alert
+    assert re.search(rf"^ferry_drift_level {dict(ok=0, warn=1, alert=2)[level]}$", metrics, re.M)
     got = dict(re.findall(r'^ferry_drift_psi\{kind="\w+",column="([^"]+)"\} (\S+)$', metrics, re.M))
     want = {}
     for line in (case / "psi.csv").read_text().splitlines()[1:]:
         which, column, psi = line.split(",")
-        if which == "drifted":
+        if which == sample:
             want[column] = float(psi)
     assert set(got) == set(want)
     for column, psi in want.items():
@@ -407,5 +423,8 @@ def test_metrics_and_status_page_show_drift_against_the_baselines(serve, tmp_pat
 
     status, raw, _ = s.call("/")
     page = raw.decode()
-    assert status == 200 and 'id="drift"' in page and '<strong id="drift-level">alert</strong>' in page
+    assert status == 200 and f'<strong id="drift-level">{level}</strong>' in page
+    dom = chromium_dom(s.base + "/", tmp_path) if level == "alert" else None
+    if dom is not None:
+        assert '<table id="drift">' in dom and "monthly_fee" in dom
     assert s.stop() == 0
