@@ -34,6 +34,8 @@ inline constexpr int kMaxTreeDepth = 1024;
 inline constexpr std::int64_t kMaxTreeNodes = 2147483647;
 // A child's cover may exceed its parent's by the rounding of the sums that made them.
 inline constexpr double kCoverSlack = 1e-6;
+inline constexpr std::int64_t kMaxNgram = 64;
+inline constexpr std::int64_t kMaxTokenMinLength = 1024;
 
 }  // namespace detail::spec
 FERRY_END_NAMESPACE

@@ -49,7 +49,9 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
   EXPECT_EQ(s::kMaxTreeDepth, limit<int>("max_tree_depth"));
   EXPECT_EQ(s::kMaxTreeNodes, limit<std::int64_t>("max_tree_nodes"));
   EXPECT_EQ(s::kCoverSlack, limit<double>("cover_slack"));
-  EXPECT_EQ(spec_limits().size(), 19u) << "a limit was added to the spec but not to src/spec_limits.hpp";
+  EXPECT_EQ(s::kMaxNgram, limit<std::int64_t>("max_ngram"));
+  EXPECT_EQ(s::kMaxTokenMinLength, limit<std::int64_t>("max_token_min_length"));
+  EXPECT_EQ(spec_limits().size(), 21u) << "a limit was added to the spec but not to src/spec_limits.hpp";
 }
 
 // The public defaults cannot include an internal header; they must still say the same.
