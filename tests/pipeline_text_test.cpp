@@ -68,7 +68,7 @@ TEST(Text, EmptyAndPunctuationDocumentsGiveTheInterceptOnly) {
 
 TEST(Text, InvalidUtf8IsAValueErrorNamingRowAndColumn) {
   const Model model = load_case("text_tfidf_word");
-  for (const std::string bad : {std::string("ok \xff here"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+  for (const std::string& bad : {std::string("ok \xff here"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
                                 std::string("\xf4\x90\x80\x80"), std::string("trunc \xe2\x82")}) {
     SCOPED_TRACE(bad);
     EXPECT_FERRY_ERROR(model.predict(documents({std::string("fine"), bad})), ErrorCode::kValue,
