@@ -40,7 +40,7 @@ RowMatrixXd Engine::bind_dense(
                                                n_inputs > 1 ? ", ..." : ""));
   if (any_text) {
     for (const InputColumn& c : schema.inputs)
-      if (c.kind == ColumnKind::kCategorical)
+      if (c.kind != ColumnKind::kNumeric)
         throw Error(ErrorCode::kSchema, fmt::format("input \"{}\" is text; pass the input as a ferry::Table", c.name));
   }
   RowMatrixXd Z = X.template cast<double>();
@@ -65,7 +65,7 @@ std::vector<ValidationIssue> Engine::validate_dense(
     return issues;
   }
   for (const InputColumn& c : schema.inputs)
-    if (c.kind == ColumnKind::kCategorical)
+    if (c.kind != ColumnKind::kNumeric)
       fatal(IssueKind::kWrongType, ErrorCode::kSchema, c.name, 0, -1,
             fmt::format("input \"{}\" is text; pass the input as a ferry::Table", c.name));
   if (!issues.empty()) return issues;
@@ -96,10 +96,12 @@ std::vector<ValidationIssue> Engine::validate_dense(
   return issues;
 }
 
-RowMatrixXd Engine::bind(const Table& input, const PredictOptions& options) const {
+RowMatrixXd Engine::bind(const Table& input, const PredictOptions& options,
+                         std::shared_ptr<const TextBatch>* text) const {
   BoundInput bound = bind_table(schema, text_inputs, input, options.strict);
   for (const ValidationIssue& issue : bound.issues)
     if (issue.fatal) throw_issue(issue);
+  if (text != nullptr) *text = std::move(bound.text);
   return std::move(bound.X);
 }
 
@@ -109,11 +111,12 @@ Run Engine::run(const Table& input, const PredictOptions& options) const {
   r.issues = std::move(bound.issues);
   if (r.fatal() != nullptr) return r;
   r.raw = std::move(bound.X);
+  r.text = std::move(bound.text);
   // What only the steps and the estimator can tell: a value a step refuses (e.g. an unknown
   // category under handle_unknown='error'), a missing value no step fills, a value a tree
   // model refuses.
   try {
-    r.preprocessed = run_pipeline(r.raw);
+    r.preprocessed = run_pipeline(r.raw, r.text.get());
     r.scores = scores(r.preprocessed, Parallel::of(options));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kValue) throw;
@@ -128,8 +131,8 @@ Run Engine::run_or_throw(const Table& input, const PredictOptions& options) cons
   return r;
 }
 
-RowMatrixXd Engine::run_pipeline(RowMatrixXd Z) const {
-  run_steps(steps, Z);
+RowMatrixXd Engine::run_pipeline(RowMatrixXd Z, const TextBatch* text) const {
+  run_steps(steps, Z, text);
   // Safety net for nullable inputs: a NaN must not reach the estimator.
   if (any_nullable && any_non_finite(Z)) check_transformed(Z);
   return Z;

@@ -15,6 +15,7 @@
 #include "models/estimator.hpp"
 #include "monitor/baseline.hpp"
 #include "pipeline/step.hpp"
+#include "pipeline/text_batch.hpp"
 #include "pipeline/text_vocabulary.hpp"
 
 FERRY_BEGIN_NAMESPACE
@@ -23,6 +24,7 @@ namespace detail {
 // Test rows embedded by the exporter with scikit-learn's outputs (docs/format.md §3.4).
 struct Verification {
   RowMatrixXd input;
+  TextBatch text;  // free-text inputs: the rows' texts (verification.texts), codes are row indices
   std::optional<std::vector<std::int64_t>> predict_classes;  // classification
   std::optional<RowMatrixXd> predict_values;                  // regression
   std::optional<RowMatrixXd> predict_proba;
@@ -44,6 +46,7 @@ struct Background {
 struct Run {
   std::vector<ValidationIssue> issues;  // in validate's order; a step's refusal is kRejected
   RowMatrixXd raw;                      // bound input: numbers, text codes, NaN missing
+  std::shared_ptr<const TextBatch> text;  // the free text `raw` refers to, or null
   RowMatrixXd preprocessed;             // what the estimator received
   RowMatrixXd scores;                   // the estimator's raw scores
   // The first fatal issue, or null.
@@ -57,7 +60,8 @@ class Engine {
   // Per input: the vocabulary of a categorical (text) input, null for a numeric one.
   std::vector<std::unique_ptr<TextVocabulary>> vocabularies;
   std::vector<const TextVocabulary*> text_inputs;  // the same pointers, for binding
-  bool any_text = false;
+  bool any_text = false;       // a categorical or free-text input
+  bool any_free_text = false;  // an input of kind "text"
   bool any_nullable = false;
   std::vector<std::unique_ptr<Step>> steps;
   std::unique_ptr<Estimator> estimator;
@@ -81,13 +85,16 @@ class Engine {
       const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X,
       const PredictOptions& options) const;
   // Named input bound by name, throwing the first fatal issue; counted issues are dropped.
-  RowMatrixXd bind(const Table& input, const PredictOptions& options) const;
+  // `text` receives the batch's free text (null when the model takes none).
+  RowMatrixXd bind(const Table& input, const PredictOptions& options,
+                   std::shared_ptr<const TextBatch>* text = nullptr) const;
   // Named input through the whole path, stopping at the first stage with a fatal issue.
   Run run(const Table& input, const PredictOptions& options) const;
   // run(), throwing the first fatal issue as its Error; the counted ones are in `issues`.
   Run run_or_throw(const Table& input, const PredictOptions& options) const;
-  // Runs the steps on bound input (text as codes) and checks what reaches the estimator.
-  RowMatrixXd run_pipeline(RowMatrixXd raw) const;
+  // Runs the steps on bound input (text as codes; free text in `text`) and checks what reaches
+  // the estimator.
+  RowMatrixXd run_pipeline(RowMatrixXd raw, const TextBatch* text = nullptr) const;
   RowMatrixXd scores(const RowMatrixXd& preprocessed, Parallel parallel = {}) const;
   // The link applied to scores.
   Prediction predict(RowMatrixXd scores) const;

@@ -102,6 +102,8 @@ Schema parse_schema(const Fields& f) {
         if (k > 0 && !(col.categories[k - 1] < col.categories[k]))
           invalid(fmt::format("header: {}.categories must be distinct and sorted", c.path()));
       }
+    } else if (kind == "text") {
+      col.kind = ColumnKind::kText;
     } else if (kind != "numeric") {
       throw Error(ErrorCode::kUnsupported, fmt::format("{}: input kind \"{}\" is not supported", c.path(), kind));
     }
@@ -192,6 +194,34 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
   const auto n_in = static_cast<std::int64_t>(model.schema.inputs.size());
   v.input = float64_matrix(verification_tensor(a, f.string("input"), artifact::DType::kFloat64, {rows, n_in}, used),
                            rows, n_in);
+  // Free-text inputs: the rows' texts, which the input holds as row indices (§3.4).
+  v.text.inputs.resize(static_cast<std::size_t>(n_in));
+  const json* texts = f.has("texts") ? &f.any("texts") : nullptr;
+  if (texts != nullptr && !texts->is_object()) invalid("header: verification.texts must be an object");
+  for (std::int64_t j = 0; j < n_in; ++j) {
+    const InputColumn& c = model.schema.inputs[static_cast<std::size_t>(j)];
+    if (c.kind != ColumnKind::kText) continue;
+    const auto it = texts != nullptr ? texts->find(c.name) : json::const_iterator();
+    if (texts == nullptr || it == texts->end() || !it->is_array() || static_cast<std::int64_t>(it->size()) != rows)
+      invalid(fmt::format("header: verification.texts.{} must hold the {} rows' texts of input \"{}\"", c.name, rows,
+                          c.name));
+    auto& out = v.text.inputs[static_cast<std::size_t>(j)];
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const json& t = (*it)[static_cast<std::size_t>(r)];
+      if (!t.is_string()) invalid(fmt::format("header: verification.texts.{}[{}] must be a string", c.name, r));
+      if (v.input(r, j) != static_cast<double>(r))
+        invalid(fmt::format("header: verification input column {} (\"{}\") must hold each row's index into "
+                            "verification.texts",
+                            j, c.name));
+      out.push_back(t.get<std::string>());
+    }
+  }
+  if (texts != nullptr)
+    for (const auto& [name, value] : texts->items()) {
+      const Index j = model.schema.find_input(name);
+      if (j < 0 || model.schema.inputs[static_cast<std::size_t>(j)].kind != ColumnKind::kText)
+        invalid(fmt::format("header: verification.texts.{}: no input of kind \"text\" has this name", name));
+    }
   v.rtol = f.number("rtol");
   v.atol = f.number("atol");
   if (!(v.rtol >= 0) || !(v.atol >= 0)) invalid("header: verification tolerances must be non-negative");
@@ -246,6 +276,11 @@ Background parse_background(const Fields& f, const artifact::Artifact& a, const 
   if (f.has("background") != f.has("background_weights"))
     invalid("explain: background and background_weights come together");
   const auto m = static_cast<std::int64_t>(schema.inputs.size());
+  for (const InputColumn& c : schema.inputs)
+    if (c.kind == ColumnKind::kText)
+      invalid(fmt::format("explain.background: background rows cannot hold free text (input \"{}\" is of kind "
+                          "\"text\")",
+                          c.name));
   const std::string name = f.string("background"), weights_name = f.string("background_weights");
   const auto it = a.tensors.find(name), wit = a.tensors.find(weights_name);
   if (it == a.tensors.end() || wit == a.tensors.end())
@@ -327,11 +362,15 @@ std::shared_ptr<const Engine> load_engine(const artifact::Artifact& a, const Loa
   Columns columns;
   for (const InputColumn& c : model->schema.inputs) {
     columns.names.push_back(c.name);
-    model->vocabularies.push_back(c.kind == ColumnKind::kCategorical ? std::make_unique<TextVocabulary>(c.categories)
-                                                                      : nullptr);
+    const auto input = static_cast<Index>(model->vocabularies.size());
+    model->vocabularies.push_back(
+        c.kind == ColumnKind::kCategorical ? std::make_unique<TextVocabulary>(c.categories)
+        : c.kind == ColumnKind::kText      ? std::make_unique<TextVocabulary>(TextVocabulary::free_text(input))
+                                           : nullptr);
     columns.text.push_back(model->vocabularies.back().get());
     model->text_inputs.push_back(model->vocabularies.back().get());
-    model->any_text = model->any_text || c.kind == ColumnKind::kCategorical;
+    model->any_text = model->any_text || c.kind != ColumnKind::kNumeric;
+    model->any_free_text = model->any_free_text || c.kind == ColumnKind::kText;
   }
   model->steps = build_steps(header.array("pipeline"), "pipeline", a, used, columns);
   model->transformed_names = columns.names;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ferry/error.hpp"
+#include "pipeline/text_tokenizer.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace detail {
@@ -126,6 +127,46 @@ void bind_text(const InputColumn& in, const TextVocabulary& vocabulary, const Ta
   unknown.report(in.name, issues);
 }
 
+// A free-text input: each row's text, checked to be UTF-8 (what Python would decode) and
+// kept for the steps; its code is the row index.
+void bind_free_text(const InputColumn& in, const TableColumn& column, double* out, Index stride,
+                    std::vector<std::string>& texts, std::vector<ValidationIssue>& issues) {
+  const Index rows = column.size();
+  if (!column.is_text) {
+    bool all_missing = true;
+    for (double v : column.numbers) all_missing = all_missing && std::isnan(v);
+    if (!all_missing) {
+      issues.push_back(column_issue(IssueKind::kWrongType, true, in.name,
+                                    fmt::format("column \"{}\" holds numbers, but the model takes text there", in.name)));
+      return;
+    }
+  }
+  Tally missing{IssueKind::kMissingValue, true, ErrorCode::kValue};
+  Tally invalid{IssueKind::kWrongType, true, ErrorCode::kValue};
+  texts.assign(static_cast<std::size_t>(rows), std::string());
+  for (Index r = 0; r < rows; ++r) {
+    const std::optional<std::string>* text = column.is_text ? &column.text[static_cast<std::size_t>(r)] : nullptr;
+    out[r * stride] = static_cast<double>(r);
+    if (text == nullptr || !*text) {
+      out[r * stride] = kMissing;
+      missing.add(r, [] { return std::string("a missing value; a text vectorizer takes a document (\"\" for none)"); });
+      continue;
+    }
+    const std::ptrdiff_t bad = utf8_error_offset(**text);
+    if (bad >= 0) {
+      invalid.add(r, [&] {
+        return fmt::format("the text is not valid UTF-8 (byte 0x{:02x} at offset {})",
+                           static_cast<unsigned>(static_cast<unsigned char>((**text)[static_cast<std::size_t>(bad)])),
+                           bad);
+      });
+      continue;
+    }
+    texts[static_cast<std::size_t>(r)] = **text;
+  }
+  missing.report(in.name, issues);
+  invalid.report(in.name, issues);
+}
+
 }  // namespace
 
 BoundInput bind_table(const Schema& schema, const std::vector<const TextVocabulary*>& vocabularies,
@@ -135,6 +176,7 @@ BoundInput bind_table(const Schema& schema, const std::vector<const TextVocabula
   const auto n_inputs = static_cast<Index>(schema.inputs.size());
   BoundInput bound;
   bound.X.setConstant(table.rows(), n_inputs, kMissing);
+  std::shared_ptr<TextBatch> batch;  // free text, when the model takes some
   for (Index i = 0; i < n_inputs; ++i) {
     const InputColumn& in = schema.inputs[static_cast<std::size_t>(i)];
     const auto it = by_name.find(in.name);
@@ -146,12 +188,19 @@ BoundInput bind_table(const Schema& schema, const std::vector<const TextVocabula
     }
     // An empty batch has no storage: no pointer into it may be formed.
     double* out = table.rows() > 0 ? bound.X.data() + i : nullptr;
-    if (in.kind == ColumnKind::kCategorical)
+    if (in.kind == ColumnKind::kText) {
+      if (!batch) {
+        batch = std::make_shared<TextBatch>();
+        batch->inputs.resize(schema.inputs.size());
+      }
+      bind_free_text(in, *it->second, out, n_inputs, batch->inputs[static_cast<std::size_t>(i)], bound.issues);
+    } else if (in.kind == ColumnKind::kCategorical)
       bind_text(in, *vocabularies[static_cast<std::size_t>(i)], *it->second, out, n_inputs, bound.issues);
     else
       bind_numeric(in, *it->second, out, n_inputs, bound.issues);
     by_name.erase(it);
   }
+  bound.text = std::move(batch);
   for (const TableColumn& c : table.columns())
     if (by_name.count(c.name) != 0)
       bound.issues.push_back(column_issue(IssueKind::kExtraColumn, strict, c.name,

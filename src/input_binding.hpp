@@ -2,12 +2,14 @@
 #ifndef FERRY_SRC_INPUT_BINDING_HPP
 #define FERRY_SRC_INPUT_BINDING_HPP
 
+#include <memory>
 #include <vector>
 
 #include "ferry/matrix.hpp"
 #include "ferry/schema.hpp"
 #include "ferry/table.hpp"
 #include "ferry/validation.hpp"
+#include "pipeline/text_batch.hpp"
 #include "pipeline/text_vocabulary.hpp"
 
 FERRY_BEGIN_NAMESPACE
@@ -17,6 +19,9 @@ struct BoundInput {
   // rows x inputs in schema order; text as codes of `vocabularies`, missing as NaN.
   RowMatrixXd X;
   std::vector<ValidationIssue> issues;
+  // The free text of inputs of kind "text", whose codes in X are row indices into it; null
+  // when the model has no such input.
+  std::shared_ptr<const TextBatch> text;
 };
 
 // Binds the table's columns to the schema's inputs by name. `vocabularies[i]` is the

@@ -64,6 +64,14 @@ RowMatrixXd bound(const detail::Engine& e, const Input& input, const PredictOpti
   return e.bind(input.table(), options);
 }
 
+// The batch through the preprocessing, with its free text when it is a Table.
+RowMatrixXd preprocessed(const detail::Engine& e, const Input& input, const PredictOptions& options) {
+  if (input.kind() != Input::Kind::kTable) return e.run_pipeline(bound(e, input, options));
+  std::shared_ptr<const detail::TextBatch> text;
+  RowMatrixXd raw = e.bind(input.table(), options, &text);
+  return e.run_pipeline(std::move(raw), text.get());
+}
+
 }  // namespace
 
 Prediction Model::predict(const Input& input, const PredictOptions& options) const {
@@ -74,11 +82,11 @@ Prediction Model::predict(const Input& input, const PredictOptions& options) con
     p.warnings = std::move(r.issues);
     return p;
   }
-  return e.predict(e.scores(e.run_pipeline(bound(e, input, options)), detail::Parallel::of(options)));
+  return e.predict(e.scores(preprocessed(e, input, options), detail::Parallel::of(options)));
 }
 
 RowMatrixXd Model::transform(const Input& input, const PredictOptions& options) const {
-  return engine_->run_pipeline(bound(*engine_, input, options));
+  return preprocessed(*engine_, input, options);
 }
 
 const std::vector<std::string>& Model::transformed_feature_names() const noexcept {

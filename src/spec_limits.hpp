@@ -40,6 +40,8 @@ inline constexpr double kCoverSlack = 1e-6;
 inline constexpr int kMaxCompositionDepth = 8;
 // Nesting of a gaussian_process kernel expression (sums, products, powers), the root at 0.
 inline constexpr int kMaxKernelDepth = 16;
+inline constexpr std::int64_t kMaxNgram = 64;
+inline constexpr std::int64_t kMaxTokenMinLength = 1024;
 
 }  // namespace detail::spec
 FERRY_END_NAMESPACE

@@ -62,7 +62,7 @@ class Golden : public ::testing::TestWithParam<std::string> {};
 
 bool has_text_inputs(const Schema& schema) {
   for (const auto& c : schema.inputs)
-    if (c.kind == ColumnKind::kCategorical) return true;
+    if (c.kind != ColumnKind::kNumeric) return true;
   return false;
 }
 

@@ -53,7 +53,9 @@ TEST(SpecLimits, HeaderEqualsTheSpec) {
   EXPECT_EQ(s::kCoverSlack, limit<double>("cover_slack"));
   EXPECT_EQ(s::kMaxCompositionDepth, limit<int>("max_composition_depth"));
   EXPECT_EQ(s::kMaxKernelDepth, limit<int>("max_kernel_depth"));
-  EXPECT_EQ(spec_limits().size(), 23u) << "a limit was added to the spec but not to src/spec_limits.hpp";
+  EXPECT_EQ(s::kMaxNgram, limit<std::int64_t>("max_ngram"));
+  EXPECT_EQ(s::kMaxTokenMinLength, limit<std::int64_t>("max_token_min_length"));
+  EXPECT_EQ(spec_limits().size(), 25u) << "a limit was added to the spec but not to src/spec_limits.hpp";
 }
 
 // The public defaults cannot include an internal header; they must still say the same.

@@ -16,7 +16,8 @@ FERRY_BEGIN_NAMESPACE
 
 enum class Task { kRegression, kClassification };
 
-enum class ColumnKind { kNumeric, kCategorical };
+// kText: free text (documents), taken whole by a text vectorizer; no categories.
+enum class ColumnKind { kNumeric, kCategorical, kText };
 
 struct InputColumn {
   std::string name;

@@ -23,6 +23,7 @@ import numpy as np
 import sklearn
 from sklearn.exceptions import NotFittedError
 from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -45,6 +46,8 @@ from .converters import (
 __all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices", "background_mean"]
 
 SUPPORTED_DOC = "docs/supported.md"
+#: text vectorizers: they take one column of documents and give a sparse matrix
+_VECTORIZERS = (CountVectorizer, TfidfVectorizer)
 MAX_VERIFICATION_ROWS = 16
 RTOL = 1e-9
 ATOL = 1e-10
@@ -248,6 +251,8 @@ def _may_be_sparse(obj: Any) -> bool:
     """Whether a fitted transformer hands a sparse matrix to the step after it."""
     if type(obj) is OneHotEncoder:
         return encoders.sparse_output(obj)
+    if type(obj) in _VECTORIZERS or type(obj) is TfidfTransformer:
+        return True
     if type(obj) is ColumnTransformer:
         return bool(getattr(obj, "sparse_output_", False))
     if type(obj) is FeatureUnion:
@@ -426,6 +431,39 @@ def nullable_inputs(
 
 #: step types that take text columns (docs/format.md 3.2)
 _TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder")
+#: step types that take free text (schema kind "text", docs/format.md 3.2 and 4.45)
+_FREE_TEXT_STEPS = ("text_vectorizer",)
+
+
+def free_text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
+    """Per input column, whether it is free text: every step that first sees it is a text
+    vectorizer (through a column_transformer, in every branch taking it)."""
+    if steps and steps[0].type == "column_transformer":
+        s = steps[0]
+        out: List[Optional[bool]] = [None] * s.n_features_in
+        for b in s.branches or []:
+            inner = [st for st, _, _ in b.steps]
+            verdict = free_text_inputs(inner, len(b.columns)) if inner else [False] * len(b.columns)
+            for c, ok in zip(b.columns, verdict):
+                out[c] = ok if out[c] is None else (out[c] and ok)
+        return [bool(v) for v in out]
+    if steps:
+        return [steps[0].type in _FREE_TEXT_STEPS] * steps[0].n_features_in
+    return [False] * n_inputs
+
+
+def _free_text_problems(steps: List[ConvertedStep], n_inputs: int, names: List[str]) -> List[str]:
+    """A free-text column some branch vectorizes and another branch takes otherwise: refused."""
+    if not steps or steps[0].type != "column_transformer":
+        return []
+    takers: List[set] = [set() for _ in range(n_inputs)]
+    for b in steps[0].branches or []:
+        inner = [st for st, _, _ in b.steps]
+        first = inner[0].type if inner else "passthrough"
+        for c in b.columns:
+            takers[c].add(first in _FREE_TEXT_STEPS)
+    return [f"input {names[c]!r} goes to a text vectorizer and to another transformer; ferry takes a column as "
+            "free text or as categories, not both" for c in range(n_inputs) if len(takers[c]) > 1]
 
 
 def text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
@@ -460,6 +498,8 @@ class Sample:
     codes: np.ndarray  # float64 rows x inputs; text as index into categories, missing as NaN
     categories: List[Optional[List[str]]]  # per input: sorted distinct text values, None if numeric
     original: Any  # the rows as given (DataFrame or array), for scikit-learn
+    #: per free-text input (schema kind "text"): its texts, row by row (codes are row indices)
+    texts: Dict[int, List[str]] = dataclasses.field(default_factory=dict)
 
     def rows(self, idx: np.ndarray) -> Any:
         return self.original.iloc[idx] if hasattr(self.original, "iloc") else self.original[idx]
@@ -481,9 +521,21 @@ def _column_kind(values: np.ndarray, name: str) -> str:
     return "text" if kinds == {"text"} else "number"
 
 
-def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[bool], text_ok: List[bool]) -> Sample:
+def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[bool], text_ok: List[bool],
+            free_text: Optional[List[bool]] = None, one_dimensional: bool = False) -> Sample:
     n = len(names)
+    free_text = free_text or [False] * n
     columns = getattr(X_sample, "columns", None)
+    if one_dimensional:  # documents: the pipeline starts with a text vectorizer on one column
+        if columns is not None:
+            raise ValueError("X_sample must be one column of documents (a list, Series or 1-D array), as the "
+                             "pipeline was fitted on")
+        docs = X_sample.tolist() if hasattr(X_sample, "tolist") else list(X_sample)
+        if not docs:
+            raise ValueError("X_sample has no rows")
+        texts = _documents(docs, names[0])
+        original = X_sample if hasattr(X_sample, "iloc") else np.asarray(docs, dtype=object)
+        return Sample(np.arange(len(docs), dtype=np.float64).reshape(-1, 1), [None], original, {0: texts})
     if columns is not None:  # a DataFrame
         cols = [str(c) for c in columns]
         if len(cols) != n:
@@ -507,9 +559,14 @@ def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[boo
         raise ValueError("X_sample has no rows")
     X = np.empty(raw.shape, dtype=np.float64)
     categories: List[Optional[List[str]]] = []
+    texts: Dict[int, List[str]] = {}
     for j in range(n):
         col = raw[:, j]
-        if raw.dtype != object or _column_kind(col, names[j]) == "number":
+        if free_text[j]:
+            texts[j] = _documents(list(col), names[j])
+            X[:, j] = np.arange(raw.shape[0], dtype=np.float64)
+            categories.append(None)
+        elif raw.dtype != object or _column_kind(col, names[j]) == "number":
             X[:, j] = [np.nan if _is_missing(v) else float(v) for v in col] if raw.dtype == object else col
             categories.append(None)
             if np.any(np.isinf(X[:, j])):
@@ -525,7 +582,24 @@ def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[boo
             index = {c: float(i) for i, c in enumerate(cats)}
             X[:, j] = [np.nan if _is_missing(v) else index[v] for v in col]
             categories.append(cats)
-    return Sample(np.ascontiguousarray(X), categories, X_sample)
+    return Sample(np.ascontiguousarray(X), categories, X_sample, texts)
+
+
+def _documents(values: List[Any], name: str) -> List[str]:
+    """A free-text column of X_sample: every value a str (scikit-learn's vectorizers refuse a
+    missing document), encodable as UTF-8."""
+    out = []
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            raise ValueError(f"X_sample column {name!r}, row {i}: {type(v).__name__} is not a document; a text "
+                             "vectorizer takes str only")
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"X_sample column {name!r}, row {i}: the text is not valid Unicode (a lone "
+                             "surrogate)") from None
+        out.append(str(v))
+    return out
 
 
 def verification_indices(n_rows: int, max_rows: int = MAX_VERIFICATION_ROWS) -> np.ndarray:
@@ -709,17 +783,26 @@ def producer_versions() -> Dict[str, str]:
 UNSEEN = "\x00unseen"
 
 
-def _decode(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
+def _decode(artifact: _format.Artifact, X: np.ndarray, texts: Optional[Dict[str, List[str]]] = None) -> np.ndarray:
     """Text inputs from their codes back to strings (docs/format.md 3.2): the kernels take
-    numbers, or an object array holding str and NaN where there is text."""
+    numbers, or an object array holding str and NaN where there is text. A free-text input's
+    code is the index of its text in ``texts[name]`` (by default the artifact's verification
+    texts, docs/format.md 3.4)."""
     Z = np.asarray(X, dtype=np.float64)
-    cats = [c.get("categories") if c["kind"] == "categorical" else None for c in artifact.schema["inputs"]]
-    if all(c is None for c in cats):
+    inputs = artifact.schema["inputs"]
+    cats = [c.get("categories") if c["kind"] == "categorical" else None for c in inputs]
+    free = [c["kind"] == "text" for c in inputs]
+    if all(c is None for c in cats) and not any(free):
         return Z
+    if texts is None:
+        texts = (artifact.verification or {}).get("texts", {})
     out = Z.astype(object)
     for j, c in enumerate(cats):
         if c is not None:
             out[:, j] = [np.nan if np.isnan(v) else c[int(v)] if v >= 0 else UNSEEN for v in Z[:, j]]
+        elif free[j]:
+            docs = texts[inputs[j]["name"]]
+            out[:, j] = [np.nan if np.isnan(v) else docs[int(v)] for v in Z[:, j]]
     return out
 
 
@@ -746,11 +829,13 @@ def run_steps(steps: List[dict], Z: np.ndarray, tensors: Dict[str, np.ndarray]) 
     return Z
 
 
-def evaluate(artifact: _format.Artifact, X: np.ndarray) -> Dict[str, np.ndarray]:
-    """Run an artifact with the numpy kernels on X (text inputs as codes): predict (values
+def evaluate(artifact: _format.Artifact, X: np.ndarray, texts: Optional[Dict[str, List[str]]] = None
+             ) -> Dict[str, np.ndarray]:
+    """Run an artifact with the numpy kernels on X (text inputs as codes; a free-text input's
+    code indexes ``texts[name]``, by default the verification texts): predict (values
     or class indices), predict_proba (classifiers) and decision_function (2-D raw scores)."""
     t = artifact.tensors
-    Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X), t), dtype=np.float64)
+    Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X, texts), t), dtype=np.float64)
     return estimator_outputs(artifact.estimator, t, Z, artifact.schema["task"])
 
 
@@ -781,11 +866,13 @@ def _accepted_rows(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
     return np.asarray(ok, dtype=np.int64)
 
 
-def background_mean(artifact: _format.Artifact, X: np.ndarray) -> Optional[np.ndarray]:
+def background_mean(artifact: _format.Artifact, X: np.ndarray, texts: Optional[Dict[str, List[str]]] = None
+                    ) -> Optional[np.ndarray]:
     """Mean of the estimator's input over X (text inputs as codes), or None when a row does
     not reach the estimator as finite numbers (no background is stored then)."""
     try:
-        Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X), artifact.tensors), dtype=np.float64)
+        Z = np.asarray(run_steps(artifact.pipeline, _decode(artifact, X, texts), artifact.tensors),
+                       dtype=np.float64)
     except (ValueError, TypeError):
         return None
     if Z.ndim != 2 or Z.shape[0] == 0 or not np.all(np.isfinite(Z)):
@@ -856,8 +943,15 @@ def export(
     assert isinstance(est, ConvertedEstimator)
     if est.n_features_in is None:  # an estimator that ignores X (DummyClassifier): takes any width
         est.n_features_in = _input_width(leaves, X_sample)
-    n_inputs = _n_features_in(leaves[0][1]) if len(leaves) > 1 else est.n_features_in
-    names, has_names = _feature_names(leaves[0][1], n_inputs)
+    one_dimensional = len(leaves) > 1 and type(leaves[0][1]) in _VECTORIZERS
+    if one_dimensional:
+        # A vectorizer first takes one column of documents, which has no name of its own.
+        n_inputs = 1
+        series_name = getattr(X_sample, "name", None) if hasattr(X_sample, "iloc") else None
+        names, has_names = [str(series_name) if series_name not in (None, "") else "text"], False
+    else:
+        n_inputs = _n_features_in(leaves[0][1]) if len(leaves) > 1 else est.n_features_in
+        names, has_names = _feature_names(leaves[0][1], n_inputs)
 
     # Convert every step; composite steps (ColumnTransformer, FeatureUnion) carry theirs inside.
     chain: List[Tuple[ConvertedStep, str, List[str]]] = []
@@ -937,13 +1031,18 @@ def export(
         classes = {"dtype": dtype, "values": values}
 
     nullable = nullable_inputs([c[0] for c in chain], n_inputs, est)
+    free_text = free_text_inputs([c[0] for c in chain], n_inputs)
+    problems = _free_text_problems([c[0] for c in chain], n_inputs, names)
+    if problems:
+        raise UnsupportedModelError(problems)
     rtol = RTOL if est.rtol is None else est.rtol
     atol = ATOL if est.atol is None else est.atol
     sample = None
     categories: List[Optional[List[str]]] = [None] * n_inputs
     ranges: List[Any] = [None] * n_inputs
     if X_sample is not None:
-        sample = _sample(X_sample, names, has_names, nullable, text_inputs([c[0] for c in chain], n_inputs))
+        sample = _sample(X_sample, names, has_names, nullable, text_inputs([c[0] for c in chain], n_inputs),
+                         free_text, one_dimensional)
         categories = sample.categories
         for j, col in enumerate(sample.codes.T):
             seen = col[~np.isnan(col)]
@@ -952,6 +1051,9 @@ def export(
     X = None if sample is None else sample.codes
 
     def input_entry(j: int) -> dict:
+        if free_text[j]:
+            # A document: a text vectorizer refuses a missing one, as scikit-learn's.
+            return {"name": names[j], "kind": "text", "nullable": False}
         if categories[j] is not None:
             # Each step decides what a missing or unseen value means (an encoder may take it).
             return {"name": names[j], "kind": "categorical", "nullable": True, "categories": categories[j]}
@@ -1006,6 +1108,12 @@ def export(
                 model, leaves, est, sample, widened, idx, fitted_names, rtol, atol, usable
             )
         rows = X[idx]
+        ver_texts = {}
+        if sample.texts:
+            rows = rows.copy()
+            for j, docs in sample.texts.items():
+                ver_texts[names[j]] = [docs[int(i)] for i in idx]
+                rows[:, j] = np.arange(len(idx), dtype=np.float64)
         tensors["verification.input"] = rows
         outputs = {}
         for key, arr in expected.items():
@@ -1018,19 +1126,22 @@ def export(
             "rtol": rtol,
             "atol": atol,
         }
+        if ver_texts:
+            header["verification"]["texts"] = ver_texts
 
     data = _format.dumps(header, tensors, compress=compress)
     artifact = _format.loads(data)
     if X is not None:
         explain: Dict[str, str] = {}
-        mean = background_mean(artifact, X) if est.type == "linear" else None
+        sample_texts = {names[j]: docs for j, docs in sample.texts.items()}
+        mean = background_mean(artifact, X, sample_texts) if est.type == "linear" else None
         if mean is not None:
             # Linear SHAP's background (docs/format.md 3.5): the estimator's input averaged
             # over the whole sample, computed with the artifact's own kernels so that it is the
             # mean of exactly what ferry feeds the estimator.
             tensors["explain.background_mean"] = mean
             explain["background_mean"] = "explain.background_mean"
-        if background_rows:
+        if background_rows and not sample.texts:  # background rows hold no free text (format.md 3.5)
             rows, weights = _background.summarize(X[usable], categories, background_rows)
             evaluate(artifact, rows)  # every background row must run (they are sample rows)
             tensors["explain.background"] = rows
@@ -1074,7 +1185,7 @@ def _sklearn_outputs(model, leaves, est: ConvertedEstimator, rows: Any, fitted_n
         for _, obj in leaves[:-1]:
             Xt = obj.transform(Xt)
         return conv.reference(leaves[-1][1], np.asarray(Xt, dtype=np.float64), est)
-    if fitted_names is not None and not hasattr(rows, "columns"):
+    if fitted_names is not None and not hasattr(rows, "columns") and rows.ndim == 2:
         import pandas as pd
 
         original = list(leaves[0][1].feature_names_in_)

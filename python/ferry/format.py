@@ -27,7 +27,7 @@ import struct
 import warnings
 import zlib
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -112,7 +112,7 @@ MAX_TREE_NODES = LIMITS["max_tree_nodes"]
 MAX_CATEGORIES = LIMITS["max_categories"]
 TASKS = ("regression", "classification")
 CLASS_DTYPES = ("int64", "float64", "str", "bool")
-INPUT_KINDS = ("numeric", "categorical")
+INPUT_KINDS = ("numeric", "categorical", "text")
 VERIFICATION_OUTPUTS = ("predict", "predict_proba", "decision_function")
 POLYNOMIAL_MAX_DEGREE = LIMITS["max_polynomial_degree"]
 
@@ -631,6 +631,8 @@ def _check_params(where, stype, params) -> None:
     """The parameters spec/steps.json describes fully: booleans, enumerations, bounded
     integers and finite numbers. Anything richer is left to the step's own function."""
     for key, p in STEPS[stype]["params"].items():
+        if p.get("required", True) is False and key not in params:
+            continue  # an optional parameter's presence is the step's own rule
         if (stype, key) in _PARAM_MESSAGES and not _within(params.get(key), p):
             _fail("format", f"{where}: {_PARAM_MESSAGES[stype, key]}")
         v = params.get(key)
@@ -846,6 +848,7 @@ def _select_columns_kept(where, step, arrays):
 
 #: semantic checks the spec cannot state, run before the tensors (they may give their shapes)
 _BEFORE_TENSORS = {
+    "tfidf_transformer": lambda where, step: _check_norm(where, step["params"]),
     "min_max_scaler": _min_max_range,
     "polynomial_features": _polynomial_degrees,
     "kbins_discretizer": _kbins_bins,
@@ -862,6 +865,135 @@ _AFTER_TENSORS = {
     "missing_indicator": _missing_indicator_features,
     "select_columns": _select_columns_kept,
 }
+
+
+def _check_verification_texts(ver, vin, rows, inputs) -> None:
+    """verification.texts (section 3.4): per free-text input, its text on each row; the input
+    tensor's column holds the row's index."""
+    texts = ver.get("texts", {})
+    if not _is_obj(texts):
+        _fail("format", "verification.texts is not an object")
+    names = {inp.get("name"): j for j, inp in enumerate(inputs) if inp.get("kind") == "text"}
+    for name in texts:
+        if name not in names:
+            _fail("format", f"verification.texts.{name}: no input of kind 'text' has this name")
+    for name, j in names.items():
+        docs = texts.get(name)
+        if not _is_arr(docs) or len(docs) != rows or not all(_is_str(d) for d in docs):
+            _fail("format", f"verification.texts.{name} must be an array of {rows} strings")
+        if vin is not None and not np.array_equal(vin[:, j], np.arange(rows, dtype=np.float64)):
+            _fail("format", f"verification.input column {j} ({name!r}) must hold each row's index into verification.texts")
+
+
+def _check_norm(where, params) -> None:
+    if "norm" not in params or params["norm"] not in (None, "l1", "l2"):
+        _fail("format", f"{where}: params.norm {params.get('norm')!r} is not null, l1 or l2")
+
+
+def _utf8_strings(where, role, data, offsets, n, distinct=True) -> List[str]:
+    """A string list (docs/format.md 4.45): offsets start at 0, never decrease, end at the byte
+    count; every string valid UTF-8; distinct when asked."""
+    if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or offsets[-1] != data.size:
+        _fail("format", f"{where}: tensor '{role}_offsets' must rise from 0 to the byte count of '{role}_bytes'")
+    raw = data.tobytes()
+    out = []
+    for i in range(n):
+        try:
+            out.append(raw[int(offsets[i]): int(offsets[i + 1])].decode("utf-8"))
+        except UnicodeDecodeError:
+            _fail("format", f"{where}: string {i} of '{role}' is not valid UTF-8")
+    if distinct and len(set(out)) != len(out):
+        _fail("format", f"{where}: '{role}' repeats a string")
+    return out
+
+
+def _code_point_ranges(where, role, r) -> None:
+    if r.size and (np.any(r[:, 0] > r[:, 1]) or np.any(r[1:, 0] <= r[:-1, 1]) or r[0, 0] < 0 or r[-1, 1] > 0x10FFFF):
+        _fail("format", f"{where}: tensor '{role}' must hold sorted, disjoint code point ranges [lo, hi] within "
+                        "[0, 0x10FFFF]")
+
+
+def _code_point_map(where, prefix, frm, offsets, to) -> None:
+    if np.any(np.diff(frm) <= 0) or (frm.size and (frm[0] < 0 or frm[-1] > 0x10FFFF)):
+        _fail("format", f"{where}: tensor '{prefix}_from' must be strictly increasing code points")
+    if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or offsets[-1] != to.size:
+        _fail("format", f"{where}: tensor '{prefix}_offsets' must rise from 0 to the length of '{prefix}_to'")
+    if to.size and (np.any(to < 0) or np.any(to > 0x10FFFF) or np.any((to >= 0xD800) & (to <= 0xDFFF))):
+        _fail("format", f"{where}: tensor '{prefix}_to' holds a value that is not a Unicode scalar value")
+
+
+def _check_text_vectorizer(where, step, tensors, table, referenced, text):
+    """Section 4.45."""
+    if step["n_features_in"] != 1 or text != ["free"]:
+        _fail("format", f"{where}: a text_vectorizer takes exactly one column, of kind 'text'")
+    params, st = step["params"], step["tensors"]
+    _check_params(where, "text_vectorizer", params)
+    word = params["analyzer"] == "word"
+    for key in ("token_class", "token_min_length", "stop_words"):
+        if (key in params) != word:
+            _fail("format", f"{where}: params.{key} is {'missing' if word else 'present'}; it goes with analyzer "
+                            "'word' only")
+    if word:
+        if params["token_class"] not in ("word", "nonspace"):
+            _fail("format", f"{where}: params.token_class {params['token_class']!r} is not one of word, nonspace")
+        if not _within(params["token_min_length"], {"min": 1, "max": LIMITS["max_token_min_length"]}):
+            _fail("format", f"{where}: params.token_min_length must be an integer in [1, {LIMITS['max_token_min_length']}]")
+        if not _is_bool(params["stop_words"]):
+            _fail("format", f"{where}: params.stop_words is missing or not a boolean")
+    rng = params.get("ngram_range")
+    if not (_is_arr(rng) and len(rng) == 2 and all(_is_int(v) for v in rng)
+            and 1 <= rng[0] <= rng[1] <= LIMITS["max_ngram"]):
+        _fail("format", f"{where}: params.ngram_range must be [min_n, max_n] with 1 <= min_n <= max_n <= "
+                        f"{LIMITS['max_ngram']}")
+    if params.get("strip_accents", 0) not in (None, "ascii", "unicode"):
+        _fail("format", f"{where}: params.strip_accents {params.get('strip_accents')!r} is not null, ascii or unicode")
+    _check_norm(where, params)
+
+    def ref(role, required, **derived):
+        return _spec_ref(where, step, role, tensors, table, referenced, required, **derived)
+
+    def size(role):
+        r = st.get(role)
+        shape = table[r]["shape"] if _is_str(r) and r in table else None
+        if not (_is_arr(shape) and len(shape) >= 1):
+            _fail("format", f"{where}: tensor '{role}' is missing")
+        return shape[0]
+
+    n = step["n_features_out"]
+    data = ref("vocabulary_bytes", True, n_bytes=size("vocabulary_bytes"))
+    offsets = ref("vocabulary_offsets", True)
+    _utf8_strings(where, "vocabulary", data, offsets, n)
+    stop = word and params["stop_words"]
+    for role in ("stop_bytes", "stop_offsets"):
+        if role in st and not stop:
+            _fail("format", f"{where}: tensor '{role}' present without params.stop_words")
+    if stop:
+        sdata = ref("stop_bytes", True, n_stop_bytes=size("stop_bytes"))
+        soff = ref("stop_offsets", True, n_stop=size("stop_offsets") - 1)
+        _utf8_strings(where, "stop", sdata, soff, soff.size - 1)
+    use_word = word and params["token_class"] == "word"
+    for role, wanted in (("word_ranges", use_word), ("space_ranges", not use_word),
+                         *((r, params["lowercase"]) for r in ("lower_from", "lower_offsets", "lower_to", "cased_ranges",
+                                                              "case_ignorable_ranges")),
+                         *((r, params["strip_accents"] is not None) for r in ("accent_from", "accent_offsets",
+                                                                               "accent_to"))):
+        if (role in st) != wanted:
+            _fail("format", f"{where}: tensor '{role}' must be present exactly when the parameters use it "
+                            "(docs/format.md 4.45)")
+    for role in ("word_ranges", "space_ranges", "cased_ranges", "case_ignorable_ranges"):
+        if role in st:
+            _code_point_ranges(where, role, ref(role, True, k=size(role)))
+    for prefix in ("lower", "accent"):
+        if f"{prefix}_from" in st:
+            m = size(f"{prefix}_from")
+            frm = ref(f"{prefix}_from", True, m=m)
+            off = ref(f"{prefix}_offsets", True, m=m)
+            to = ref(f"{prefix}_to", True, n_mapped=size(f"{prefix}_to"))
+            _code_point_map(where, prefix, frm, off, to)
+    if ("idf" in st) != bool(params["use_idf"]):
+        _fail("format", f"{where}: tensor 'idf' must be present exactly when params.use_idf")
+    ref("idf", bool(params["use_idf"]))
+    _check_unknown_refs(where, st, tuple(STEPS["text_vectorizer"]["tensors"]), table, referenced)
 
 
 def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> int:
@@ -1113,7 +1245,7 @@ def _check_nearest_center(where, step, tensors, table, referenced, task, n_outpu
     return k
 
 
-def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba=True):
+def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba=True, inputs=()):
     if not _is_obj(ver):
         _fail("format", "'verification' is not an object")
     rows = ver.get("rows")
@@ -1125,7 +1257,8 @@ def _check_verification(ver, tensors, table, referenced, n_inputs, task, n_outpu
         v = ver.get(key)
         if not _is_num(v) or v < 0:
             _fail("format", f"verification.{key} is missing or not a number >= 0")
-    _tensor_ref("verification", ver, "input", tensors, table, referenced, "float64", [rows, n_inputs], True)
+    vin = _tensor_ref("verification", ver, "input", tensors, table, referenced, "float64", [rows, n_inputs], True)
+    _check_verification_texts(ver, vin, rows, inputs)
     outputs = ver.get("outputs")
     if not _is_obj(outputs):
         _fail("format", "verification.outputs is missing or not an object")
@@ -1154,6 +1287,8 @@ def _check_explain(section, tensors, table, referenced, width, inputs):
         _fail("format", "explain: background and background_weights come together")
     if "background" not in section:
         return
+    if any(col.get("kind") == "text" for col in inputs):
+        _fail("format", "explain: background rows cannot hold free text (an input of kind 'text')")
     ref = section["background"]
     shape = table[ref]["shape"] if _is_str(ref) and ref in table else []
     rows = shape[0] if len(shape) == 2 else -1
@@ -1577,7 +1712,10 @@ def _check_steps(steps, path, width, text, tensors, table, referenced):
         if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
             _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
         if any(text) and stype not in TEXT_STEP_TYPES:
-            _fail("format", f"{label}: input column {text.index(True)} holds text, which this step cannot take")
+            _fail("format", f"{label}: input column {_first_text(text)} holds text, which this step cannot take")
+        if "free" in text and stype not in FREE_TEXT_STEP_TYPES:
+            _fail("format", f"{label}: input column {text.index('free')} holds free text (schema kind 'text'), "
+                            "which only a text_vectorizer takes")
         if stype == "column_transformer":
             text = _check_column_transformer(label, step, text, tensors, table, referenced)
         else:
@@ -1588,6 +1726,14 @@ def _check_steps(steps, path, width, text, tensors, table, referenced):
             text = _text_out(step, text, tensors, table)
         width = step["n_features_out"]
     return width, text
+
+
+def _first_text(text) -> int:
+    return next(j for j, t in enumerate(text) if t)
+
+
+#: step types that take free text (schema kind "text")
+FREE_TEXT_STEP_TYPES = ("text_vectorizer", "column_transformer")
 
 
 def _text_out(step, text, tensors, table):
@@ -1638,6 +1784,7 @@ _TEXT_STEP_CHECKS = {
     "simple_imputer": _check_simple_imputer,
     "one_hot_encoder": _check_one_hot_encoder,
     "ordinal_encoder": _check_ordinal_encoder,
+    "text_vectorizer": lambda *a, **k: _check_text_vectorizer(*a, **k),
 }
 assert set(_TEXT_STEP_CHECKS) | {"column_transformer"} == set(TEXT_STEP_TYPES)
 
@@ -2027,10 +2174,10 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
 
     pipeline = header["pipeline"]
     referenced: set = set()
-    text = [inp["kind"] == "categorical" for inp in header["schema"]["inputs"]]
+    text = ["free" if inp["kind"] == "text" else inp["kind"] == "categorical" for inp in header["schema"]["inputs"]]
     width, text = _check_steps(pipeline, "pipeline", n_inputs, text, tensors, table, referenced)
     if any(text):
-        _fail("format", f"estimator: input column {text.index(True)} holds text, which this step cannot take")
+        _fail("format", f"estimator: input column {_first_text(text)} holds text, which this step cannot take")
 
     est = header["estimator"]
     k = _check_estimator(
@@ -2046,7 +2193,8 @@ def check_sections(header: dict, tensors: Mapping[str, np.ndarray], minor: int =
 
     if "verification" in header:
         _check_verification(
-            header["verification"], tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba
+            header["verification"], tensors, table, referenced, n_inputs, task, n_outputs, k, has_proba,
+            header["schema"]["inputs"],
         )
 
     # A newer minor may add optional sections that reference tensors this

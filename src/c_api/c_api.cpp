@@ -240,7 +240,7 @@ const char* ferry_model_input_name(const ferry_model* model, size_t input) {
 
 int ferry_model_input_is_text(const ferry_model* model, size_t input) {
   if (model == nullptr || input >= model->model.schema().inputs.size()) return 0;
-  return model->model.schema().inputs[input].kind == ferry::ColumnKind::kCategorical;
+  return model->model.schema().inputs[input].kind != ferry::ColumnKind::kNumeric;
 }
 
 int ferry_model_is_classifier(const ferry_model* model) {

@@ -30,7 +30,9 @@ class ColumnTransformer final : public Step {
   ColumnTransformer(std::vector<Branch> branches, std::vector<Index> copied)
       : branches_(std::move(branches)), copied_(std::move(copied)) {}
 
-  void transform(RowMatrixXd& X) const override {
+  void transform(RowMatrixXd& X) const override { transform_text(X, nullptr); }
+
+  void transform_text(RowMatrixXd& X, const TextBatch* text) const override {
     Index width = 0;
     for (const Branch& b : branches_) width += b.width;
     RowMatrixXd out(X.rows(), width);
@@ -39,7 +41,7 @@ class ColumnTransformer final : public Step {
       RowMatrixXd part(X.rows(), static_cast<Index>(b.columns.size()));
       for (Index i = 0; i < X.rows(); ++i)
         for (std::size_t j = 0; j < b.columns.size(); ++j) part(i, static_cast<Index>(j)) = X(i, b.columns[j]);
-      run_steps(b.steps, part);
+      run_steps(b.steps, part, text);
       if (b.weight) part *= *b.weight;
       out.middleCols(offset, b.width) = part;
       offset += b.width;
@@ -88,7 +90,7 @@ std::vector<Index> copied_through(const std::vector<std::unique_ptr<Step>>& step
 std::unique_ptr<Step> make_column_transformer(const StepInputs& in) {
   const nlohmann::json& transformers = in.params().array("transformers");
   const Index n_in = in.n_features_in();
-  for (Index j = 0; j < n_in; ++j) in.is_text(j);  // text passes through to the branches' steps
+  for (Index j = 0; j < n_in; ++j) in.carries_text(j);  // text passes through to the branches' steps
   std::vector<Branch> branches;
   std::vector<Index> copied;
   for (std::size_t k = 0; k < transformers.size(); ++k) {

@@ -11,6 +11,7 @@ FERRY_BEGIN_NAMESPACE
 namespace detail {
 
 class StepInputs;
+struct TextBatch;
 
 class Step {
  public:
@@ -18,6 +19,9 @@ class Step {
   // Replaces X (rows x n_features_in) by its transform (rows x n_features_out). Must be
   // safe to call concurrently: a step is immutable after construction.
   virtual void transform(RowMatrixXd& X) const = 0;
+  // The same, with the batch's free text (null when the batch has none): what the steps that
+  // take free text, and the composites holding them, override.
+  virtual void transform_text(RowMatrixXd& X, const TextBatch* /*text*/) const { transform(X); }
   // For each output column, the input column it copies unchanged, or -1; empty when none
   // is a copy. A copied text column still carries text codes for the steps after this one.
   virtual std::vector<Index> copied_columns() const { return {}; }

@@ -61,11 +61,25 @@ std::vector<std::string> StepInputs::names_in() const {
   return names;
 }
 
-bool StepInputs::is_text(Index j) const {
+bool StepInputs::carries_text(Index j) const {
   if (j < 0 || j >= static_cast<Index>(in_.text.size())) return false;
   if (asked_.empty()) asked_.assign(in_.text.size(), false);
   asked_[static_cast<std::size_t>(j)] = true;
   return in_.text[static_cast<std::size_t>(j)] != nullptr;
+}
+
+bool StepInputs::is_free_text(Index j) const {
+  return carries_text(j) && in_.text[static_cast<std::size_t>(j)]->free_text_input() >= 0;
+}
+
+bool StepInputs::is_text(Index j) const {
+  if (!carries_text(j)) return false;
+  if (in_.text[static_cast<std::size_t>(j)]->free_text_input() >= 0)
+    invalid(fmt::format("input column \"{}\" holds free text (schema kind \"text\"), which only a text_vectorizer "
+                        "takes",
+                        j < static_cast<Index>(in_.names.size()) ? in_.names[static_cast<std::size_t>(j)]
+                                                                 : fmt::format("column {}", j)));
+  return true;
 }
 
 double StepInputs::text_code(Index j, const std::string& value) const {
@@ -143,6 +157,14 @@ std::vector<double> StepInputs::float64_values(const char* role, std::initialize
 
 std::vector<std::uint8_t> StepInputs::uint8_vector(const char* role, Index n) const {
   return tensor(role, artifact::DType::kUInt8, {n}).bytes;
+}
+
+std::vector<std::int32_t> StepInputs::int32_values(const char* role, std::initializer_list<Index> shape) const {
+  const artifact::Tensor& t = tensor(role, artifact::DType::kInt32, shape);
+  std::vector<std::int32_t> v(static_cast<std::size_t>(t.count()));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<std::int32_t>(artifact::load_le_bits<std::uint32_t>(t.bytes.data() + 4 * i));
+  return v;
 }
 
 std::vector<std::int64_t> StepInputs::int64_matrix(const char* role, Index rows, Index cols) const {

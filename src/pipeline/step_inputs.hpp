@@ -48,6 +48,11 @@ class StepInputs {
   // of its input columns; a text column reaching a step that never asked is a format error
   // (check_text_handled).
   bool is_text(Index j) const;
+  // Whether input column j is free text (schema kind "text"): asked by the steps that take it
+  // (text_vectorizer); is_text() refuses such a column.
+  bool is_free_text(Index j) const;
+  // Whether column j carries text of either kind: for composites that hand columns on.
+  bool carries_text(Index j) const;
   // The code of `value` in text column j's vocabulary, added now if absent; Error(kFormat)
   // when column j is numeric.
   double text_code(Index j, const std::string& value) const;
@@ -72,6 +77,8 @@ class StepInputs {
   std::vector<double> float64_values(const char* role, std::initializer_list<Index> shape) const;
   // uint8 tensor of shape [n].
   std::vector<std::uint8_t> uint8_vector(const char* role, Index n) const;
+  // int32 tensor of exactly the given shape, row-major.
+  std::vector<std::int32_t> int32_values(const char* role, std::initializer_list<Index> shape) const;
   // int64 tensor of exactly the given shape, row-major.
   std::vector<std::int64_t> int64_matrix(const char* role, Index rows, Index cols) const;
   // int64 tensor of shape [n].

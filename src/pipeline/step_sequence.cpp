@@ -48,8 +48,8 @@ std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, co
   return steps;
 }
 
-void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X) {
-  for (const auto& step : steps) step->transform(X);
+void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X, const TextBatch* text) {
+  for (const auto& step : steps) step->transform_text(X, text);
 }
 
 std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step>>& steps, Index n_in) {

@@ -28,8 +28,8 @@ std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, co
 // from alone, or -1 when it mixes several (Step::source_columns composed).
 std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step>>& steps, Index n_in);
 
-// Runs steps in order on X.
-void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X);
+// Runs steps in order on X; `text` is the batch's free text, when it has some.
+void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X, const TextBatch* text = nullptr);
 
 }  // namespace detail
 FERRY_END_NAMESPACE

@@ -23,6 +23,15 @@ class TextVocabulary {
     for (const std::string& s : seen) add(s);
     n_seen_ = static_cast<Index>(values_.size());
   }
+  // A free-text input (schema kind "text"): no codes of its own; a value's code is its index in
+  // the batch's TextBatch (pipeline/text_batch.hpp) for input `input`.
+  static TextVocabulary free_text(Index input) {
+    TextVocabulary v({});
+    v.free_text_input_ = input;
+    return v;
+  }
+  // The schema input of a free-text column, or -1 for a categorical one.
+  Index free_text_input() const noexcept { return free_text_input_; }
   double code(const std::string& value) const noexcept {
     const auto it = codes_.find(value);
     return it == codes_.end() ? kUnknown : it->second;
@@ -41,6 +50,7 @@ class TextVocabulary {
   std::unordered_map<std::string, double> codes_;
   std::vector<std::string> values_;
   Index n_seen_ = 0;
+  Index free_text_input_ = -1;
 };
 
 }  // namespace detail

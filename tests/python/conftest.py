@@ -406,7 +406,123 @@ SPEC_STEPS = {
     "ordinal_encoder": _spec_ordinal_encoder,
     "select_columns": _spec_select_columns,
     "center_distances": _spec_center_distances,
+    "text_vectorizer": lambda p, t, Z: _spec_text_vectorizer(p, t, Z),
+    "tfidf_transformer": lambda p, t, Z: _spec_tfidf_rows(p, t, [
+        [(j, float(v)) for j, v in enumerate(row) if v != 0] for row in np.asarray(Z, dtype=np.float64)], Z.shape[1]),
 }
+
+
+def _spec_strings(data, offsets):
+    raw = bytes(np.asarray(data, dtype=np.uint8))
+    return [raw[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
+
+
+def _spec_in(ranges, c):
+    return any(lo <= c <= hi for lo, hi in ranges)
+
+
+def _spec_map(frm, off, to):
+    return {int(c): [int(x) for x in to[off[i]:off[i + 1]]] for i, c in enumerate(frm)}
+
+
+def _spec_text_vectorizer(p, t, Z):
+    """docs/format.md 4.45, step by step, from the artifact's tables (a plain reading of the
+    text, independent of the exporter's kernel; slow, fine for golden cases)."""
+    vocab = {s: j for j, s in enumerate(_spec_strings(t["vocabulary_bytes"], t["vocabulary_offsets"]))}
+    stop = set(_spec_strings(t["stop_bytes"], t["stop_offsets"])) if p.get("stop_words") else set()
+    space = [tuple(r) for r in t["space_ranges"]] if "space_ranges" in t else []
+    word = [tuple(r) for r in t["word_ranges"]] if "word_ranges" in t else []
+    lo_n, hi_n = p["ngram_range"]
+    rows = []
+    for doc in np.asarray(Z, dtype=object).reshape(-1):
+        cps = [ord(ch) for ch in doc]
+        if p["lowercase"]:
+            lower = _spec_map(t["lower_from"], t["lower_offsets"], t["lower_to"])
+            cased = [tuple(r) for r in t["cased_ranges"]]
+            ign = [tuple(r) for r in t["case_ignorable_ranges"]]
+            out = []
+            for i, c in enumerate(cps):
+                if c != 0x3A3:
+                    out += lower.get(c, [c])
+                    continue
+                before = [x for x in cps[:i] if not _spec_in(ign, x)]
+                after = [x for x in cps[i + 1:] if not _spec_in(ign, x)]
+                final = bool(before) and _spec_in(cased, before[-1]) and not (after and _spec_in(cased, after[0]))
+                out.append(0x3C2 if final else 0x3C3)
+            cps = out
+        if p["strip_accents"] is not None:
+            acc = _spec_map(t["accent_from"], t["accent_offsets"], t["accent_to"])
+            cps = [x for c in cps for x in acc.get(c, [c] if p["strip_accents"] == "unicode" or c < 128 else [])]
+        s = "".join(map(chr, cps))
+        terms = []
+        if p["analyzer"] == "word":
+            inside = (lambda c: _spec_in(word, c)) if p["token_class"] == "word" else (lambda c: not _spec_in(space, c))
+            pattern = []
+            run = ""
+            for ch in s + "\x00":
+                if ch != "\x00" and inside(ord(ch)):
+                    run += ch
+                else:
+                    if len(run) >= p["token_min_length"] and run not in stop:
+                        pattern.append(run)
+                    run = ""
+            for q in range(lo_n, hi_n + 1):
+                terms += [" ".join(pattern[i:i + q]) for i in range(len(pattern) - q + 1)]
+        else:
+            squeezed, i = "", 0
+            while i < len(s):
+                if _spec_in(space, ord(s[i])) and i + 1 < len(s) and _spec_in(space, ord(s[i + 1])):
+                    while i < len(s) and _spec_in(space, ord(s[i])):
+                        i += 1
+                    squeezed += " "
+                else:
+                    squeezed += s[i]
+                    i += 1
+            if p["analyzer"] == "char":
+                for q in range(lo_n, hi_n + 1):
+                    terms += [squeezed[i:i + q] for i in range(len(squeezed) - q + 1)]
+            else:
+                words, run = [], ""
+                for ch in squeezed + " ":
+                    if _spec_in(space, ord(ch)):
+                        if run:
+                            words.append(run)
+                        run = ""
+                    else:
+                        run += ch
+                for w in words:
+                    pw = " " + w + " "
+                    for q in range(lo_n, hi_n + 1):
+                        if len(pw) <= q:
+                            terms.append(pw)
+                            break
+                        terms += [pw[i:i + q] for i in range(len(pw) - q + 1)]
+        counts = {}
+        for term in terms:
+            if term in vocab:
+                counts[vocab[term]] = counts.get(vocab[term], 0) + 1
+        rows.append([(j, 1.0 if p["binary"] else float(c)) for j, c in sorted(counts.items())])
+    return _spec_tfidf_rows(p, t, rows, len(vocab))
+
+
+def _spec_tfidf_rows(p, t, rows, n):
+    """docs/format.md 4.46 on each row's (column, value) pairs, columns ascending."""
+    out = np.zeros((len(rows), n))
+    for r, pairs in enumerate(rows):
+        if p["sublinear_tf"]:
+            pairs = [(j, float(np.log(v)) + 1.0) for j, v in pairs]
+        if p["use_idf"]:
+            pairs = [(j, v * float(t["idf"][j])) for j, v in pairs][::-1]
+        if p["norm"] is not None:
+            s = 0.0
+            for _, v in pairs:
+                s += abs(v) if p["norm"] == "l1" else v * v
+            if s != 0.0:
+                s = s if p["norm"] == "l1" else float(np.sqrt(s))
+                pairs = [(j, v / s) for j, v in pairs]
+        for j, v in pairs:
+            out[r, j] = v
+    return out
 
 
 #: stands for a text value with code -1 (in no vocabulary): equal to no category of any step
@@ -429,7 +545,7 @@ def _spec_steps(steps, tensors, Z):
     return Z
 
 
-def spec_evaluate(header, tensors, X):
+def spec_evaluate(header, tensors, X, texts=None):
     """docs/format.md section 4, evaluated with numpy.
 
     Returns dict with predict (values [rows, n_outputs] or class indices
@@ -437,11 +553,14 @@ def spec_evaluate(header, tensors, X):
     """
     Z = np.asarray(X, dtype=np.float64)
     inputs = header["schema"]["inputs"]
-    if any(i["kind"] == "categorical" for i in inputs):  # docs/format.md 3.2: text as category codes
+    if any(i["kind"] in ("categorical", "text") for i in inputs):  # docs/format.md 3.2: text as category codes
         Z = Z.astype(object)
         for j, inp in enumerate(inputs):
             if inp["kind"] == "categorical":
                 Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] if v >= 0 else UNSEEN for v in X[:, j]]
+            elif inp["kind"] == "text":  # free text: the code indexes the batch's texts
+                docs = (texts or {})[inp["name"]]
+                Z[:, j] = [docs[int(v)] for v in X[:, j]]
     Z = np.asarray(_spec_steps(header["pipeline"], tensors, Z), dtype=np.float64)
     est = header["estimator"]
     if est["type"] in SPEC_META:

@@ -69,9 +69,17 @@ def input_matrix(header, rows):
         if inp["kind"] == "categorical":
             index = {c: float(k) for k, c in enumerate(inp["categories"])}
             X[:, j] = [np.nan if r[j] == "" else index.get(r[j], -1.0) for r in rows]
+        elif inp["kind"] == "text":  # free text: the row's index into input_texts()
+            X[:, j] = np.arange(len(rows), dtype=np.float64)
         else:
             X[:, j] = [num(r[j]) for r in rows]
     return X
+
+
+def input_texts(header, rows):
+    """The free-text inputs of input.csv rows: name -> the rows' texts (docs/format.md 3.2)."""
+    return {inp["name"]: [r[j] for r in rows] for j, inp in enumerate(header["schema"]["inputs"])
+            if inp["kind"] == "text"}
 
 
 def read_csv(path):
@@ -264,6 +272,8 @@ def test_input_csv(sub, case, regenerated, fitted, same_environment):
     assert header == [i["name"] for i in art.header["schema"]["inputs"]]
     given = fitted(case).X
     given = given.to_numpy(dtype=object) if hasattr(given, "columns") else np.asarray(given, dtype=object)
+    if given.ndim == 1:  # one column of documents
+        given = given.reshape(-1, 1)
     for row, want in zip(rows, given):
         for cell, v in zip(row, want):
             if isinstance(v, str):
@@ -373,7 +383,7 @@ def test_artifact_reproduces_expected_csv(sub, case):
     art = ferry.read(ROOT / sub / case / "model.ferry")
     _, in_rows = read_csv(ROOT / sub / case / "input.csv")
     header, rows = read_csv(ROOT / sub / case / "expected.csv")
-    got = spec_evaluate(art.header, art.tensors, input_matrix(art.header, in_rows))
+    got = spec_evaluate(art.header, art.tensors, input_matrix(art.header, in_rows), input_texts(art.header, in_rows))
     rtol, atol = 0.0, 1e-12  # the parity bar of the golden tests, tighter than the embedded tolerance
     ver = art.header["verification"]
     if ver["rtol"] > 1e-9:  # XGBoost: its float32 outputs, as the artifact itself says
@@ -407,6 +417,7 @@ def test_verification_rows_agree_with_csv(sub, case):
     ver = art.header["verification"]
     assert ver["rows"] == len(idx)
     np.testing.assert_array_equal(art.tensors[ver["input"]], input_matrix(art.header, [in_rows[i] for i in idx]))
+    assert ver.get("texts", {}) == input_texts(art.header, [in_rows[i] for i in idx])
     schema = art.header["schema"]
     outs = {k: art.tensors[v] for k, v in ver["outputs"].items()}
     if schema["task"] == "classification":
@@ -567,6 +578,11 @@ EXPECTED_SHAPES = {
     "compose_mask_remainder": ("classification", "softmax", 13, 3, 3, ["column_transformer"], "int64", "x0"),
     "compose_feature_union": ("classification", "logistic", 8, 2, 1, ["column_transformer", (True, True)], "int64",
                               "x0"),
+    "text_tfidf_word": ("classification", "softmax", 1, 3, 3, ["text_vectorizer"], "int64", "text"),
+    "text_char_wb_column_transformer": ("classification", "softmax", 3, 3, 3, ["column_transformer"], "int64", "review"),
+    "text_char_tfidf_transformer": ("classification", "softmax", 1, 3, 3, ["text_vectorizer", "tfidf_transformer"],
+                                    "int64", "text"),
+    "text_count_nonspace_stop_words": ("classification", None, 1, 3, 3, ["text_vectorizer"], "int64", "text"),
     "select_kbest_onehot": ("classification", "softmax", 8, 3, 3, ["column_transformer"], "int64", "malic_acid"),
     "select_variance_threshold_hgb": ("regression", "identity", 8, 1, 1, [("select_columns", {"allow_nan": True})],
                                   None, "x0"),
@@ -695,6 +711,13 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert all(i["nullable"] for i in h["schema"]["inputs"])
         assert [i["kind"] for i in h["schema"]["inputs"]] == ["numeric"] * 3 + ["categorical"] * 4
         assert "platinum" not in h["schema"]["inputs"][3]["categories"]  # input.csv's invented plan
+    elif case == "text_char_wb_column_transformer":  # the encoder takes a missing plan; the text no missing value
+        assert [(i["kind"], i["nullable"]) for i in h["schema"]["inputs"]] == [
+            ("text", False), ("categorical", True), ("numeric", False)]
+        assert "texts" in h["verification"] and "background" not in h.get("explain", {})
+    elif case.startswith("text_"):  # one column of documents, taken whole
+        assert [(i["kind"], i["nullable"]) for i in h["schema"]["inputs"]] == [("text", False)]
+        assert "texts" in h["verification"] and "background" not in h.get("explain", {})
     elif case == "select_kbest_onehot":  # text is encoded (nullable), numbers go to a NaN-refusing selector
         assert [i["nullable"] for i in h["schema"]["inputs"]] == [False] * 5 + [True] * 3
     elif case == "select_variance_threshold_hgb":  # VarianceThreshold lets NaN through to the trees

@@ -59,7 +59,8 @@ def test_shape_rules_only_use_known_names():
         # n_dual, n_pairs: support_vector's max(n_classes - 1, 1) and number of class pairs;
         # n_weights: mlp's Σ of consecutive layer widths' products
         names = {"n_in", "n_out", "N", "C", "B", "k", "n_numeric", "n_categories", "n_dual", "n_pairs", "n_weights",
-                 *entry["params"]}
+                 # text_vectorizer's strings and Unicode tables (docs/format.md 4.45)
+                 "n_bytes", "n_stop", "n_stop_bytes", "m", "n_mapped", *entry["params"]}
         for role, t in entry["tensors"].items():
             for e in t["shape"]:
                 used = set(re.findall(r"[A-Za-z_]\w*", e)) - {"sum"}

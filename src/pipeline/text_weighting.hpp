@@ -1,0 +1,78 @@
+// Term weighting shared by text_vectorizer and tfidf_transformer (docs/format.md §4.46):
+// a row's nonzero counts -> (log + 1) -> times idf -> divided by their l1 / l2 norm, in
+// scikit-learn's order of operations and of summation.
+#ifndef FERRY_SRC_PIPELINE_TEXT_WEIGHTING_HPP
+#define FERRY_SRC_PIPELINE_TEXT_WEIGHTING_HPP
+
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "pipeline/step_inputs.hpp"
+
+FERRY_BEGIN_NAMESPACE
+namespace detail {
+
+struct TermWeighting {
+  enum class Norm { kNone, kL1, kL2 };
+  bool sublinear_tf = false;
+  bool use_idf = false;
+  Norm norm = Norm::kNone;
+  Eigen::VectorXd idf;  // n, when use_idf
+
+  // From a step's params `sublinear_tf`, `use_idf`, `norm` and tensor `idf` (n values > 0).
+  static TermWeighting from(const StepInputs& in, Index n) {
+    TermWeighting w;
+    const artifact::Fields& p = in.params();
+    w.sublinear_tf = p.boolean("sublinear_tf");
+    w.use_idf = p.boolean("use_idf");
+    const nlohmann::json& norm = p.any("norm");
+    if (norm.is_null())
+      w.norm = Norm::kNone;
+    else if (norm == "l1")
+      w.norm = Norm::kL1;
+    else if (norm == "l2")
+      w.norm = Norm::kL2;
+    else
+      in.invalid("params.norm must be null, \"l1\" or \"l2\"");
+    if (w.use_idf != in.has_tensor("idf")) in.invalid("tensor \"idf\" must be present exactly when params.use_idf");
+    if (w.use_idf) {
+      w.idf = in.vector("idf", n);
+      for (Index j = 0; j < n; ++j)
+        if (!(w.idf[j] > 0)) in.invalid("tensor \"idf\" holds a value that is not > 0");
+    }
+    return w;
+  }
+
+  // terms: (column, value) of one row's nonzero values, columns ascending; writes the
+  // weighted values into `row` (which holds zeros).
+  void apply(std::vector<std::pair<Index, double>>& terms, double* row) const {
+    if (sublinear_tf)
+      for (auto& t : terms) t.second = std::log(t.second) + 1.0;
+    if (use_idf) {
+      for (auto& t : terms) t.second *= idf[t.first];
+      // scikit-learn multiplies by a sparse diagonal, whose product lists a row's columns
+      // descending: the norm sums them in that order.
+      std::reverse(terms.begin(), terms.end());
+    }
+    if (norm != Norm::kNone) {
+      double s = 0.0;
+      if (norm == Norm::kL1)
+        for (const auto& t : terms) s += std::abs(t.second);
+      else
+        for (const auto& t : terms) s += t.second * t.second;
+      if (s != 0.0) {
+        if (norm == Norm::kL2) s = std::sqrt(s);
+        for (auto& t : terms) t.second /= s;
+      }
+    }
+    for (const auto& t : terms) row[t.first] = t.second;
+  }
+};
+
+}  // namespace detail
+FERRY_END_NAMESPACE
+
+#endif  // FERRY_SRC_PIPELINE_TEXT_WEIGHTING_HPP
