@@ -116,7 +116,7 @@ TEST(ServeMetrics, PrometheusTextHasCountsHistogramAndShadow) {
   a.rows = 4;
   a.same_label = 3;
   a.confusion["x"]["y"] = 1;
-  const std::string text = m.prometheus(md, 2, a);
+  const std::string text = m.prometheus(md, 2, a, std::nullopt);
   for (const char* line : {"ferry_http_requests_total{route=\"/v1/predict\",status=\"200\"} 2\n",
                            "ferry_http_requests_total{route=\"/v1/predict\",status=\"422\"} 1\n",
                            "ferry_request_duration_seconds_bucket{route=\"/v1/predict\",le=\"0.00025\"} 0\n",
@@ -132,6 +132,39 @@ TEST(ServeMetrics, PrometheusTextHasCountsHistogramAndShadow) {
   EXPECT_EQ(m.latency_quantile("/v1/predict", 0.5), 0.0005);
   EXPECT_EQ(m.latency_quantile("/v1/predict", 0.99), 0.025);
   EXPECT_FALSE(m.latency_quantile("/v1/explain", 0.5).has_value());
+  EXPECT_EQ(text.find("ferry_drift_"), std::string::npos) << "no drift figures without a Monitor";
+}
+
+DriftReport sample_drift() {
+  DriftReport r;
+  r.rows = 12;
+  r.level = DriftLevel::alert;
+  ColumnDrift fee;
+  fee.name = "monthly \"fee\"";
+  fee.psi = 0.5;
+  fee.level = DriftLevel::alert;
+  fee.missing_rate_change = -0.25;
+  r.columns.push_back(fee);
+  OutputDrift proba;
+  proba.name = "proba_churned";
+  proba.psi = 0.125;
+  r.outputs.push_back(proba);
+  ColumnDrift classes;
+  classes.name = "class";
+  classes.psi = 0.0625;
+  r.classes = classes;
+  return r;
+}
+
+TEST(ServeMetrics, DriftFiguresPerColumnOutputAndClass) {
+  const Metrics m;
+  const std::string text = m.prometheus(Metadata{}, 0, std::nullopt, sample_drift());
+  for (const char* line : {"ferry_drift_rows 12\n", "ferry_drift_level 2\n",
+                           "ferry_drift_psi{kind=\"input\",column=\"monthly \\\"fee\\\"\"} 0.5\n",
+                           "ferry_drift_psi{kind=\"output\",column=\"proba_churned\"} 0.125\n",
+                           "ferry_drift_psi{kind=\"class\",column=\"class\"} 0.0625\n",
+                           "ferry_drift_missing_rate_change{column=\"monthly \\\"fee\\\"\"} -0.25\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nnot in\n" << text;
 }
 
 TEST(ServeStatusPage, EscapesWhatItShowsAndRefersToNothingOutside) {
@@ -145,6 +178,18 @@ TEST(ServeStatusPage, EscapesWhatItShowsAndRefersToNothingOutside) {
   EXPECT_NE(page.find("<span id=\"model-version\">2.0.0</span>"), std::string::npos);
   for (const char* outside : {"<link", "<img", "src=", "href=", "http:", "https:", "url("})
     EXPECT_EQ(page.find(outside), std::string::npos) << outside;
+  EXPECT_EQ(page.find("id=\"drift\""), std::string::npos) << "no drift table without a Monitor";
+}
+
+TEST(ServeStatusPage, DriftTableEscapesColumnNames) {
+  StatusView v;
+  v.drift = sample_drift();
+  v.drift->columns[0].name = "<b>fee</b>";
+  const std::string page = status_page(v);
+  EXPECT_NE(page.find("<table id=\"drift\">"), std::string::npos);
+  EXPECT_NE(page.find("<strong id=\"drift-level\">alert</strong>"), std::string::npos);
+  EXPECT_NE(page.find("&lt;b&gt;fee&lt;/b&gt;"), std::string::npos);
+  EXPECT_EQ(page.find("<b>fee"), std::string::npos);
 }
 
 }  // namespace
