@@ -849,17 +849,17 @@ def estimator_outputs(est: dict, tensors: Dict[str, np.ndarray], Z: np.ndarray, 
     return kernel(est, local, Z, task)
 
 
-def _accepted_rows(artifact: _format.Artifact, X: np.ndarray) -> np.ndarray:
+def _accepted_rows(artifact: _format.Artifact, X: np.ndarray, texts: Dict[str, List[str]]) -> np.ndarray:
     """Indices of the rows of X the artifact's kernels answer (a value error refuses a row)."""
     try:
-        evaluate(artifact, X)
+        evaluate(artifact, X, texts)
         return np.arange(X.shape[0])
     except ValueError:
         pass
     ok = []
     for i in range(X.shape[0]):
         try:
-            evaluate(artifact, X[i:i + 1])
+            evaluate(artifact, X[i:i + 1], texts)
             ok.append(i)
         except ValueError:
             pass
@@ -1086,7 +1086,8 @@ def export(
     expected: Dict[str, np.ndarray] = {}
     usable = None if X is None else np.arange(X.shape[0])
     if X is not None and est.refuses_rows:
-        usable = _accepted_rows(_format.loads(_format.dumps(header, tensors, compress=compress)), X)
+        usable = _accepted_rows(_format.loads(_format.dumps(header, tensors, compress=compress)), X,
+                                {names[j]: docs for j, docs in sample.texts.items()})
         if usable.size == 0:
             raise ValueError(f"{_label(*leaves[-1])} refuses every row of X_sample (e.g. no stored row within "
                              "its radius): give sample rows the model answers")
@@ -1150,13 +1151,15 @@ def export(
             explain["background_weights"] = "explain.background_weights"
         if explain:
             header["explain"] = explain
-        if baseline_bins:
+        if baseline_bins and not sample.texts:  # no drift baselines of documents yet
             # The model's outputs on the whole sample, with the artifact's own kernels: what
             # ferry serves (equal to scikit-learn's within the verification tolerance).
+            # Over the rows the model answers (a radius model refuses some, see refuses_rows).
             header["baseline"] = _baselines.section(
-                X, header["schema"], categories, evaluate(artifact, X), baseline_bins, baseline_categories
+                X[usable], header["schema"], categories, evaluate(artifact, X[usable]), baseline_bins,
+                baseline_categories
             )
-        if explain or baseline_bins:
+        if explain or "baseline" in header:
             data = _format.dumps(header, tensors, compress=compress)
             artifact = _format.loads(data)
 

@@ -189,8 +189,9 @@ def test_layout(make_artifacts):
 
 def test_total_size_is_small():
     total = sum(p.stat().st_size for d in ("artifacts", "tests/data") for p in (ROOT / d).rglob("*") if p.is_file())
-    # about 40 KB per golden case; the estimator families each add a handful
-    assert total < 6_000_000
+    # about 40 KB per golden case (some 170 of them); the estimator families each add a handful,
+    # and the text cases carry the tokenizer's Unicode tables (up to 0.7 MB uncompressed)
+    assert total < 7_500_000
 
 
 def test_script_is_executable_and_documented():
