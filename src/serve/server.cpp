@@ -399,6 +399,9 @@ void run(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options.max_body_bytes);
   server.set_keep_alive_max_count(10000);
+  // Answers are small and written in more than one piece: without TCP_NODELAY, Nagle's algorithm
+  // holds the last piece until the client's delayed ACK (~40 ms on Linux) on a kept-alive connection.
+  server.set_tcp_nodelay(true);
   service.install(server);
 
   int port = options.port;
