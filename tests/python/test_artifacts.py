@@ -149,7 +149,14 @@ def fit_tolerances(model):
         # (1.996 -> 1.284) between environments, and everything after it with it; the outputs
         # still agree, because the estimator was fitted on what that lambda gives.
         return None, ITERATIVE
+    from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
     from sklearn.svm._base import BaseLibSVM
+
+    if any(isinstance(e, (GaussianProcessRegressor, GaussianProcessClassifier)) for e in parts):
+        # the kernel's hyperparameters come from L-BFGS-B on the log marginal likelihood, whose
+        # default gradient tolerance leaves them ~1e-8 apart between BLAS (measured 4.2e-9 relative
+        # on gp_regressor's length scale with OpenBLAS)
+        return ITERATIVE, ITERATIVE
 
     # (SGD, the Perceptron, PoissonRegressor's L-BFGS and libsvm's SMO are iterative fits too)
     if any(isinstance(e, (LogisticRegression, SGDClassifier, Perceptron, PoissonRegressor, BaseLibSVM))
@@ -369,7 +376,9 @@ def test_expected_csv_is_scikit_learns_output(sub, case, regenerated, fitted, sa
         # A label may differ only where the shipped outputs are a near-tie within the tolerance.
         c = sum(h.startswith("proba_") for h in header)
         scores = got_numbers[:, :c] if c else np.abs(got_numbers)
-        if scores.shape[1] == 1:
+        if scores.shape[1] == 0:  # labels only (hard voting, NearestCentroid): no near-tie to excuse
+            margin = np.full(len(got_text), np.inf)
+        elif scores.shape[1] == 1:
             margin = scores[:, 0] / max(np.max(np.abs(scores)), 1e-300)
         else:
             top2 = np.sort(scores, axis=1)[:, -2:]
