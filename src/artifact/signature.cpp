@@ -166,7 +166,7 @@ std::vector<std::uint8_t> sign(const std::uint8_t* data, std::size_t size, const
   out[10] = kEd25519;
   // libsodium's secret key ends with its public key.
   std::memcpy(out.data() + kSignerOffset, key.data() + 32, 32);
-  std::memcpy(out.data() + kEnvelopeBytes, inner.data, inner.size);
+  if (inner.size != 0) std::memcpy(out.data() + kEnvelopeBytes, inner.data, inner.size);  // data may be null
   crypto_sign_detached(out.data() + kSignatureOffset, nullptr, out.data() + kEnvelopeBytes, inner.size, key.data());
   // A secret key whose second half is not its public key signs what nothing verifies.
   if (!verify(open_envelope(out.data(), out.size())))
