@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -111,6 +112,38 @@ SearchParams search_params(const StepInputs& in) {
   RowMatrixXd stored = in.matrix("train", N, in.n_features_in());
   if (!stored.allFinite()) in.invalid("tensor train has a value that is not finite");
   return {metric, power, static_cast<Index>(k), std::move(stored)};
+}
+
+void vote(const NeighborSearch& search, bool distance_weights, const std::vector<Index>& labels,
+          const RowMatrixXd& values, Index n_scores, Index count, const double* r, const Index* idx, double* out) {
+  thread_local std::vector<double> w;
+  w.assign(static_cast<std::size_t>(count), 1.0);
+  if (distance_weights) {
+    bool zero = false;
+    for (Index i = 0; i < count; ++i) zero = zero || search.distance(r[i]) == 0.0;
+    for (Index i = 0; i < count; ++i) {
+      const double d = search.distance(r[i]);
+      w[static_cast<std::size_t>(i)] = zero ? (d == 0.0 ? 1.0 : 0.0) : 1.0 / d;
+    }
+  }
+  if (!labels.empty()) {
+    std::fill(out, out + n_scores, 0.0);
+    for (Index i = 0; i < count; ++i) out[labels[static_cast<std::size_t>(idx[i])]] += w[static_cast<std::size_t>(i)];
+    double total = 0.0;
+    for (Index c = 0; c < n_scores; ++c) total += out[c];
+    if (total == 0.0) total = 1.0;
+    for (Index c = 0; c < n_scores; ++c) out[c] /= total;
+    return;
+  }
+  for (Index j = 0; j < n_scores; ++j) {
+    double num = 0.0, den = 0.0;
+    for (Index i = 0; i < count; ++i) {
+      const double y = values(idx[i], j);
+      num += distance_weights ? y * w[static_cast<std::size_t>(i)] : y;
+      den += w[static_cast<std::size_t>(i)];
+    }
+    out[j] = distance_weights ? num / den : num / static_cast<double>(count);
+  }
 }
 
 }  // namespace detail

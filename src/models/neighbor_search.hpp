@@ -55,6 +55,14 @@ class NeighborSearch {
   RowMatrixXd stored_;
 };
 
+// scikit-learn 1.2's vote of `count` neighbours (reduced distances r, stored indices idx), shared
+// by the k- and radius-neighbour estimators: _get_weights (1 / distance with distance weights,
+// only the exact matches when one lies at distance 0), then a classifier's class shares (labels:
+// the class of each stored row) or a regressor's (weighted) target means (values: N x outputs).
+// Writes n_scores values to out.
+void vote(const NeighborSearch& search, bool distance_weights, const std::vector<Index>& labels,
+          const RowMatrixXd& values, Index n_scores, Index count, const double* r, const Index* idx, double* out);
+
 // The metric, p and n_neighbors of a neighbour estimator's params, checked against its stored
 // rows (the tensor "train"): format errors naming the estimator.
 struct SearchParams {

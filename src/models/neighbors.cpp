@@ -49,39 +49,9 @@ class NearestNeighbors final : public Estimator {
 
  private:
   void run(const RowMatrixXd& X, Index begin, Index end, RowMatrixXd& scores) const {
-    search_.search(X, begin, end, [&](Index q, const double* r, const Index* idx) { combine(r, idx, scores.row(q).data()); });
-  }
-
-  // scikit-learn's _get_weights, then the class shares (predict_proba) or the targets' mean.
-  void combine(const double* r, const Index* idx, double* out) const {
-    thread_local std::vector<double> w;
-    w.assign(static_cast<std::size_t>(k_), 1.0);
-    if (distance_weights_) {
-      bool zero = false;
-      for (Index i = 0; i < k_; ++i) zero = zero || search_.distance(r[i]) == 0.0;
-      for (Index i = 0; i < k_; ++i) {
-        const double d = search_.distance(r[i]);
-        w[static_cast<std::size_t>(i)] = zero ? (d == 0.0 ? 1.0 : 0.0) : 1.0 / d;
-      }
-    }
-    if (!labels_.empty()) {
-      std::fill(out, out + n_scores_, 0.0);
-      for (Index i = 0; i < k_; ++i) out[labels_[static_cast<std::size_t>(idx[i])]] += w[static_cast<std::size_t>(i)];
-      double total = 0.0;
-      for (Index c = 0; c < n_scores_; ++c) total += out[c];
-      if (total == 0.0) total = 1.0;
-      for (Index c = 0; c < n_scores_; ++c) out[c] /= total;
-      return;
-    }
-    for (Index j = 0; j < n_scores_; ++j) {
-      double num = 0.0, den = 0.0;
-      for (Index i = 0; i < k_; ++i) {
-        const double y = values_(idx[i], j);
-        num += distance_weights_ ? y * w[static_cast<std::size_t>(i)] : y;
-        den += w[static_cast<std::size_t>(i)];
-      }
-      out[j] = distance_weights_ ? num / den : num / static_cast<double>(k_);
-    }
+    search_.search(X, begin, end, [&](Index q, const double* r, const Index* idx) {
+      vote(search_, distance_weights_, labels_, values_, n_scores_, k_, r, idx, scores.row(q).data());
+    });
   }
 
   NeighborSearch search_;

@@ -74,34 +74,7 @@ class RadiusNeighbors final : public Estimator {
       out[outlier_class_] = 1.0;
       return;
     }
-    thread_local std::vector<double> w;
-    w.assign(static_cast<std::size_t>(count), 1.0);
-    if (distance_weights_) {
-      bool zero = false;
-      for (Index i = 0; i < count; ++i) zero = zero || search_.distance(r[i]) == 0.0;
-      for (Index i = 0; i < count; ++i) {
-        const double d = search_.distance(r[i]);
-        w[static_cast<std::size_t>(i)] = zero ? (d == 0.0 ? 1.0 : 0.0) : 1.0 / d;
-      }
-    }
-    if (!labels_.empty()) {
-      std::fill(out, out + n_scores_, 0.0);
-      for (Index i = 0; i < count; ++i) out[labels_[static_cast<std::size_t>(idx[i])]] += w[static_cast<std::size_t>(i)];
-      double total = 0.0;
-      for (Index c = 0; c < n_scores_; ++c) total += out[c];
-      if (total == 0.0) total = 1.0;
-      for (Index c = 0; c < n_scores_; ++c) out[c] /= total;
-      return;
-    }
-    for (Index j = 0; j < n_scores_; ++j) {
-      double num = 0.0, den = 0.0;
-      for (Index i = 0; i < count; ++i) {
-        const double y = values_(idx[i], j);
-        num += distance_weights_ ? y * w[static_cast<std::size_t>(i)] : y;
-        den += w[static_cast<std::size_t>(i)];
-      }
-      out[j] = distance_weights_ ? num / den : num / static_cast<double>(count);
-    }
+    vote(search_, distance_weights_, labels_, values_, n_scores_, count, r, idx, out);
   }
 
   NeighborSearch search_;
