@@ -1994,11 +1994,7 @@ def _check_composite(where, step, tensors, table, referenced, task, n_outputs, d
                             f"sub-model per pair and n_features_out 1 (two classes) or n_classes")
         for sub in subs:
             need(sub, "classification", 2)
-            if params["response"] == "decision_function":
-                if not _has_decision(sub[0]["estimator"]) or sub[3] != 1:
-                    _fail("format", f"{where}: sub-model {sub[0].get('name')!r} does not give one decision value")
-            elif not _has_proba(sub[0]["estimator"]):
-                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+            _check_binary_response(where, sub, params["response"])
         _check_unknown_refs(where, step["tensors"], (), table, referenced)
     elif stype == "transformed_target":
         if classifier or len(subs) != 1 or k != n_outputs:
@@ -2018,13 +2014,19 @@ def _check_composite(where, step, tensors, table, referenced, task, n_outputs, d
                             f"the number of sub-models")
         for sub in subs:
             need(sub, "classification", 2)
-            if params["response"] == "decision_function":
-                if not _has_decision(sub[0]["estimator"]) or sub[3] != 1:
-                    _fail("format", f"{where}: sub-model {sub[0].get('name')!r} does not give one decision value")
-            elif not _has_proba(sub[0]["estimator"]):
-                _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
+            _check_binary_response(where, sub, params["response"])
         _check_unknown_refs(where, step["tensors"], (), table, referenced)
     return k
+
+
+def _check_binary_response(where, sub, response) -> None:
+    """A one-vs-rest or one-vs-one sub-model gives what the meta-estimator reads of it: one
+    decision value, or predict_proba."""
+    if response == "decision_function":
+        if not _has_decision(sub[0]["estimator"]) or sub[3] != 1:
+            _fail("format", f"{where}: sub-model {sub[0].get('name')!r} does not give one decision value")
+    elif not _has_proba(sub[0]["estimator"]):
+        _fail("format", f"{where}: sub-model {sub[0].get('name')!r} has no predict_proba")
 
 
 def _check_chain(where, step, tensors, table, referenced, task, n_outputs, depth) -> int:
