@@ -55,7 +55,8 @@ CompactForest::CompactForest(Settings settings, std::vector<double> base_score, 
     : settings_(std::move(settings)),
       base_(std::move(base_score)),
       bits_(std::move(category_bits)),
-      set_offsets_(std::move(category_offsets)) {
+      set_offsets_(std::move(category_offsets)),
+      expected_trees_(n_trees) {
   nodes_.reserve(static_cast<std::size_t>(n_nodes));
   values_.reserve(static_cast<std::size_t>(n_nodes * settings_.leaf_width));
   cover_.reserve(static_cast<std::size_t>(n_nodes));
@@ -113,6 +114,57 @@ void CompactForest::add_tree(const TreeArrays& t) {
     for (std::size_t i = base * static_cast<std::size_t>(w); i < values_.size(); ++i)
       values32_[i] = static_cast<float>(values_[i]);
   }
+  if (static_cast<std::int64_t>(roots_.size()) == expected_trees_) build_top();
+}
+
+void CompactForest::build_top() {
+  if (has_categories_) return;
+  const bool wide = settings_.compare == TreeCompare::kLeFloat64;
+  const auto n_trees = roots_.size();
+  top_first_.resize(n_trees);
+  top_depth_.resize(n_trees);
+  bottom_first_.resize(n_trees);
+  std::size_t n_top = 0, n_bottom = 0;
+  for (std::size_t t = 0; t < n_trees; ++t) {
+    const int d = std::min<int>(depth_[t], kTopLevels);
+    top_depth_[t] = static_cast<std::uint8_t>(d);
+    top_first_[t] = static_cast<std::uint32_t>(n_top);
+    bottom_first_[t] = static_cast<std::uint32_t>(n_bottom);
+    n_top += (std::size_t{1} << d) - 1;
+    n_bottom += std::size_t{1} << d;
+  }
+  if (wide)
+    top64_.resize(n_top);
+  else
+    top32_.resize(n_top);
+  top_nan_left_.resize(n_top);
+  bottom_.resize(n_bottom);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (std::size_t t = 0; t < n_trees; ++t) {
+    const int d = top_depth_[t];
+    const std::uint32_t last_level = (1u << d) - 1;  // the first position below the laid-out levels
+    // Position p of the complete tree stands for node `node` (or for the leaf it pads below).
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> todo{{0u, roots_[t]}};
+    while (!todo.empty()) {
+      const auto [p, node] = todo.back();
+      todo.pop_back();
+      if (p >= last_level) {
+        bottom_[bottom_first_[t] + p - last_level] = node;
+        continue;
+      }
+      const Node& n = nodes_[node];
+      const bool leaf = (n.info & kLeaf) != 0;
+      const double threshold = leaf ? inf : n.threshold;
+      const std::uint32_t feature = leaf ? 0u : (n.info & kFeatureMask);
+      top_nan_left_[top_first_[t] + p] = leaf || (n.info & kDefaultLeft) != 0;
+      if (wide)
+        top64_[top_first_[t] + p] = {threshold, feature};
+      else
+        top32_[top_first_[t] + p] = {static_cast<float>(threshold), feature};  // float-exact (compare_threshold)
+      todo.emplace_back(2 * p + 1, leaf ? node : node + 1);
+      todo.emplace_back(2 * p + 2, leaf ? node : node + 1 + n.skip);
+    }
+  }
 }
 
 void CompactForest::value_error(Index row, std::uint32_t feature, const char* what) const {
@@ -137,20 +189,72 @@ bool CompactForest::categorical_left(const Node& n, double v, Index row) const {
   return (n.info & kDefaultLeft) != 0;
 }
 
-template <bool kLt, bool kCategories, bool kNan>
-void CompactForest::predict_block(const double* X, Index rows, Index stride, Index first_row, double* out,
+namespace {
+
+// Whether a row goes right at a laid-out node. NaN fails both comparisons, so it goes right
+// unless the node sends missing values left; a padding node's +infinity threshold and
+// missing-left flag send every row left.
+template <typename T, bool kLt, bool kNan>
+inline std::uint32_t top_right(const CompactForest::TopNode<T>& n, T v, const std::uint8_t* nan_left) noexcept {
+  bool right = kLt ? !(v < n.threshold) : !(v <= n.threshold);
+  if (kNan) right &= !((v != v) & (*nan_left != 0));
+  return static_cast<std::uint32_t>(right);
+}
+
+// The bottom positions (relative to the last laid-out level) that rows[0, rows) reach in one
+// laid-out tree of `depth` levels. Groups of 8 rows walk together with their positions in
+// registers: 8 independent chains of loads in flight, and no branch to mispredict.
+template <typename T, bool kLt, bool kNan>
+void walk_top(const CompactForest::TopNode<T>* top, const std::uint8_t* nan_left, int depth, const T* X, Index stride,
+              Index rows, std::uint32_t* pos) noexcept {
+  const std::uint32_t last_level = (1u << depth) - 1;
+  Index r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    const T* x = X + r * stride;
+    std::uint32_t g[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int level = 0; level < depth; ++level) {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        const CompactForest::TopNode<T>& n = top[g[j]];
+        g[j] = 2 * g[j] + 1 + top_right<T, kLt, kNan>(n, x[j * stride + n.feature], nan_left + g[j]);
+      }
+    }
+    for (int j = 0; j < 8; ++j) pos[r + j] = g[j] - last_level;
+  }
+  for (; r < rows; ++r) {
+    const T* x = X + r * stride;
+    std::uint32_t g = 0;
+    for (int level = 0; level < depth; ++level) {
+      const CompactForest::TopNode<T>& n = top[g];
+      g = 2 * g + 1 + top_right<T, kLt, kNan>(n, x[n.feature], nan_left + g);
+    }
+    pos[r] = g - last_level;
+  }
+}
+
+}  // namespace
+
+template <typename T, bool kLt, bool kCategories, bool kNan>
+void CompactForest::predict_block(const T* X, Index rows, Index stride, Index first_row, double* out,
                                   float* acc_f) const {
   const Index k = settings_.n_scores, w = settings_.leaf_width;
   const auto n_trees = static_cast<Index>(roots_.size());
   const Node* nodes = nodes_.data();
+  const bool top = !kCategories && !bottom_.empty();
+  const TopNode<T>* tops = nullptr;
+  if constexpr (std::is_same_v<T, float>)
+    tops = top32_.data();
+  else
+    tops = top64_.data();
 
-  // Many rows per tree are throughput-bound: select the child by mask, not by branch (the
-  // direction is data-dependent, a branch would be mispredicted half the time). One row over
-  // many trees is latency-bound: there a predicted branch starts the next load early and wins.
-  auto step = [&](std::uint32_t i, const double* x, Index row, auto branch) -> std::uint32_t {
+  // Below the laid-out levels: many rows per tree are throughput-bound, so the child is
+  // selected by mask, not by branch (the direction is data-dependent, a branch would be
+  // mispredicted half the time). One row over many trees is latency-bound: there a predicted
+  // branch starts the next load early and wins.
+  auto step = [&](std::uint32_t i, const T* x, Index row, auto branch) -> std::uint32_t {
     constexpr bool kBranch = decltype(branch)::value;
     const Node& n = nodes[i];
-    const double v = x[n.info & kFeatureMask];
+    const double v = x[n.info & kFeatureMask];  // float32 values widen exactly
     bool left;
     if (kCategories && (n.info & kCategorical) != 0) {
       left = categorical_left(n, v, row);
@@ -183,53 +287,87 @@ void CompactForest::predict_block(const double* X, Index rows, Index stride, Ind
     }
   };
 
+  // The leaves the block's rows reached in tree t, one row after the other: with one value per
+  // leaf (regression, binary classification) a plain indexed sum.
+  auto add_leaves = [&](Index t, const std::uint32_t* leaf) {
+    if (w != 1) {
+      for (Index r = 0; r < rows; ++r) add_leaf(r, t, leaf[r]);
+      return;
+    }
+    const Index g = group_[static_cast<std::size_t>(t)];
+    if (settings_.float32_sum) {
+      const float* v = values32_.data();
+      for (Index r = 0; r < rows; ++r) acc_f[r * k + g] += v[leaf[r]];
+    } else {
+      const double* v = values_.data();
+      for (Index r = 0; r < rows; ++r) out[r * k + g] += v[leaf[r]];
+    }
+  };
+
   if (rows >= kMinRowLanes) {
     std::uint32_t idx[kBlockRows];
     for (Index t = 0; t < n_trees; ++t) {
-      const std::uint32_t root = roots_[static_cast<std::size_t>(t)];
       const int depth = depth_[static_cast<std::size_t>(t)];
-      for (Index r = 0; r < rows; ++r) idx[r] = root;
-      // Groups of 8 rows walk the whole tree with their node indices in registers (shallow
-      // trees: the common boosting case); deeper trees go level by level over the block so
-      // that they can stop early.
-      Index done = 0;
-      if (depth <= 8) {
-        for (; done + 8 <= rows; done += 8) {
-          std::uint32_t g[8];
-          for (int j = 0; j < 8; ++j) g[j] = root;
-          for (int level = 0; level < depth; ++level) {
-#pragma GCC unroll 8
-            for (int j = 0; j < 8; ++j)
-              g[j] = step(g[j], X + (done + j) * stride, first_row + done + j, std::false_type{});
-          }
-          for (int j = 0; j < 8; ++j) idx[done + j] = g[j];
-        }
+      int level = 0;
+      if (top) {
+        const int d = top_depth_[static_cast<std::size_t>(t)];
+        const std::uint32_t first = top_first_[static_cast<std::size_t>(t)];
+        walk_top<T, kLt, kNan>(tops + first, top_nan_left_.data() + first, d, X, stride, rows, idx);
+        const std::uint32_t* bottom = bottom_.data() + bottom_first_[static_cast<std::size_t>(t)];
+        for (Index r = 0; r < rows; ++r) idx[r] = bottom[idx[r]];
+        level = d;
+      } else {
+        for (Index r = 0; r < rows; ++r) idx[r] = roots_[static_cast<std::size_t>(t)];
       }
-      for (int level = 0; level < depth && done < rows; ++level) {
-        for (Index r = done; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
+      for (int checked = 0; level < depth; ++level, ++checked) {
+        for (Index r = 0; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
         // Unbalanced trees: stop as soon as every row has reached its leaf.
-        if ((level & 7) == 7) {
+        if ((checked & 7) == 7) {
           bool all_leaves = true;
-          for (Index r = done; r < rows; ++r) all_leaves &= (nodes[idx[r]].info & kLeaf) != 0;
+          for (Index r = 0; r < rows; ++r) all_leaves &= (nodes[idx[r]].info & kLeaf) != 0;
           if (all_leaves) break;
         }
       }
-      for (Index r = 0; r < rows; ++r) add_leaf(r, t, idx[r]);
+      add_leaves(t, idx);
     }
   } else {
     std::uint32_t idx[kTreeLanes];
     for (Index r = 0; r < rows; ++r) {
-      const double* x = X + r * stride;
+      const T* x = X + r * stride;
       for (Index t0 = 0; t0 < n_trees; t0 += kTreeLanes) {
         const Index m = std::min(kTreeLanes, n_trees - t0);
-        int depth = 0;
+        int depth = 0, top_depth = 0;
         for (Index i = 0; i < m; ++i) {
-          idx[i] = roots_[static_cast<std::size_t>(t0 + i)];
-          depth = std::max<int>(depth, depth_[static_cast<std::size_t>(t0 + i)]);
+          const auto t = static_cast<std::size_t>(t0 + i);
+          idx[i] = top ? 0u : roots_[t];
+          depth = std::max<int>(depth, depth_[t]);
+          if (top) top_depth = std::max<int>(top_depth, top_depth_[t]);
         }
-        for (int level = 0; level < depth; ++level) {
+        if (top) {
+          const TopNode<T>* base[kTreeLanes];
+          const std::uint8_t* nan_left[kTreeLanes];
+          bool uniform = true;
+          for (Index i = 0; i < m; ++i) {
+            const auto t = static_cast<std::size_t>(t0 + i);
+            base[i] = tops + top_first_[t];
+            nan_left[i] = top_nan_left_.data() + top_first_[t];
+            uniform &= top_depth_[t] == top_depth;
+          }
+          for (int level = 0; level < top_depth; ++level)
+            for (Index i = 0; i < m; ++i) {
+              // A tree with fewer laid-out levels than the deepest of its lane stays where it ended.
+              if (!uniform && level >= top_depth_[static_cast<std::size_t>(t0 + i)]) continue;
+              const TopNode<T>& n = base[i][idx[i]];
+              idx[i] = 2 * idx[i] + 1 + top_right<T, kLt, kNan>(n, x[n.feature], nan_left[i] + idx[i]);
+            }
+          for (Index i = 0; i < m; ++i) {
+            const auto t = static_cast<std::size_t>(t0 + i);
+            idx[i] = bottom_[bottom_first_[t] + idx[i] - ((1u << top_depth_[t]) - 1)];
+          }
+        }
+        for (int level = top_depth, checked = 0; level < depth; ++level, ++checked) {
           for (Index i = 0; i < m; ++i) idx[i] = step(idx[i], x, first_row + r, std::true_type{});
-          if ((level & 7) == 7) {
+          if ((checked & 7) == 7) {
             bool all_leaves = true;
             for (Index i = 0; i < m; ++i) all_leaves &= (nodes[idx[i]].info & kLeaf) != 0;
             if (all_leaves) break;
@@ -250,29 +388,35 @@ void CompactForest::predict_block(const double* X, Index rows, Index stride, Ind
     }
 }
 
-void CompactForest::check_block(const double* X, Index rows, Index stride, Index first_row) const {
+template <typename In>
+bool CompactForest::check_block(const In* X, Index rows, Index stride, Index first_row) const {
   const bool float32 = settings_.compare != TreeCompare::kLeFloat64;
+  bool nan = false;
   for (Index r = 0; r < rows; ++r) {
-    const double* x = X + r * stride;
+    const In* x = X + r * stride;
     for (Index j = 0; j < settings_.n_features; ++j) {
       const double v = x[j];
-      if (settings_.missing_error && std::isnan(v))
-        value_error(first_row + r, static_cast<std::uint32_t>(j),
-                    "a missing value (NaN) reached a tree ensemble that has no missing-value directions "
-                    "(scikit-learn refuses it too)");
-      if (float32 && std::fabs(v) >= kFloat32Overflow)
+      if (v != v) {
+        if (settings_.missing_error)
+          value_error(first_row + r, static_cast<std::uint32_t>(j),
+                      "a missing value (NaN) reached a tree ensemble that has no missing-value directions "
+                      "(scikit-learn refuses it too)");
+        nan = true;
+      } else if (float32 && std::fabs(v) >= kFloat32Overflow) {
         value_error(first_row + r, static_cast<std::uint32_t>(j),
                     fmt::format("{} is too large for float32; scikit-learn refuses it (\"Input contains infinity or "
                                 "a value too large for dtype('float32')\")",
                                 v)
                         .c_str());
+      }
     }
   }
+  return nan;
 }
 
 void CompactForest::prepare_rows(const double* X, Index rows, Index stride, Index first_row, double* out) const {
   const Index nf = settings_.n_features;
-  if (settings_.compare != TreeCompare::kLeFloat64 || settings_.missing_error) check_block(X, rows, stride, first_row);
+  check_block(X, rows, stride, first_row);
   const bool float32 = settings_.compare != TreeCompare::kLeFloat64;
   for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < nf; ++j) {
@@ -289,52 +433,67 @@ bool CompactForest::goes_left(std::uint32_t node, const double* x, Index row) co
   return settings_.compare == TreeCompare::kLtFloat32 ? v < n.threshold : v <= n.threshold;
 }
 
-void CompactForest::predict(const double* X, Index rows, Index stride, double* scores, Index first_row) const {
+template <typename T, typename In>
+void CompactForest::predict_rows(const In* X, Index rows, Index stride, double* scores, Index first_row) const {
   const Index nf = settings_.n_features, k = settings_.n_scores;
-  const bool float32 = settings_.compare != TreeCompare::kLeFloat64;
-  std::vector<double> rounded;
-  if (float32) rounded.resize(static_cast<std::size_t>(std::min(rows, kBlockRows) * nf));
+  // Rows in the comparison's arithmetic: the caller's own when they already are, else rounded
+  // (or widened) once per block rather than at every node visited.
+  constexpr bool kConvert = !std::is_same_v<T, In>;
+  std::vector<T> converted;
+  if (kConvert) converted.resize(static_cast<std::size_t>(std::min(rows, kBlockRows) * nf));
   std::vector<float> acc_f;
   if (settings_.float32_sum) acc_f.resize(static_cast<std::size_t>(std::min(rows, kBlockRows) * k));
+  const bool lt = settings_.compare == TreeCompare::kLtFloat32;
   for (Index b = 0; b < rows; b += kBlockRows) {
     const Index n = std::min(kBlockRows, rows - b);
-    const double* xb = X + b * stride;
+    const In* xb = X + b * stride;
+    // Blocks without NaN (the usual case) skip the missing-direction test at every node.
+    const bool nan = check_block(xb, n, stride, first_row + b);
+    const T* rows_t = nullptr;
     Index st = stride;
-    if (float32 || settings_.missing_error) check_block(xb, n, stride, first_row + b);
-    if (float32) {
-      // Round once per block rather than at every node visited.
+    if constexpr (kConvert) {
       for (Index r = 0; r < n; ++r)
         for (Index j = 0; j < nf; ++j)
-          rounded[static_cast<std::size_t>(r * nf + j)] = round_to_float32(xb[r * stride + j]);
-      xb = rounded.data();
+          converted[static_cast<std::size_t>(r * nf + j)] = static_cast<T>(xb[r * stride + j]);
+      rows_t = converted.data();
       st = nf;
+    } else {
+      rows_t = xb;
     }
     double* out = scores + b * k;
-    // Blocks without NaN (the usual case) skip the missing-direction test at every node.
-    bool nan = false;
-    if (!settings_.missing_error)
-      for (Index r = 0; r < n; ++r)
-        for (Index j = 0; j < nf; ++j) nan |= std::isnan(xb[r * st + j]);
-    const bool lt = settings_.compare == TreeCompare::kLtFloat32;
     float* acc = acc_f.data();
     const Index row = first_row + b;
     if (has_categories_) {  // categorical splits handle NaN themselves
       if (lt)
-        predict_block<true, true, true>(xb, n, st, row, out, acc);
+        predict_block<T, true, true, true>(rows_t, n, st, row, out, acc);
       else
-        predict_block<false, true, true>(xb, n, st, row, out, acc);
+        predict_block<T, false, true, true>(rows_t, n, st, row, out, acc);
     } else if (lt) {
       if (nan)
-        predict_block<true, false, true>(xb, n, st, row, out, acc);
+        predict_block<T, true, false, true>(rows_t, n, st, row, out, acc);
       else
-        predict_block<true, false, false>(xb, n, st, row, out, acc);
+        predict_block<T, true, false, false>(rows_t, n, st, row, out, acc);
     } else {
       if (nan)
-        predict_block<false, false, true>(xb, n, st, row, out, acc);
+        predict_block<T, false, false, true>(rows_t, n, st, row, out, acc);
       else
-        predict_block<false, false, false>(xb, n, st, row, out, acc);
+        predict_block<T, false, false, false>(rows_t, n, st, row, out, acc);
     }
   }
+}
+
+void CompactForest::predict(const double* X, Index rows, Index stride, double* scores, Index first_row) const {
+  if (settings_.compare == TreeCompare::kLeFloat64)
+    predict_rows<double>(X, rows, stride, scores, first_row);
+  else
+    predict_rows<float>(X, rows, stride, scores, first_row);
+}
+
+void CompactForest::predict(const float* X, Index rows, Index stride, double* scores, Index first_row) const {
+  if (settings_.compare == TreeCompare::kLeFloat64)
+    predict_rows<double>(X, rows, stride, scores, first_row);
+  else
+    predict_rows<float>(X, rows, stride, scores, first_row);
 }
 
 }  // namespace detail

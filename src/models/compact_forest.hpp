@@ -1,6 +1,8 @@
 // The prediction-time form of a tree ensemble: every tree re-laid out at load into one array
-// of 16-byte nodes, walked for blocks of rows (or, for a single row, blocks of trees) in
-// lockstep so that many independent node loads are in flight at once.
+// of 16-byte nodes (the form explanations walk), and its first levels once more as a complete
+// binary tree of 8-byte nodes (the form prediction walks). Both are walked for blocks of rows
+// (or, for a single row, blocks of trees) in lockstep so that many independent node loads are
+// in flight at once.
 #ifndef FERRY_SRC_MODELS_COMPACT_FOREST_HPP
 #define FERRY_SRC_MODELS_COMPACT_FOREST_HPP
 
@@ -60,6 +62,9 @@ class CompactForest {
   // Allocates only per call, never per row.
   // `first_row` numbers the rows in error messages.
   void predict(const double* X, Index rows, Index stride, double* scores, Index first_row = 0) const;
+  // The same for float32 rows: compared as they are where the comparison is float32's, with
+  // no widened copy.
+  void predict(const float* X, Index rows, Index stride, double* scores, Index first_row = 0) const;
 
   Index n_scores() const noexcept { return settings_.n_scores; }
   const Settings& settings() const noexcept { return settings_; }
@@ -95,13 +100,35 @@ class CompactForest {
   const double* values() const noexcept { return values_.data(); }  // leaf_width per node
   const double* cover() const noexcept { return cover_.data(); }
 
+  // The first levels of a tree (at most kTopLevels) as a complete binary tree in breadth-first
+  // order: the children of position p are 2p + 1 (left) and 2p + 2, so that a walk computes
+  // where it goes next instead of loading it. A leaf above the last level is padded with
+  // nodes that send every row left (threshold +infinity, missing values left: the flags are
+  // in a separate array, read only for blocks that hold a missing value); `bottom` maps
+  // each position of the last level to the node of `nodes()` it stands for: a leaf, or in a
+  // deeper tree the node where the walk goes on. T is the comparison's arithmetic: float for
+  // the float32 comparisons (8-byte nodes), double for kLeFloat64.
+  template <typename T>
+  struct TopNode {
+    T threshold;
+    std::uint32_t feature;
+  };
+  static constexpr int kTopLevels = 8;
+
  private:
-  template <bool kLt, bool kCategories, bool kNan>
-  void predict_block(const double* X, Index rows, Index stride, Index first_row, double* scores, float* acc_f) const;
+  template <typename T, typename In>
+  void predict_rows(const In* X, Index rows, Index stride, double* scores, Index first_row) const;
+  template <typename T, bool kLt, bool kCategories, bool kNan>
+  void predict_block(const T* X, Index rows, Index stride, Index first_row, double* scores, float* acc_f) const;
+  // The walk of the laid-out complete trees; T as TopNode's.
+  template <typename T, bool kLt, bool kNan>
+  void predict_block_top(const T* X, Index rows, Index stride, double* scores, float* acc_f) const;
+  void build_top();
   bool categorical_left(const Node& n, double v, Index row) const;
-  // Rounds a block of rows to float32 for the float32 comparisons, refusing values that
-  // overflow float32 and, with missing_error, NaN.
-  void check_block(const double* X, Index rows, Index stride, Index first_row) const;
+  // Refuses, in a block of rows, NaN with missing_error and, for the float32 comparisons,
+  // values that overflow float32; returns whether the block holds a NaN.
+  template <typename In>
+  bool check_block(const In* X, Index rows, Index stride, Index first_row) const;
   [[noreturn]] void value_error(Index row, std::uint32_t feature, const char* what) const;
 
   Settings settings_;
@@ -116,6 +143,16 @@ class CompactForest {
   std::vector<std::uint8_t> bits_;
   std::vector<std::int64_t> set_offsets_;
   bool has_categories_ = false;
+  std::int64_t expected_trees_ = 0;
+  // The complete top of every tree (see TopNode), built once the last tree is added; empty
+  // when a categorical split makes the forest walk nodes_ only.
+  std::vector<TopNode<float>> top32_;
+  std::vector<TopNode<double>> top64_;
+  std::vector<std::uint8_t> top_nan_left_;   // per laid-out node: missing values go left
+  std::vector<std::uint32_t> top_first_;     // per tree: its root's position in top32_ / top64_
+  std::vector<std::uint8_t> top_depth_;      // per tree: levels laid out, min(depth, kTopLevels)
+  std::vector<std::uint32_t> bottom_;        // per tree, 2^top_depth entries: node indices
+  std::vector<std::uint32_t> bottom_first_;  // per tree: its first entry in bottom_
 };
 
 }  // namespace detail
