@@ -16,7 +16,7 @@ namespace {
 
 // Rows walked together through one tree: enough independent loads to hide memory latency,
 // few enough that the block's rows stay in L1 cache.
-constexpr Index kBlockRows = 64;
+constexpr Index kBlockRows = 128;
 // Below this many rows a block walks many trees at once for each row instead.
 constexpr Index kMinRowLanes = 8;
 constexpr Index kTreeLanes = 16;
@@ -202,24 +202,25 @@ inline std::uint32_t top_right(const CompactForest::TopNode<T>& n, T v, const st
 }
 
 // The bottom positions (relative to the last laid-out level) that rows[0, rows) reach in one
-// laid-out tree of `depth` levels. Groups of 8 rows walk together with their positions in
-// registers: 8 independent chains of loads in flight, and no branch to mispredict.
+// laid-out tree of `depth` levels. Groups of 16 rows walk together: 16 independent chains of
+// loads in flight, and no branch to mispredict.
 template <typename T, bool kLt, bool kNan>
 void walk_top(const CompactForest::TopNode<T>* top, const std::uint8_t* nan_left, int depth, const T* X, Index stride,
               Index rows, std::uint32_t* pos) noexcept {
+  constexpr int kChains = 16;
   const std::uint32_t last_level = (1u << depth) - 1;
   Index r = 0;
-  for (; r + 8 <= rows; r += 8) {
+  for (; r + kChains <= rows; r += kChains) {
     const T* x = X + r * stride;
-    std::uint32_t g[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::uint32_t g[kChains] = {};
     for (int level = 0; level < depth; ++level) {
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
+#pragma GCC unroll 16
+      for (int j = 0; j < kChains; ++j) {
         const CompactForest::TopNode<T>& n = top[g[j]];
         g[j] = 2 * g[j] + 1 + top_right<T, kLt, kNan>(n, x[j * stride + n.feature], nan_left + g[j]);
       }
     }
-    for (int j = 0; j < 8; ++j) pos[r + j] = g[j] - last_level;
+    for (int j = 0; j < kChains; ++j) pos[r + j] = g[j] - last_level;
   }
   for (; r < rows; ++r) {
     const T* x = X + r * stride;
@@ -312,7 +313,14 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
       if (top) {
         const int d = top_depth_[static_cast<std::size_t>(t)];
         const std::uint32_t first = top_first_[static_cast<std::size_t>(t)];
-        walk_top<T, kLt, kNan>(tops + first, top_nan_left_.data() + first, d, X, stride, rows, idx);
+        if constexpr (std::is_same_v<T, float> && !kNan) {
+          if (wide_walk_ != nullptr && stride < (Index{1} << 24))
+            wide_walk_(tops + first, d, X, stride, rows, idx, kLt);
+          else
+            walk_top<T, kLt, kNan>(tops + first, top_nan_left_.data() + first, d, X, stride, rows, idx);
+        } else {
+          walk_top<T, kLt, kNan>(tops + first, top_nan_left_.data() + first, d, X, stride, rows, idx);
+        }
         const std::uint32_t* bottom = bottom_.data() + bottom_first_[static_cast<std::size_t>(t)];
         for (Index r = 0; r < rows; ++r) idx[r] = bottom[idx[r]];
         level = d;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ferry/matrix.hpp"
+#include "models/complete_tree.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace detail {
@@ -101,18 +102,13 @@ class CompactForest {
   const double* cover() const noexcept { return cover_.data(); }
 
   // The first levels of a tree (at most kTopLevels) as a complete binary tree in breadth-first
-  // order: the children of position p are 2p + 1 (left) and 2p + 2, so that a walk computes
-  // where it goes next instead of loading it. A leaf above the last level is padded with
-  // nodes that send every row left (threshold +infinity, missing values left: the flags are
-  // in a separate array, read only for blocks that hold a missing value); `bottom` maps
-  // each position of the last level to the node of `nodes()` it stands for: a leaf, or in a
-  // deeper tree the node where the walk goes on. T is the comparison's arithmetic: float for
-  // the float32 comparisons (8-byte nodes), double for kLeFloat64.
+  // order (models/complete_tree.hpp), so that a walk computes where it goes next instead of
+  // loading it. A leaf above the last level is padded with nodes that send every row left
+  // (threshold +infinity, missing values left: the flags are in a separate array, read only
+  // for blocks that hold a missing value); `bottom` maps each position of the last level to the
+  // node of `nodes()` it stands for: a leaf, or in a deeper tree the node where the walk goes on.
   template <typename T>
-  struct TopNode {
-    T threshold;
-    std::uint32_t feature;
-  };
+  using TopNode = CompleteTreeNode<T>;
   static constexpr int kTopLevels = 8;
 
  private:
@@ -153,6 +149,7 @@ class CompactForest {
   std::vector<std::uint8_t> top_depth_;      // per tree: levels laid out, min(depth, kTopLevels)
   std::vector<std::uint32_t> bottom_;        // per tree, 2^top_depth entries: node indices
   std::vector<std::uint32_t> bottom_first_;  // per tree: its first entry in bottom_
+  CompleteTreeWalk wide_walk_ = best_complete_tree_walk();  // null: the portable walk
 };
 
 }  // namespace detail
