@@ -1,6 +1,7 @@
 // ONNX Runtime's C API as a benchmark peer, for any benchmark that compares ferry with it:
-// one session on one thread (intra- and inter-op), every graph optimisation on, a float32
-// input of rows x columns and the first output read back. Built only where
+// one session (sequential execution, one inter-op thread, intra-op threads as asked: one by
+// default), every graph optimisation on, a float32 input of rows x columns and one output read
+// back (the first, or the one named). Built only where
 // benchmarks/get_onnxruntime put the library and headers (FERRY_ONNXRUNTIME_DIR).
 #ifndef FERRY_BENCHMARKS_ONNXRUNTIME_PEER_HPP
 #define FERRY_BENCHMARKS_ONNXRUNTIME_PEER_HPP
@@ -16,7 +17,9 @@ namespace bench {
 
 class OrtPeer {
  public:
-  explicit OrtPeer(const std::string& model_path) {
+  // `output` names the output to read back (a classifier's "probabilities" rather than its
+  // first output, the labels); empty, the first.
+  explicit OrtPeer(const std::string& model_path, int threads = 1, const std::string& output = {}) {
     // The header may be newer than the library: ask for the library's own API version when it
     // is older (the API table only grows, and this peer uses functions of version 1).
     const OrtApiBase* base = OrtGetApiBase();
@@ -27,7 +30,7 @@ class OrtPeer {
     check(api_->CreateEnv(ORT_LOGGING_LEVEL_WARNING, "ferry-benchmark", &env_));
     OrtSessionOptions* options = nullptr;
     check(api_->CreateSessionOptions(&options));
-    check(api_->SetIntraOpNumThreads(options, 1));
+    check(api_->SetIntraOpNumThreads(options, threads));
     check(api_->SetInterOpNumThreads(options, 1));
     check(api_->SetSessionExecutionMode(options, ORT_SEQUENTIAL));
     check(api_->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL));
@@ -41,9 +44,13 @@ class OrtPeer {
     check(api_->SessionGetInputName(session_, 0, allocator, &name));
     input_name_ = name;
     check(api_->AllocatorFree(allocator, name));
-    check(api_->SessionGetOutputName(session_, 0, allocator, &name));
-    output_name_ = name;
-    check(api_->AllocatorFree(allocator, name));
+    if (output.empty()) {
+      check(api_->SessionGetOutputName(session_, 0, allocator, &name));
+      output_name_ = name;
+      check(api_->AllocatorFree(allocator, name));
+    } else {
+      output_name_ = output;
+    }
   }
   OrtPeer(const OrtPeer&) = delete;
   OrtPeer& operator=(const OrtPeer&) = delete;

@@ -1,21 +1,31 @@
-// XGBoost 500 trees depth 6 on 32 features: ferry against XGBoost's own C API predictor
-// (nthread=1), same model, same rows, same run; plus load time and resident memory of a
+// Tree ensembles on 32 features: ferry against XGBoost's own C API predictor and ONNX
+// Runtime's C API, same models, same rows, same run: XGBoost 500 trees depth 6 (both peers),
+// RandomForestRegressor 100 trees depth 8 and a 3-class HistGradientBoostingClassifier of 200
+// iterations with missing values (ONNX Runtime), one thread, and two at 10,000 rows; ferry on
+// double and on the float32 rows ONNX Runtime gets. Plus load time and resident memory of a
 // 1,000-tree model. benchmarks/run_trees makes the models and runs this.
 //   FERRY_TREE_MODELS=<dir from make_tree_models.py> tree_benchmark
+// Without ONNX Runtime (benchmarks/get_onnxruntime not run), its cases are left out.
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ferry/ferry.hpp"
+#ifdef FERRY_WITH_ONNXRUNTIME
+#include "onnxruntime_peer.hpp"
+#endif
 #include "xgboost_peer.hpp"
 
 namespace {
@@ -53,8 +63,27 @@ struct Xgb : bench::XgbBooster {
   }
 };
 
+// hgb_clf_200 was trained with 5% of its values missing (make_tree_models.py's MISSING_RATE):
+// its rows are the standard ones with each value NaN with that probability, so that the learned
+// missing directions are taken.
+ferry::RowMatrixXd model_rows(const std::string& name, ferry::Index n) {
+  ferry::RowMatrixXd X = rows(n);
+  if (name == "hgb_clf_200") {
+    std::mt19937_64 rng(43);
+    std::bernoulli_distribution missing(0.05);
+    for (ferry::Index i = 0; i < X.size(); ++i)
+      if (missing(rng)) X.data()[i] = NAN;
+  }
+  return X;
+}
+
+ferry::Model load(const std::string& name) { return ferry::Model::load(model_dir() + "/" + name + ".ferry"); }
+
 // Once, before timing: ferry and XGBoost must agree on these rows (float32 margins exactly).
-void check_parity(const ferry::Model& model, const Xgb& xgb, const ferry::RowMatrixXd& X) {
+void check_xgboost_parity() {
+  const ferry::Model model = load("xgb_500");
+  const Xgb xgb(model_dir() + "/xgb_500.json");
+  const ferry::RowMatrixXd X = rows(10000);
   bst_ulong n = 0;
   const float* want = xgb.predict_dense(X, &n);
   const ferry::RowMatrixXd got = model.predict(X).values;
@@ -64,48 +93,56 @@ void check_parity(const ferry::Model& model, const Xgb& xgb, const ferry::RowMat
                                std::to_string(got(i, 0)) + " vs " + std::to_string(want[i]));
 }
 
-void BM_Ferry(benchmark::State& state) {
-  const ferry::Model model = ferry::Model::load(model_dir() + "/xgb_500.ferry");
-  const ferry::RowMatrixXd X = rows(state.range(0));
-  {
-    const Xgb xgb(model_dir() + "/xgb_500.json");
-    check_parity(model, xgb, X);
-  }
-  for (auto _ : state) benchmark::DoNotOptimize(model.predict(X));
-  state.SetItemsProcessed(state.iterations() * state.range(0));
-}
-BENCHMARK(BM_Ferry)->Arg(1)->Arg(10000);
-
-// The estimator alone (decision_function is not offered for regressors, so predict with the
-// threads option is the way to reach the parallel path).
-void BM_FerryThreads(benchmark::State& state) {
-  const ferry::Model model = ferry::Model::load(model_dir() + "/xgb_500.ferry");
-  const ferry::RowMatrixXd X = rows(10000);
-  const ferry::PredictOptions options{static_cast<int>(state.range(0))};
+// `threads` > 1 is timed in wall time (UseRealTime): the CPU time of the calling thread
+// leaves out the others.
+template <typename Scalar>
+void ferry_predict(benchmark::State& state, const std::string& name, ferry::Index n, int threads) {
+  const ferry::Model model = load(name);
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Matrix X = model_rows(name, n).template cast<Scalar>();
+  ferry::PredictOptions options;
+  options.threads = threads;
   for (auto _ : state) benchmark::DoNotOptimize(model.predict(X, options));
-  state.SetItemsProcessed(state.iterations() * X.rows());
+  state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_FerryThreads)->Arg(2)->UseRealTime();
 
-// The scikit-learn models of make_tree_models.py; benchmarks/sklearn_trees.py times
-// scikit-learn on the same rows.
-void BM_FerrySklearn(benchmark::State& state, const std::string& name) {
-  const ferry::Model model = ferry::Model::load(model_dir() + "/" + name + ".ferry");
-  const ferry::RowMatrixXd X = rows(state.range(0));
-  for (auto _ : state) benchmark::DoNotOptimize(model.predict(X));
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+void BM_Ferry(benchmark::State& state, const std::string& name) {
+  ferry_predict<double>(state, name, state.range(0), 1);
 }
-BENCHMARK_CAPTURE(BM_FerrySklearn, rf_100, std::string("rf_100"))->Arg(1)->Arg(10000);
-BENCHMARK_CAPTURE(BM_FerrySklearn, hgb_200, std::string("hgb_200"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_Ferry, xgb_500, std::string("xgb_500"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_Ferry, rf_100, std::string("rf_100"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_Ferry, hgb_200, std::string("hgb_200"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_Ferry, hgb_clf_200, std::string("hgb_clf_200"))->Arg(1)->Arg(10000);
 
-void BM_XgbDense(benchmark::State& state) {
-  const Xgb xgb(model_dir() + "/xgb_500.json");
-  const ferry::RowMatrixXd X = rows(state.range(0));
-  bst_ulong n = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(xgb.predict_dense(X, &n));
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+// The float32 rows ONNX Runtime gets, which ferry widens to double.
+void BM_FerryFloat(benchmark::State& state, const std::string& name) {
+  ferry_predict<float>(state, name, state.range(0), 1);
 }
+BENCHMARK_CAPTURE(BM_FerryFloat, xgb_500, std::string("xgb_500"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_FerryFloat, rf_100, std::string("rf_100"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_FerryFloat, hgb_clf_200, std::string("hgb_clf_200"))->Arg(1)->Arg(10000);
+
+// float32 rows, as ONNX Runtime's threaded case (XGBoost's gets doubles, as in its one-thread case).
+void BM_FerryThreads(benchmark::State& state, const std::string& name) {
+  ferry_predict<float>(state, name, 10000, static_cast<int>(state.range(0)));
+}
+BENCHMARK_CAPTURE(BM_FerryThreads, xgb_500, std::string("xgb_500"))->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FerryThreads, rf_100, std::string("rf_100"))->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FerryThreads, hgb_clf_200, std::string("hgb_clf_200"))->Arg(2)->UseRealTime();
+
+void xgb_dense(benchmark::State& state, ferry::Index n, int threads) {
+  const Xgb xgb(model_dir() + "/xgb_500.json", threads);
+  const ferry::RowMatrixXd X = rows(n);
+  bst_ulong out = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(xgb.predict_dense(X, &out));
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void BM_XgbDense(benchmark::State& state) { xgb_dense(state, state.range(0), 1); }
 BENCHMARK(BM_XgbDense)->Arg(1)->Arg(10000);
+
+void BM_XgbDenseThreads(benchmark::State& state) { xgb_dense(state, 10000, static_cast<int>(state.range(0))); }
+BENCHMARK(BM_XgbDenseThreads)->Arg(2)->UseRealTime();
 
 void BM_XgbDMatrix(benchmark::State& state) {
   const Xgb xgb(model_dir() + "/xgb_500.json");
@@ -115,6 +152,70 @@ void BM_XgbDMatrix(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_XgbDMatrix)->Arg(1)->Arg(10000);
+
+#ifdef FERRY_WITH_ONNXRUNTIME
+// The models make_tree_models.py writes as ONNX, and the output of each that ferry computes
+// too: the regressors' values, the classifier's probabilities (rows x classes).
+const char* const kOnnxModels[] = {"xgb_500", "rf_100", "hgb_clf_200"};
+
+std::string onnx_output(const std::string& name) { return name == "hgb_clf_200" ? "probabilities" : "variable"; }
+
+// Once, before timing, on the 10,000 rows, both given the same float32 values. ONNX Runtime
+// compares them with float32 thresholds that make_tree_models.py chose to keep every decision
+// of the trainer's, and adds the leaves in float32; ferry adds them in float64 (XGBoost's in
+// float32, as XGBoost, in another order). What remains is float32 rounding over up to 600
+// leaves, 1e-5 at most when measured on outputs up to about 6: 1e-5 x max(1, largest output)
+// allows that, and is below what one row sent down the other branch of one tree would change.
+void check_onnxruntime_parity(const std::string& name) {
+  const bench::OrtPeer ort(model_dir() + "/" + name + ".onnx", 1, onnx_output(name));
+  const ferry::RowMatrixXf X = model_rows(name, 10000).cast<float>();
+  const ferry::Prediction p = load(name).predict(X);
+  const ferry::RowMatrixXd& got = p.task == ferry::Task::kClassification ? p.probabilities : p.values;
+  std::vector<float> want;
+  ort.run(X.data(), X.rows(), X.cols(), want);
+  if (static_cast<ferry::Index>(want.size()) != got.size())
+    throw std::runtime_error(name + ": ONNX Runtime gives " + std::to_string(want.size()) + " outputs, ferry " +
+                             std::to_string(got.size()));
+  double scale = 0.0, worst = 0.0;
+  ferry::Index at = 0;
+  for (ferry::Index i = 0; i < got.size(); ++i) {
+    scale = std::max(scale, std::abs(got.data()[i]));
+    const double d = std::abs(got.data()[i] - static_cast<double>(want[static_cast<std::size_t>(i)]));
+    if (!(d <= worst)) worst = d, at = i;
+  }
+  if (!(worst <= 1e-5 * std::max(scale, 1.0)))
+    throw std::runtime_error(name + ": ferry and ONNX Runtime disagree by " + std::to_string(worst) + " at row " +
+                             std::to_string(at / got.cols()) + " (outputs up to " + std::to_string(scale) + ")");
+  std::fprintf(stderr, "%s: ONNX Runtime %s agrees with ferry within %.3g (outputs up to %.3g)\n", name.c_str(),
+               bench::OrtPeer::version().c_str(), worst, scale);
+}
+
+// The rows are cast to float32 before timing: an ONNX Runtime host holds float32 already, and
+// each Run wraps them without a copy.
+void ort_run(benchmark::State& state, const std::string& name, ferry::Index n, int threads) {
+  const bench::OrtPeer ort(model_dir() + "/" + name + ".onnx", threads, onnx_output(name));
+  const ferry::RowMatrixXf X = model_rows(name, n).cast<float>();
+  std::vector<float> out;
+  for (auto _ : state) {
+    ort.run(X.data(), X.rows(), X.cols(), out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void BM_OnnxRuntime(benchmark::State& state, const std::string& name) { ort_run(state, name, state.range(0), 1); }
+BENCHMARK_CAPTURE(BM_OnnxRuntime, xgb_500, std::string("xgb_500"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_OnnxRuntime, rf_100, std::string("rf_100"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_OnnxRuntime, hgb_clf_200, std::string("hgb_clf_200"))->Arg(1)->Arg(10000);
+
+// Intra-op threads, ONNX Runtime's default spinning included.
+void BM_OnnxRuntimeThreads(benchmark::State& state, const std::string& name) {
+  ort_run(state, name, 10000, static_cast<int>(state.range(0)));
+}
+BENCHMARK_CAPTURE(BM_OnnxRuntimeThreads, xgb_500, std::string("xgb_500"))->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_OnnxRuntimeThreads, rf_100, std::string("rf_100"))->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_OnnxRuntimeThreads, hgb_clf_200, std::string("hgb_clf_200"))->Arg(2)->UseRealTime();
+#endif
 
 long resident_kib() {
   std::ifstream status("/proc/self/status");
@@ -180,6 +281,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   benchmark::Initialize(&argc, argv);
+  try {
+    check_xgboost_parity();
+#ifdef FERRY_WITH_ONNXRUNTIME
+    for (const char* name : kOnnxModels) check_onnxruntime_parity(name);
+#endif
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tree_benchmark: no timing, the peers do not compute the same model: %s\n", e.what());
+    return 1;
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

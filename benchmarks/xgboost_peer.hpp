@@ -1,5 +1,5 @@
 // What the tree benchmarks share: the models' directory, their rows, and XGBoost's C API as
-// the peer (nthread=1), including its classic DMatrix prediction path.
+// the peer (nthread=1 unless asked), including its classic DMatrix prediction path.
 #ifndef FERRY_BENCHMARKS_XGBOOST_PEER_HPP
 #define FERRY_BENCHMARKS_XGBOOST_PEER_HPP
 
@@ -34,13 +34,13 @@ inline ferry::RowMatrixXd rows(ferry::Index n) {
   return X;
 }
 
-// A loaded XGBoost model, predicting on one thread.
+// A loaded XGBoost model, predicting on `threads` threads (nthread).
 class XgbBooster {
  public:
-  explicit XgbBooster(const std::string& path) {
+  explicit XgbBooster(const std::string& path, int threads = 1) {
     xgb_check(XGBoosterCreate(nullptr, 0, &booster_));
     xgb_check(XGBoosterLoadModel(booster_, path.c_str()));
-    xgb_check(XGBoosterSetParam(booster_, "nthread", "1"));
+    xgb_check(XGBoosterSetParam(booster_, "nthread", std::to_string(threads).c_str()));
   }
   ~XgbBooster() { XGBoosterFree(booster_); }
   XgbBooster(const XgbBooster&) = delete;
