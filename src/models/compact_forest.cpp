@@ -117,6 +117,42 @@ void CompactForest::add_tree(const TreeArrays& t) {
   if (static_cast<std::int64_t>(roots_.size()) == expected_trees_) build_top();
 }
 
+int CompactForest::top_levels(std::uint32_t root, int depth) const {
+  const int most = std::min(depth, kTopLevels);
+  const double total = cover_[root];
+  if (!(total > 0.0)) return most;  // no training weights to go by
+  // A laid-out level costs every row one cheap step, a node below them one step of the
+  // per-node walk for the rows that reach it (its cover's share of the root's): the levels
+  // laid out are those that minimise the expected cost, so that an unbalanced tree whose rows
+  // mostly stop early is not padded to its deepest branch.
+  constexpr double kNodeStepCost = 2.5;  // measured: a per-node step against a laid-out level
+  std::vector<double> reach(static_cast<std::size_t>(most) + 1, 0.0);  // by depth, capped at `most`
+  std::vector<std::pair<std::uint32_t, int>> todo{{root, 0}};
+  while (!todo.empty()) {
+    const auto [i, level] = todo.back();
+    todo.pop_back();
+    const Node& n = nodes_[i];
+    if ((n.info & kLeaf) != 0) continue;
+    reach[static_cast<std::size_t>(std::min(level, most))] += cover_[i] / total;
+    todo.emplace_back(i + 1, level + 1);
+    todo.emplace_back(i + 1 + n.skip, level + 1);
+  }
+  // below[d]: the expected per-node steps with d levels laid out.
+  double below = 0.0;
+  for (double r : reach) below += r;
+  int best = 0;
+  double best_cost = kNodeStepCost * below;
+  for (int d = 1; d <= most; ++d) {
+    below -= reach[static_cast<std::size_t>(d - 1)];
+    const double cost = d + kNodeStepCost * below;
+    if (cost < best_cost) {
+      best = d;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
 void CompactForest::build_top() {
   if (has_categories_) return;
   const bool wide = settings_.compare == TreeCompare::kLeFloat64;
@@ -126,7 +162,7 @@ void CompactForest::build_top() {
   bottom_first_.resize(n_trees);
   std::size_t n_top = 0, n_bottom = 0;
   for (std::size_t t = 0; t < n_trees; ++t) {
-    const int d = std::min<int>(depth_[t], kTopLevels);
+    const int d = top_levels(roots_[t], depth_[t]);
     top_depth_[t] = static_cast<std::uint8_t>(d);
     top_first_[t] = static_cast<std::uint32_t>(n_top);
     bottom_first_[t] = static_cast<std::uint32_t>(n_bottom);
@@ -134,9 +170,10 @@ void CompactForest::build_top() {
     n_bottom += std::size_t{1} << d;
   }
   if (wide)
-    top64_.resize(n_top);
+    top_threshold64_.resize(n_top);
   else
-    top32_.resize(n_top);
+    top_threshold32_.resize(n_top);
+  top_feature_.resize(n_top);
   top_nan_left_.resize(n_top);
   bottom_.resize(n_bottom);
   const double inf = std::numeric_limits<double>::infinity();
@@ -158,9 +195,10 @@ void CompactForest::build_top() {
       const std::uint32_t feature = leaf ? 0u : (n.info & kFeatureMask);
       top_nan_left_[top_first_[t] + p] = leaf || (n.info & kDefaultLeft) != 0;
       if (wide)
-        top64_[top_first_[t] + p] = {threshold, feature};
+        top_threshold64_[top_first_[t] + p] = threshold;
       else
-        top32_[top_first_[t] + p] = {static_cast<float>(threshold), feature};  // float-exact (compare_threshold)
+        top_threshold32_[top_first_[t] + p] = static_cast<float>(threshold);  // float-exact (compare_threshold)
+      top_feature_[top_first_[t] + p] = feature;
       todo.emplace_back(2 * p + 1, leaf ? node : node + 1);
       todo.emplace_back(2 * p + 2, leaf ? node : node + 1 + n.skip);
     }
@@ -195,8 +233,8 @@ namespace {
 // unless the node sends missing values left; a padding node's +infinity threshold and
 // missing-left flag send every row left.
 template <typename T, bool kLt, bool kNan>
-inline std::uint32_t top_right(const CompactForest::TopNode<T>& n, T v, const std::uint8_t* nan_left) noexcept {
-  bool right = kLt ? !(v < n.threshold) : !(v <= n.threshold);
+inline std::uint32_t top_right(T threshold, T v, const std::uint8_t* nan_left) noexcept {
+  bool right = kLt ? !(v < threshold) : !(v <= threshold);
   if (kNan) right &= !((v != v) & (*nan_left != 0));
   return static_cast<std::uint32_t>(right);
 }
@@ -205,7 +243,7 @@ inline std::uint32_t top_right(const CompactForest::TopNode<T>& n, T v, const st
 // laid-out tree of `depth` levels. Groups of 16 rows walk together: 16 independent chains of
 // loads in flight, and no branch to mispredict.
 template <typename T, bool kLt, bool kNan>
-void walk_top(const CompactForest::TopNode<T>* top, const std::uint8_t* nan_left, int depth, const T* X, Index stride,
+void walk_top(CompleteTree<T> top, const std::uint8_t* nan_left, int depth, const T* X, Index stride,
               Index rows, std::uint32_t* pos) noexcept {
   constexpr int kChains = 16;
   const std::uint32_t last_level = (1u << depth) - 1;
@@ -216,8 +254,8 @@ void walk_top(const CompactForest::TopNode<T>* top, const std::uint8_t* nan_left
     for (int level = 0; level < depth; ++level) {
 #pragma GCC unroll 16
       for (int j = 0; j < kChains; ++j) {
-        const CompactForest::TopNode<T>& n = top[g[j]];
-        g[j] = 2 * g[j] + 1 + top_right<T, kLt, kNan>(n, x[j * stride + n.feature], nan_left + g[j]);
+        const std::uint32_t p = g[j];
+        g[j] = 2 * p + 1 + top_right<T, kLt, kNan>(top.threshold[p], x[j * stride + top.feature[p]], nan_left + p);
       }
     }
     for (int j = 0; j < kChains; ++j) pos[r + j] = g[j] - last_level;
@@ -226,8 +264,7 @@ void walk_top(const CompactForest::TopNode<T>* top, const std::uint8_t* nan_left
     const T* x = X + r * stride;
     std::uint32_t g = 0;
     for (int level = 0; level < depth; ++level) {
-      const CompactForest::TopNode<T>& n = top[g];
-      g = 2 * g + 1 + top_right<T, kLt, kNan>(n, x[n.feature], nan_left + g);
+      g = 2 * g + 1 + top_right<T, kLt, kNan>(top.threshold[g], x[top.feature[g]], nan_left + g);
     }
     pos[r] = g - last_level;
   }
@@ -242,31 +279,50 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
   const auto n_trees = static_cast<Index>(roots_.size());
   const Node* nodes = nodes_.data();
   const bool top = !kCategories && !bottom_.empty();
-  const TopNode<T>* tops = nullptr;
+  const T* top_threshold = nullptr;
   if constexpr (std::is_same_v<T, float>)
-    tops = top32_.data();
+    top_threshold = top_threshold32_.data();
   else
-    tops = top64_.data();
+    top_threshold = top_threshold64_.data();
 
-  // Below the laid-out levels: many rows per tree are throughput-bound, so the child is
-  // selected by mask, not by branch (the direction is data-dependent, a branch would be
-  // mispredicted half the time). One row over many trees is latency-bound: there a predicted
-  // branch starts the next load early and wins.
-  auto step = [&](std::uint32_t i, const T* x, Index row, auto branch) -> std::uint32_t {
-    constexpr bool kBranch = decltype(branch)::value;
+  // Below the laid-out levels, one node at a time: the child is selected by mask, not by
+  // branch (the direction is data-dependent, a branch would be mispredicted half the time).
+  auto step = [&](std::uint32_t i, const T* x, Index row) -> std::uint32_t {
     const Node& n = nodes[i];
     const double v = x[n.info & kFeatureMask];  // float32 values widen exactly
     bool left;
     if (kCategories && (n.info & kCategorical) != 0) {
       left = categorical_left(n, v, row);
     } else {
-      // NaN fails both comparisons; it goes left only by its default direction. A leaf's NaN
-      // threshold and clear default bit send every row back to the leaf.
+      // NaN fails both comparisons; it goes left only by its default direction.
       left = kLt ? v < n.threshold : v <= n.threshold;
       if (kNan) left |= (v != v) & ((n.info & kDefaultLeft) != 0);
     }
-    if (kBranch) return left ? i + 1 : i + 1 + n.skip;
     return i + 1 + (n.skip & (static_cast<std::uint32_t>(left) - 1u));
+  };
+
+  // Walks that have not reached a leaf yet go on one node at a time, the unfinished ones
+  // compacted after every level, so that the cost follows each path's length rather than the
+  // deepest one (unbalanced trees: HistGradientBoosting, deep forests). walk w reads its row at
+  // row_of(w), numbered row_number(w) in messages.
+  auto finish_walks = [&](std::uint32_t* idx, Index n, auto row_of, auto row_number) {
+    std::uint32_t active[kBlockRows > kTreeLanes ? kBlockRows : kTreeLanes];
+    Index n_active = 0;
+    for (Index i = 0; i < n; ++i) {
+      active[n_active] = static_cast<std::uint32_t>(i);
+      n_active += (nodes[idx[i]].info & kLeaf) == 0;
+    }
+    while (n_active > 0) {
+      Index m = 0;
+      for (Index a = 0; a < n_active; ++a) {
+        const std::uint32_t i = active[a];
+        const std::uint32_t next = step(idx[i], row_of(i), row_number(i));
+        idx[i] = next;
+        active[m] = i;
+        m += (nodes[next].info & kLeaf) == 0;
+      }
+      n_active = m;
+    }
   };
 
   // Per-row accumulators in the `accumulate` arithmetic: `out` itself in double, acc_f in float32.
@@ -313,13 +369,14 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
       if (top) {
         const int d = top_depth_[static_cast<std::size_t>(t)];
         const std::uint32_t first = top_first_[static_cast<std::size_t>(t)];
+        const CompleteTree<T> tree{top_threshold + first, top_feature_.data() + first};
         if constexpr (std::is_same_v<T, float> && !kNan) {
           if (wide_walk_ != nullptr && stride < (Index{1} << 24))
-            wide_walk_(tops + first, d, X, stride, rows, idx, kLt);
+            wide_walk_(tree, d, X, stride, rows, idx, kLt);
           else
-            walk_top<T, kLt, kNan>(tops + first, top_nan_left_.data() + first, d, X, stride, rows, idx);
+            walk_top<T, kLt, kNan>(tree, top_nan_left_.data() + first, d, X, stride, rows, idx);
         } else {
-          walk_top<T, kLt, kNan>(tops + first, top_nan_left_.data() + first, d, X, stride, rows, idx);
+          walk_top<T, kLt, kNan>(tree, top_nan_left_.data() + first, d, X, stride, rows, idx);
         }
         const std::uint32_t* bottom = bottom_.data() + bottom_first_[static_cast<std::size_t>(t)];
         for (Index r = 0; r < rows; ++r) idx[r] = bottom[idx[r]];
@@ -327,15 +384,7 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
       } else {
         for (Index r = 0; r < rows; ++r) idx[r] = roots_[static_cast<std::size_t>(t)];
       }
-      for (int checked = 0; level < depth; ++level, ++checked) {
-        for (Index r = 0; r < rows; ++r) idx[r] = step(idx[r], X + r * stride, first_row + r, std::false_type{});
-        // Unbalanced trees: stop as soon as every row has reached its leaf.
-        if ((checked & 7) == 7) {
-          bool all_leaves = true;
-          for (Index r = 0; r < rows; ++r) all_leaves &= (nodes[idx[r]].info & kLeaf) != 0;
-          if (all_leaves) break;
-        }
-      }
+      if (level < depth) finish_walks(idx, rows, [&](Index r) { return X + r * stride; }, [&](Index r) { return first_row + r; });
       add_leaves(t, idx);
     }
   } else {
@@ -344,20 +393,21 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
       const T* x = X + r * stride;
       for (Index t0 = 0; t0 < n_trees; t0 += kTreeLanes) {
         const Index m = std::min(kTreeLanes, n_trees - t0);
-        int depth = 0, top_depth = 0;
+        int top_depth = 0;
         for (Index i = 0; i < m; ++i) {
           const auto t = static_cast<std::size_t>(t0 + i);
           idx[i] = top ? 0u : roots_[t];
-          depth = std::max<int>(depth, depth_[t]);
           if (top) top_depth = std::max<int>(top_depth, top_depth_[t]);
         }
         if (top) {
-          const TopNode<T>* base[kTreeLanes];
+          const T* threshold[kTreeLanes];
+          const std::uint32_t* feature[kTreeLanes];
           const std::uint8_t* nan_left[kTreeLanes];
           bool uniform = true;
           for (Index i = 0; i < m; ++i) {
             const auto t = static_cast<std::size_t>(t0 + i);
-            base[i] = tops + top_first_[t];
+            threshold[i] = top_threshold + top_first_[t];
+            feature[i] = top_feature_.data() + top_first_[t];
             nan_left[i] = top_nan_left_.data() + top_first_[t];
             uniform &= top_depth_[t] == top_depth;
           }
@@ -365,22 +415,15 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
             for (Index i = 0; i < m; ++i) {
               // A tree with fewer laid-out levels than the deepest of its lane stays where it ended.
               if (!uniform && level >= top_depth_[static_cast<std::size_t>(t0 + i)]) continue;
-              const TopNode<T>& n = base[i][idx[i]];
-              idx[i] = 2 * idx[i] + 1 + top_right<T, kLt, kNan>(n, x[n.feature], nan_left[i] + idx[i]);
+              const std::uint32_t p = idx[i];
+              idx[i] = 2 * p + 1 + top_right<T, kLt, kNan>(threshold[i][p], x[feature[i][p]], nan_left[i] + p);
             }
           for (Index i = 0; i < m; ++i) {
             const auto t = static_cast<std::size_t>(t0 + i);
             idx[i] = bottom_[bottom_first_[t] + idx[i] - ((1u << top_depth_[t]) - 1)];
           }
         }
-        for (int level = top_depth, checked = 0; level < depth; ++level, ++checked) {
-          for (Index i = 0; i < m; ++i) idx[i] = step(idx[i], x, first_row + r, std::true_type{});
-          if ((checked & 7) == 7) {
-            bool all_leaves = true;
-            for (Index i = 0; i < m; ++i) all_leaves &= (nodes[idx[i]].info & kLeaf) != 0;
-            if (all_leaves) break;
-          }
-        }
+        finish_walks(idx, m, [&](Index) { return x; }, [&](Index) { return first_row + r; });
         for (Index i = 0; i < m; ++i) add_leaf(r, t0 + i, idx[i]);  // tree order: the sum's order
       }
     }

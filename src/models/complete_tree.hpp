@@ -15,19 +15,21 @@
 FERRY_BEGIN_NAMESPACE
 namespace detail {
 
-// A node of the complete tree: the children of position p are 2p + 1 (left) and 2p + 2. T is
-// the comparison's arithmetic: float for the float32 comparisons (8-byte nodes), double else.
+// A complete binary tree as parallel arrays by position, level after level: the children of
+// position p are 2p + 1 (left) and 2p + 2, so a level's nodes are contiguous and a vector walk
+// can hold a whole level in registers. T is the comparison's arithmetic: float for the
+// float32 comparisons, double for the float64 one.
 template <typename T>
-struct CompleteTreeNode {
-  T threshold;
-  std::uint32_t feature;
+struct CompleteTree {
+  const T* threshold;
+  const std::uint32_t* feature;
 };
 
 // Walks rows [0, rows) of X (row r at X + r * stride, float32 values, none of them NaN)
 // through one complete tree of `depth` levels: pos[r] receives the position reached, counted
 // from the first position of the last level (0 .. 2^depth - 1). `lt` selects x < threshold
 // (else x <= threshold) as the test that sends a row left. Requires stride < 2^24.
-using CompleteTreeWalk = void (*)(const CompleteTreeNode<float>* tree, int depth, const float* X, std::ptrdiff_t stride,
+using CompleteTreeWalk = void (*)(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride,
                                   std::ptrdiff_t rows, std::uint32_t* pos, bool lt);
 
 // The vector kernels, null where this build or this CPU has none.

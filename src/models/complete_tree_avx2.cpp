@@ -10,56 +10,105 @@ FERRY_BEGIN_NAMESPACE
 namespace detail {
 namespace {
 
-template <bool kLt>
-void walk(const CompleteTreeNode<float>* tree, int depth, const float* X, std::ptrdiff_t stride, std::ptrdiff_t rows,
-          std::uint32_t* pos) {
-  constexpr int kVectors = 4;
-  // Node fields by position: threshold at byte 8p, feature at byte 8p + 4.
-  const auto* threshold = reinterpret_cast<const float*>(tree);
-  const auto* feature = reinterpret_cast<const int*>(tree) + 1;
-  const __m256i one = _mm256_set1_epi32(1);
-  const __m256i lane = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                          _mm256_set1_epi32(static_cast<int>(stride)));
-  const __m256i last_level = _mm256_set1_epi32((1 << depth) - 1);
-  std::ptrdiff_t r = 0;
-  auto level = [&](__m256i p, __m256i row) {
-    const __m256i f = _mm256_i32gather_epi32(feature, p, 8);
-    const __m256 t = _mm256_i32gather_ps(threshold, p, 8);
-    const __m256 v = _mm256_i32gather_ps(X, _mm256_add_epi32(row, f), 4);
+// Levels of up to 32 nodes are held in registers (thresholds and features in up to 4 each)
+// and permuted into place by the rows' positions within the level, leaving one gather per
+// level, of the rows' values; deeper levels gather their nodes too. Templates on the level
+// and the number of row vectors, so that the level's registers are named at compile time.
+template <int kLevel, int kVectors, bool kLt>
+inline void walk_level(CompleteTree<float> tree, const float* X, __m256i* q, const __m256i* row) {
+  constexpr int n = 1 << kLevel;
+  constexpr bool kInRegisters = kLevel <= 5;
+  constexpr int regs = n < 8 ? 1 : (kInRegisters ? n / 8 : 1);
+  const float* t_at = tree.threshold + (n - 1);
+  const int* f_at = reinterpret_cast<const int*>(tree.feature + (n - 1));
+  __m256 threshold[regs];
+  __m256i feature[regs];
+  if constexpr (n < 8) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    threshold[0] = _mm256_maskload_ps(t_at, mask);
+    feature[0] = _mm256_maskload_epi32(f_at, mask);
+  } else if constexpr (kInRegisters) {
+    for (int i = 0; i < regs; ++i) {
+      threshold[i] = _mm256_loadu_ps(t_at + 8 * i);
+      feature[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(f_at + 8 * i));
+    }
+  }
+  for (int j = 0; j < kVectors; ++j) {
+    __m256 t;
+    __m256i f;
+    if constexpr (!kInRegisters) {
+      t = _mm256_i32gather_ps(t_at, q[j], 4);
+      f = _mm256_i32gather_epi32(f_at, q[j], 4);
+    } else {
+      // The permutation reads the low three bits of q; blends pick the register by the bits above.
+      __m256 tp[regs];
+      __m256 fp[regs];
+      for (int i = 0; i < regs; ++i) {
+        tp[i] = _mm256_permutevar8x32_ps(threshold[i], q[j]);
+        fp[i] = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(feature[i], q[j]));
+      }
+      int width = regs;
+      for (int bit = 8; width > 1; bit *= 2, width /= 2) {
+        const __m256i b = _mm256_set1_epi32(bit);
+        const __m256 upper = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(q[j], b), b));
+        for (int i = 0; i < width / 2; ++i) {
+          tp[i] = _mm256_blendv_ps(tp[2 * i], tp[2 * i + 1], upper);
+          fp[i] = _mm256_blendv_ps(fp[2 * i], fp[2 * i + 1], upper);
+        }
+      }
+      t = tp[0];
+      f = _mm256_castps_si256(fp[0]);
+    }
+    const __m256 v = _mm256_i32gather_ps(X, _mm256_add_epi32(row[j], f), 4);
     // All ones where the row goes right: !(v < t) or !(v <= t), true for NaN as the scalar walk.
     const __m256i right = _mm256_castps_si256(_mm256_cmp_ps(v, t, kLt ? _CMP_NLT_UQ : _CMP_NLE_UQ));
-    return _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(p, p), one), right);
-  };
-  for (; r + 8 * kVectors <= rows; r += 8 * kVectors) {
-    __m256i p[kVectors], row[kVectors];
-    for (int j = 0; j < kVectors; ++j) {
-      p[j] = _mm256_setzero_si256();
-      row[j] = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>((r + 8 * j) * stride)));
+    q[j] = _mm256_sub_epi32(_mm256_add_epi32(q[j], q[j]), right);
+  }
+}
+
+template <int kVectors, bool kLt>
+void walk_rows(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::uint32_t* pos) {
+  const __m256i lane = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                          _mm256_set1_epi32(static_cast<int>(stride)));
+  __m256i q[kVectors], row[kVectors];
+  for (int j = 0; j < kVectors; ++j) {
+    q[j] = _mm256_setzero_si256();
+    row[j] = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(8 * j * stride)));
+  }
+  for (int d = 0; d < depth; ++d) {
+    switch (d) {
+      case 0: walk_level<0, kVectors, kLt>(tree, X, q, row); break;
+      case 1: walk_level<1, kVectors, kLt>(tree, X, q, row); break;
+      case 2: walk_level<2, kVectors, kLt>(tree, X, q, row); break;
+      case 3: walk_level<3, kVectors, kLt>(tree, X, q, row); break;
+      case 4: walk_level<4, kVectors, kLt>(tree, X, q, row); break;
+      case 5: walk_level<5, kVectors, kLt>(tree, X, q, row); break;
+      case 6: walk_level<6, kVectors, kLt>(tree, X, q, row); break;
+      default: walk_level<7, kVectors, kLt>(tree, X, q, row); break;
     }
-    for (int d = 0; d < depth; ++d)
-      for (int j = 0; j < kVectors; ++j) p[j] = level(p[j], row[j]);
-    for (int j = 0; j < kVectors; ++j)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos + r + 8 * j), _mm256_sub_epi32(p[j], last_level));
   }
-  for (; r + 8 <= rows; r += 8) {
-    __m256i p = _mm256_setzero_si256();
-    const __m256i row = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(r * stride)));
-    for (int d = 0; d < depth; ++d) p = level(p, row);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos + r), _mm256_sub_epi32(p, last_level));
-  }
+  for (int j = 0; j < kVectors; ++j) _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos + 8 * j), q[j]);
+}
+
+template <bool kLt>
+void walk(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::ptrdiff_t rows,
+          std::uint32_t* pos) {
+  std::ptrdiff_t r = 0;
+  for (; r + 32 <= rows; r += 32) walk_rows<4, kLt>(tree, depth, X + r * stride, stride, pos + r);
+  for (; r + 8 <= rows; r += 8) walk_rows<1, kLt>(tree, depth, X + r * stride, stride, pos + r);
   for (; r < rows; ++r) {
     const float* x = X + r * stride;
     std::uint32_t p = 0;
     for (int d = 0; d < depth; ++d) {
-      const float v = x[tree[p].feature], t = tree[p].threshold;
+      const float v = x[tree.feature[p]], t = tree.threshold[p];
       p = 2 * p + 1 + static_cast<std::uint32_t>(kLt ? !(v < t) : !(v <= t));
     }
     pos[r] = p - ((1u << depth) - 1);
   }
 }
 
-void walk_avx2(const CompleteTreeNode<float>* tree, int depth, const float* X, std::ptrdiff_t stride,
-               std::ptrdiff_t rows, std::uint32_t* pos, bool lt) {
+void walk_avx2(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::ptrdiff_t rows,
+               std::uint32_t* pos, bool lt) {
   if (lt)
     walk<true>(tree, depth, X, stride, rows, pos);
   else

@@ -10,78 +10,107 @@ FERRY_BEGIN_NAMESPACE
 namespace detail {
 namespace {
 
-// The upper levels (at most 16 nodes each) are read from registers: a level's nodes, two
-// registers of (threshold, feature) pairs, are permuted into place by the rows' positions,
-// so that the only gather per level is the rows' values. Deeper levels gather the nodes.
-constexpr int kRegisterLevels = 5;
-
-template <bool kLt>
-void walk(const CompleteTreeNode<float>* tree, int depth, const float* X, std::ptrdiff_t stride, std::ptrdiff_t rows,
-          std::uint32_t* pos) {
-  constexpr int kVectors = 4;
-  const auto* threshold = reinterpret_cast<const float*>(tree);
-  const auto* feature = reinterpret_cast<const int*>(tree) + 1;
+// Every laid-out level (at most 128 nodes) is held in registers, thresholds and features in
+// up to 8 registers each, and permuted into place by the rows' positions within the level:
+// the only gather left is of the rows' values. Templates on the level and the number of
+// row vectors, so that the level's registers are named at compile time and stay registers.
+template <int kLevel, int kVectors, bool kLt>
+inline void walk_level(CompleteTree<float> tree, const float* X, __m512i* q, const __m512i* row) {
+  constexpr int n = 1 << kLevel;
+  constexpr int regs = n < 16 ? 1 : n / 16;
+  const float* t_at = tree.threshold + (n - 1);
+  const std::uint32_t* f_at = tree.feature + (n - 1);
+  __m512 threshold[regs];
+  __m512i feature[regs];
+  if constexpr (n < 16) {
+    constexpr auto mask = static_cast<__mmask16>((1u << n) - 1);
+    threshold[0] = _mm512_maskz_loadu_ps(mask, t_at);
+    feature[0] = _mm512_maskz_loadu_epi32(mask, f_at);
+  } else {
+    for (int i = 0; i < regs; ++i) {
+      threshold[i] = _mm512_loadu_ps(t_at + 16 * i);
+      feature[i] = _mm512_loadu_si512(f_at + 16 * i);
+    }
+  }
   const __m512i one = _mm512_set1_epi32(1);
-  const __m512i lane = _mm512_mullo_epi32(
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(static_cast<int>(stride)));
-  // q: the position within the current level; the node is at 2^level - 1 + q.
-  auto step = [&](__m512i q, __m512i row, __m512 t, __m512i f) {
-    const __m512 v = _mm512_i32gather_ps(_mm512_add_epi32(row, f), X, 4);
-    // Set where the row goes right: !(v < t) or !(v <= t), true for NaN as the scalar walk.
-    const __mmask16 right = _mm512_cmp_ps_mask(v, t, kLt ? _CMP_NLT_UQ : _CMP_NLE_UQ);
-    const __m512i left = _mm512_add_epi32(q, q);
-    return _mm512_mask_add_epi32(left, right, left, one);
-  };
-  auto walk_vectors = [&](int n, __m512i* q, const __m512i* row) {
-    for (int level = 0; level < depth; ++level) {
-      const int first = (1 << level) - 1;
-      if (level < kRegisterLevels) {
-        // 2^level nodes as 2^(level+1) 32-bit words (threshold, feature, ...), in two registers.
-        const int words = 2 << level;
-        const auto* base = reinterpret_cast<const float*>(tree + first);
-        const __m512 lo = _mm512_maskz_loadu_ps(static_cast<__mmask16>(words >= 16 ? 0xffff : (1u << words) - 1), base);
-        const __m512 hi =
-            _mm512_maskz_loadu_ps(static_cast<__mmask16>(words > 16 ? (1u << (words - 16)) - 1 : 0), base + 16);
-        for (int j = 0; j < n; ++j) {
-          const __m512i at = _mm512_add_epi32(q[j], q[j]);
-          const __m512 t = _mm512_permutex2var_ps(lo, at, hi);
-          const __m512i f = _mm512_castps_si512(_mm512_permutex2var_ps(lo, _mm512_add_epi32(at, one), hi));
-          q[j] = step(q[j], row[j], t, f);
-        }
-      } else {
-        const __m512i offset = _mm512_set1_epi32(first);
-        for (int j = 0; j < n; ++j) {
-          const __m512i p = _mm512_add_epi32(q[j], offset);
-          q[j] = step(q[j], row[j], _mm512_i32gather_ps(p, threshold, 8), _mm512_i32gather_epi32(p, feature, 8));
+  for (int j = 0; j < kVectors; ++j) {
+    __m512 t;
+    __m512i f;
+    if constexpr (kLevel <= 4) {
+      t = _mm512_permutexvar_ps(q[j], threshold[0]);
+      f = _mm512_permutexvar_epi32(q[j], feature[0]);
+    } else {
+      // Two-register permutations read the low five bits of q; blends pick the pair by the
+      // bits above.
+      constexpr int pairs = regs / 2;
+      __m512 tp[pairs];
+      __m512i fp[pairs];
+      for (int i = 0; i < pairs; ++i) {
+        tp[i] = _mm512_permutex2var_ps(threshold[2 * i], q[j], threshold[2 * i + 1]);
+        fp[i] = _mm512_permutex2var_epi32(feature[2 * i], q[j], feature[2 * i + 1]);
+      }
+      int width = pairs;
+      for (int bit = 32; width > 1; bit *= 2, width /= 2) {
+        const __mmask16 upper = _mm512_test_epi32_mask(q[j], _mm512_set1_epi32(bit));
+        for (int i = 0; i < width / 2; ++i) {
+          tp[i] = _mm512_mask_blend_ps(upper, tp[2 * i], tp[2 * i + 1]);
+          fp[i] = _mm512_mask_blend_epi32(upper, fp[2 * i], fp[2 * i + 1]);
         }
       }
+      t = tp[0];
+      f = fp[0];
     }
-  };
-  std::ptrdiff_t r = 0;
-  for (; r + 16 <= rows;) {
-    const int n = rows - r >= 16 * kVectors ? kVectors : 1;
-    __m512i q[kVectors], row[kVectors];
-    for (int j = 0; j < n; ++j) {
-      q[j] = _mm512_setzero_si512();
-      row[j] = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>((r + 16 * j) * stride)));
-    }
-    walk_vectors(n, q, row);
-    for (int j = 0; j < n; ++j) _mm512_storeu_si512(pos + r + 16 * j, q[j]);
-    r += 16 * n;
+    const __m512 v = _mm512_i32gather_ps(_mm512_add_epi32(row[j], f), X, 4);
+    // Set where the row goes right: !(v < t) or !(v <= t), true for NaN as the scalar walk.
+    const __mmask16 right = _mm512_cmp_ps_mask(v, t, kLt ? _CMP_NLT_UQ : _CMP_NLE_UQ);
+    const __m512i left = _mm512_add_epi32(q[j], q[j]);
+    q[j] = _mm512_mask_add_epi32(left, right, left, one);
   }
+}
+
+template <int kVectors, bool kLt>
+void walk_rows(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::uint32_t* pos) {
+  const __m512i lane = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(static_cast<int>(stride)));
+  __m512i q[kVectors], row[kVectors];
+  for (int j = 0; j < kVectors; ++j) {
+    q[j] = _mm512_setzero_si512();
+    row[j] = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(16 * j * stride)));
+  }
+  for (int d = 0; d < depth; ++d) {
+    switch (d) {
+      case 0: walk_level<0, kVectors, kLt>(tree, X, q, row); break;
+      case 1: walk_level<1, kVectors, kLt>(tree, X, q, row); break;
+      case 2: walk_level<2, kVectors, kLt>(tree, X, q, row); break;
+      case 3: walk_level<3, kVectors, kLt>(tree, X, q, row); break;
+      case 4: walk_level<4, kVectors, kLt>(tree, X, q, row); break;
+      case 5: walk_level<5, kVectors, kLt>(tree, X, q, row); break;
+      case 6: walk_level<6, kVectors, kLt>(tree, X, q, row); break;
+      default: walk_level<7, kVectors, kLt>(tree, X, q, row); break;
+    }
+  }
+  for (int j = 0; j < kVectors; ++j) _mm512_storeu_si512(pos + 16 * j, q[j]);
+}
+
+template <bool kLt>
+void walk(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::ptrdiff_t rows,
+          std::uint32_t* pos) {
+  std::ptrdiff_t r = 0;
+  for (; r + 64 <= rows; r += 64) walk_rows<4, kLt>(tree, depth, X + r * stride, stride, pos + r);
+  for (; r + 16 <= rows; r += 16) walk_rows<1, kLt>(tree, depth, X + r * stride, stride, pos + r);
   for (; r < rows; ++r) {
     const float* x = X + r * stride;
     std::uint32_t p = 0;
     for (int d = 0; d < depth; ++d) {
-      const float v = x[tree[p].feature], t = tree[p].threshold;
+      const float v = x[tree.feature[p]], t = tree.threshold[p];
       p = 2 * p + 1 + static_cast<std::uint32_t>(kLt ? !(v < t) : !(v <= t));
     }
     pos[r] = p - ((1u << depth) - 1);
   }
 }
 
-void walk_avx512(const CompleteTreeNode<float>* tree, int depth, const float* X, std::ptrdiff_t stride,
-                 std::ptrdiff_t rows, std::uint32_t* pos, bool lt) {
+void walk_avx512(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::ptrdiff_t rows,
+                 std::uint32_t* pos, bool lt) {
   if (lt)
     walk<true>(tree, depth, X, stride, rows, pos);
   else
