@@ -20,7 +20,10 @@ const char* describe_non_finite(double v) {
 
 // Vectorised test (x * 0 is NaN exactly for NaN and infinities, and a NaN survives the sum):
 // the scans that name the culprit run only when something is off.
-bool any_non_finite(const RowMatrixXd& Z) { return std::isnan((Z.array() * 0.0).sum()); }
+template <typename M>
+bool any_non_finite(const M& Z) {
+  return std::isnan((Z.array() * typename M::Scalar(0)).sum());
+}
 
 }  // namespace
 
@@ -30,24 +33,39 @@ const ValidationIssue* Run::fatal() const noexcept {
   return nullptr;
 }
 
-template <typename T>
-RowMatrixXd Engine::bind_dense(
-    const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const {
+void Engine::check_dense_columns(Index cols) const {
   const auto n_inputs = static_cast<Index>(schema.inputs.size());
-  if (X.cols() != n_inputs)
+  if (cols != n_inputs)
     throw Error(ErrorCode::kShape, fmt::format("input has {} columns but the model takes {}, in this order: \"{}\"{}",
-                                               X.cols(), n_inputs, schema.inputs.front().name,
+                                               cols, n_inputs, schema.inputs.front().name,
                                                n_inputs > 1 ? ", ..." : ""));
   if (any_text) {
     for (const InputColumn& c : schema.inputs)
       if (c.kind != ColumnKind::kNumeric)
         throw Error(ErrorCode::kSchema, fmt::format("input \"{}\" is text; pass the input as a ferry::Table", c.name));
   }
+}
+
+template <typename T>
+RowMatrixXd Engine::bind_dense(
+    const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const {
+  check_dense_columns(X.cols());
   RowMatrixXd Z = X.template cast<double>();
-  if (any_non_finite(Z)) check_finite(Z);
+  if (any_non_finite(Z)) check_finite(Z.data(), Z.rows(), Z.cols());
   return Z;
 }
 
+template <typename T>
+void Engine::direct_scores(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X,
+                           double* out, Parallel parallel) const {
+  check_dense_columns(X.cols());
+  if (any_non_finite(X)) {
+    check_finite(X.data(), X.rows(), X.outerStride());
+    // As run_pipeline's safety net: without steps, the input is what the estimator receives.
+    if (any_nullable) check_transformed(X.data(), X.rows(), X.outerStride());
+  }
+  estimator->decision_direct(X.data(), X.rows(), X.outerStride(), out, parallel);
+}
 template <typename T>
 std::vector<ValidationIssue> Engine::validate_dense(
     const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X,
@@ -134,14 +152,16 @@ Run Engine::run_or_throw(const Table& input, const PredictOptions& options) cons
 RowMatrixXd Engine::run_pipeline(RowMatrixXd Z, const TextBatch* text) const {
   run_steps(steps, Z, text);
   // Safety net for nullable inputs: a NaN must not reach the estimator.
-  if (any_nullable && any_non_finite(Z)) check_transformed(Z);
+  if (any_nullable && any_non_finite(Z)) check_transformed(Z.data(), Z.rows(), Z.cols());
   return Z;
 }
 
-void Engine::check_transformed(const RowMatrixXd& Z) const {
-  for (Index i = 0; i < Z.rows(); ++i) {
-    const double* row = Z.row(i).data();
-    for (Index j = 0; j < Z.cols(); ++j) {
+template <typename T>
+void Engine::check_transformed(const T* Z, Index rows, Index stride) const {
+  const auto cols = static_cast<Index>(transformed_names.size());
+  for (Index i = 0; i < rows; ++i) {
+    const T* row = Z + i * stride;
+    for (Index j = 0; j < cols; ++j) {
       if (std::isfinite(row[j]) || (std::isnan(row[j]) && estimator->accepts_missing())) continue;
       const std::string& name = transformed_names[static_cast<std::size_t>(j)];
       if (std::isnan(row[j]))
@@ -150,21 +170,23 @@ void Engine::check_transformed(const RowMatrixXd& Z) const {
                                 "no imputer for it)",
                                 i, name));
       throw Error(ErrorCode::kValue, fmt::format("row {}: {} reached the estimator in column \"{}\"", i,
-                                                 describe_non_finite(row[j]), name));
+                                                 describe_non_finite(static_cast<double>(row[j])), name));
     }
   }
 }
 
-void Engine::check_finite(const RowMatrixXd& Z) const {
+template <typename T>
+void Engine::check_finite(const T* X, Index rows, Index stride) const {
   const auto n_inputs = static_cast<Index>(schema.inputs.size());
-  for (Index i = 0; i < Z.rows(); ++i) {
-    const double* row = Z.row(i).data();
+  for (Index i = 0; i < rows; ++i) {
+    const T* row = X + i * stride;
     for (Index j = 0; j < n_inputs; ++j) {
       if (std::isfinite(row[j]) || (std::isnan(row[j]) && schema.inputs[static_cast<std::size_t>(j)].nullable))
         continue;
       throw Error(ErrorCode::kValue,
                   fmt::format("row {}, column \"{}\": {} is not allowed here; scikit-learn would refuse it too", i,
-                              schema.inputs[static_cast<std::size_t>(j)].name, describe_non_finite(row[j])));
+                              schema.inputs[static_cast<std::size_t>(j)].name,
+                              describe_non_finite(static_cast<double>(row[j]))));
     }
   }
 }
@@ -222,6 +244,8 @@ void Engine::require_classifier(const char* method) const {
 
 template RowMatrixXd Engine::bind_dense<double>(const Eigen::Ref<const RowMatrixXd>&) const;
 template RowMatrixXd Engine::bind_dense<float>(const Eigen::Ref<const RowMatrixXf>&) const;
+template void Engine::direct_scores<double>(const Eigen::Ref<const RowMatrixXd>&, double*, Parallel) const;
+template void Engine::direct_scores<float>(const Eigen::Ref<const RowMatrixXf>&, double*, Parallel) const;
 template std::vector<ValidationIssue> Engine::validate_dense<double>(const Eigen::Ref<const RowMatrixXd>&,
                                                                      const PredictOptions&) const;
 template std::vector<ValidationIssue> Engine::validate_dense<float>(const Eigen::Ref<const RowMatrixXf>&,

@@ -77,6 +77,15 @@ class Engine {
   // Dense input checked against the schema and widened to double: the raw input of the steps.
   template <typename T>
   RowMatrixXd bind_dense(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // Whether direct_scores() applies: no preprocessing steps, and an estimator that reads rows
+  // where they lie (Capabilities::direct_rows).
+  bool reads_rows_directly() const noexcept { return steps.empty() && capabilities.direct_rows; }
+  // Raw scores of a dense batch read where it lies into `scores` (rows x the estimator's
+  // n_scores(), row-major), checked as bind_dense checks it but without the widened copy.
+  // Only where reads_rows_directly().
+  template <typename T>
+  void direct_scores(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X,
+                     double* scores, Parallel parallel) const;
   // Every problem of a dense batch, as Model::validate lists them for a Table: a wrong column
   // count, text inputs, and per column the missing values and infinities it may not hold, then
   // a step's or the estimator's refusal.
@@ -107,11 +116,15 @@ class Engine {
   std::size_t verify() const;  // rows checked
 
  private:
+  // Error(kShape) for a wrong column count, kSchema for a model with text inputs.
+  void check_dense_columns(Index cols) const;
   // Error(kValue) naming the first row and column holding a value the schema forbids.
-  void check_finite(const RowMatrixXd& X) const;
+  template <typename T>
+  void check_finite(const T* X, Index rows, Index stride) const;
   // Error(kValue) naming the first row and transformed column where a missing value (or an
   // infinity) came out of the preprocessing: only possible with nullable inputs.
-  void check_transformed(const RowMatrixXd& Z) const;
+  template <typename T>
+  void check_transformed(const T* Z, Index rows, Index stride) const;
 };
 
 // Builds the engine from a parsed artifact; Error(kFormat/kUnsupported) on any violation of

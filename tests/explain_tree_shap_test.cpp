@@ -175,7 +175,7 @@ TEST(TreeShap, AdditiveOnEveryShippedTreeModel) {
       }
     if (est->link() == Link::kIsolation) {
       const auto& iso = a.header["estimator"]["params"]["isolation"];
-      isolation_decision(iso["offset"].get<double>(), iso["scale"].get<double>(), sums);
+      isolation_decision(iso["offset"].get<double>(), iso["scale"].get<double>(), sums.data(), sums.size());
     }
     for (Index r = 0; r < Xt.rows(); ++r)
       for (Index c = 0; c < k; ++c)

@@ -93,6 +93,22 @@ class FERRY_API Model {
   // scikit-learn returns a vector). Throws Error(kUnsupported) for regressors and models
   // without one (forests, whose scores are probabilities).
   RowMatrixXd decision_function(const Input& input, const PredictOptions& options = {}) const;
+  // One output alone, as the C API's ferry_compute: what compute() writes per row.
+  enum class Output {
+    kPredict,           // regressor: one value per target; classifier: the class index (see classes)
+    kPredictProba,      // one probability per class
+    kDecisionFunction,  // the raw scores, as decision_function
+  };
+  // Values per row of `output`; 0 when the model has no such output (a regressor's
+  // probabilities or decision function, a forest's decision function), as scikit-learn has none.
+  Index output_width(Output output) const noexcept;
+  // Computes `output` alone into the caller's rows x output_width(output) matrix (an
+  // Eigen::Map over the caller's buffer does), so a caller that wants labels pays for no
+  // probabilities and no Prediction. A dense batch into a model without preprocessing steps
+  // is read where it lies: float32 rows reach a tree ensemble as they are, without a widened
+  // copy. Throws as predict, Error(kUnsupported) where output_width is 0, and Error(kShape)
+  // when `out` is not rows x output_width(output).
+  void compute(Output output, const Input& input, Eigen::Ref<RowMatrixXd> out, const PredictOptions& options = {}) const;
   // Every problem predict would refuse or count, without throwing for them (named input; a
   // dense batch reports its first problem as the one issue).
   ValidationReport validate(const Input& input, const PredictOptions& options = {}) const;

@@ -30,6 +30,10 @@ static_assert(FERRY_IO == static_cast<int>(ferry::ErrorCode::kIo) &&
               FERRY_UNSUPPORTED == static_cast<int>(ferry::ErrorCode::kUnsupported) &&
               FERRY_VERIFICATION == static_cast<int>(ferry::ErrorCode::kVerification) &&
               FERRY_SIGNATURE == static_cast<int>(ferry::ErrorCode::kSignature));
+// ferry_output's first three are Model::Output's.
+static_assert(FERRY_PREDICT == static_cast<int>(ferry::Model::Output::kPredict) &&
+              FERRY_PREDICT_PROBA == static_cast<int>(ferry::Model::Output::kPredictProba) &&
+              FERRY_DECISION_FUNCTION == static_cast<int>(ferry::Model::Output::kDecisionFunction));
 
 thread_local std::string last_error;
 
@@ -122,23 +126,8 @@ ferry_status compute(const ferry_model* model, ferry_output output, const T* X, 
     check_call(model, X, rows, cols, out, out_len, width, kNames[output]);
     if (rows == 0) return;
     const RowMap<T> x(X, static_cast<ferry::Index>(rows), static_cast<ferry::Index>(cols));
-    switch (output) {
-      case FERRY_PREDICT: {
-        const ferry::Prediction p = model->model.predict(x);
-        if (model->model.schema().task == ferry::Task::kClassification) {
-          for (size_t i = 0; i < rows; ++i) out[i] = static_cast<double>(p.class_index[i]);
-        } else {
-          copy_out(p.values, out);
-        }
-        break;
-      }
-      case FERRY_PREDICT_PROBA:
-        copy_out(model->model.predict_proba(x), out);
-        break;
-      default:
-        copy_out(model->model.decision_function(x), out);
-        break;
-    }
+    Eigen::Map<ferry::RowMatrixXd> into(out, static_cast<ferry::Index>(rows), static_cast<ferry::Index>(width));
+    model->model.compute(static_cast<ferry::Model::Output>(output), x, into);
   });
 }
 

@@ -29,6 +29,7 @@ struct Capabilities {
   // enumerated instead.
   std::optional<Explanation::Method> interventional_shap;
   bool interactions = false;  // shap_interactions()
+  bool direct_rows = false;   // decision_direct(): reads float32 and double rows where they lie
 };
 
 class Estimator {
@@ -60,6 +61,18 @@ class Estimator {
   // identical to decision()'s.
   virtual void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, Parallel /*parallel*/) const {
     decision(X, scores);
+  }
+  // Raw scores of rows read where they lie (row-major, `stride` values apart, float32 or
+  // double) into `scores` (rows x n_scores(), row-major), for models without preprocessing
+  // steps, where capabilities() declares direct_rows: identical to decision()'s on the same
+  // rows widened to double (tree ensembles compare float32 rows as float32, without a copy).
+  virtual void decision_direct(const double* /*X*/, Index /*rows*/, Index /*stride*/, double* /*scores*/,
+                               Parallel /*parallel*/) const {
+    undeclared("decision_direct");
+  }
+  virtual void decision_direct(const float* /*X*/, Index /*rows*/, Index /*stride*/, double* /*scores*/,
+                               Parallel /*parallel*/) const {
+    undeclared("decision_direct");
   }
   // Whether a missing value (NaN) may reach decision(): estimators with learned missing
   // directions route it; the others never see one.

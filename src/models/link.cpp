@@ -211,11 +211,11 @@ void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& c
   for (Index i = 0; i < scores.rows(); ++i) classes[static_cast<std::size_t>(i)] = scores(i, 0) < 0.0 ? 0 : 1;
 }
 
-void isolation_decision(double offset, double scale, RowMatrixXd& scores) {
+void isolation_decision(double offset, double scale, double* scores, Index n) {
   // IsolationForest._compute_score_samples: 2 ** (-depths / denominator), negated by score_samples;
   // decision_function subtracts offset_.
-  for (Index i = 0; i < scores.size(); ++i) {
-    double& s = scores.data()[i];
+  for (Index i = 0; i < n; ++i) {
+    double& s = scores[i];
     s = -std::pow(2.0, -(s / scale)) - offset;
   }
 }

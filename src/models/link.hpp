@@ -52,7 +52,7 @@ void predict_classes(Link link, const RowMatrixXd& scores, std::vector<Index>& c
 
 // scikit-learn's IsolationForest, in place: s (the mean path length, already summed in tree
 // order) becomes score_samples = -2^(-s / scale), then decision_function = score_samples - offset.
-void isolation_decision(double offset, double scale, RowMatrixXd& scores);
+void isolation_decision(double offset, double scale, double* scores, Index n);
 
 }  // namespace detail
 FERRY_END_NAMESPACE

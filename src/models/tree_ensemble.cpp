@@ -52,11 +52,19 @@ class TreeEnsemble final : public Estimator {
     finish(scores);
   }
 
+  void decision_direct(const double* X, Index rows, Index stride, double* scores, Parallel parallel) const override {
+    predict_direct(X, rows, stride, scores, parallel);
+  }
+  void decision_direct(const float* X, Index rows, Index stride, double* scores, Parallel parallel) const override {
+    predict_direct(X, rows, stride, scores, parallel);
+  }
+
   Index n_scores() const noexcept override { return forest_.n_scores(); }
   // An IsolationForest's scores are -2^(-path length / c), not a sum over its trees: its tree
   // methods attribute the path length, which adds up to no score, so it declares none of them.
   Capabilities capabilities() const noexcept override {
     Capabilities c = Estimator::capabilities();
+    c.direct_rows = true;
     if (link() != Link::kIsolation) {
       c.exact_shap = Explanation::Method::kTreePathDependent;
       c.interventional_shap = Explanation::Method::kTreeInterventional;
@@ -88,7 +96,18 @@ class TreeEnsemble final : public Estimator {
 
  private:
   void finish(RowMatrixXd& scores) const {
-    if (link() == Link::kIsolation) isolation_decision(offset_, scale_, scores);
+    if (link() == Link::kIsolation) isolation_decision(offset_, scale_, scores.data(), scores.size());
+  }
+  template <typename T>
+  void predict_direct(const T* X, Index rows, Index stride, double* scores, Parallel parallel) const {
+    const Index k = forest_.n_scores();
+    run_row_ranges(
+        rows, parallel,
+        [&](Index begin, Index end) {
+          forest_.predict(X + begin * stride, end - begin, stride, scores + begin * k, begin);
+        },
+        256);
+    if (link() == Link::kIsolation) isolation_decision(offset_, scale_, scores, rows * k);
   }
 
   CompactForest forest_;
