@@ -389,8 +389,13 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
     }
   } else {
     std::uint32_t idx[kTreeLanes];
+    // One score (regression, binary classification): the sum over the trees, a chain of
+    // dependent additions in tree order, runs in a register rather than through memory.
+    const bool one_score = k == 1 && w == 1;
     for (Index r = 0; r < rows; ++r) {
       const T* x = X + r * stride;
+      double sum = out[r * k];
+      float sum32 = settings_.float32_sum ? acc_f[r * k] : 0.0f;
       for (Index t0 = 0; t0 < n_trees; t0 += kTreeLanes) {
         const Index m = std::min(kTreeLanes, n_trees - t0);
         int top_depth = 0;
@@ -411,20 +416,48 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
             nan_left[i] = top_nan_left_.data() + top_first_[t];
             uniform &= top_depth_[t] == top_depth;
           }
-          for (int level = 0; level < top_depth; ++level)
-            for (Index i = 0; i < m; ++i) {
-              // A tree with fewer laid-out levels than the deepest of its lane stays where it ended.
-              if (!uniform && level >= top_depth_[static_cast<std::size_t>(t0 + i)]) continue;
-              const std::uint32_t p = idx[i];
-              idx[i] = 2 * p + 1 + top_right<T, kLt, kNan>(threshold[i][p], x[feature[i][p]], nan_left[i] + p);
+          if (uniform && m == kTreeLanes) {
+            // The common case (boosted trees of one depth): the lane's trees lie one after the
+            // other, each at a fixed offset from the first, so positions need no table.
+            const Index size = (Index{1} << top_depth) - 1;
+            const T* t_at = threshold[0];
+            const std::uint32_t* f_at = feature[0];
+            const std::uint8_t* n_at = nan_left[0];
+            for (int level = 0; level < top_depth; ++level) {
+#pragma GCC unroll 16
+              for (Index i = 0; i < kTreeLanes; ++i) {
+                const std::uint32_t p = idx[i];
+                const std::size_t g = static_cast<std::size_t>(i * size) + p;
+                idx[i] = 2 * p + 1 + top_right<T, kLt, kNan>(t_at[g], x[f_at[g]], n_at + g);
+              }
             }
+          } else {
+            for (int level = 0; level < top_depth; ++level)
+              for (Index i = 0; i < m; ++i) {
+                // A tree with fewer laid-out levels than the deepest of its lane stays where it ended.
+                if (!uniform && level >= top_depth_[static_cast<std::size_t>(t0 + i)]) continue;
+                const std::uint32_t p = idx[i];
+                idx[i] = 2 * p + 1 + top_right<T, kLt, kNan>(threshold[i][p], x[feature[i][p]], nan_left[i] + p);
+              }
+          }
           for (Index i = 0; i < m; ++i) {
             const auto t = static_cast<std::size_t>(t0 + i);
             idx[i] = bottom_[bottom_first_[t] + idx[i] - ((1u << top_depth_[t]) - 1)];
           }
         }
         finish_walks(idx, m, [&](Index) { return x; }, [&](Index) { return first_row + r; });
-        for (Index i = 0; i < m; ++i) add_leaf(r, t0 + i, idx[i]);  // tree order: the sum's order
+        // Tree order: the sum's order.
+        if (!one_score) {
+          for (Index i = 0; i < m; ++i) add_leaf(r, t0 + i, idx[i]);
+        } else if (settings_.float32_sum) {
+          for (Index i = 0; i < m; ++i) sum32 += values32_[idx[i]];
+        } else {
+          for (Index i = 0; i < m; ++i) sum += values_[idx[i]];
+        }
+      }
+      if (one_score) {
+        out[r * k] = sum;
+        if (settings_.float32_sum) acc_f[r * k] = sum32;
       }
     }
   }
