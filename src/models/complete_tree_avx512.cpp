@@ -6,6 +6,13 @@
 #if FERRY_HAVE_X86_KERNELS
 #include <immintrin.h>
 
+// GCC 12's _mm512_undefined_* (inside the permutations and gathers) is a self-initialised
+// variable, which its own -Wuninitialized then reports wherever they are inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 FERRY_BEGIN_NAMESPACE
 namespace detail {
 namespace {
