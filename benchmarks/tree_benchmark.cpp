@@ -122,6 +122,26 @@ BENCHMARK_CAPTURE(BM_FerryFloat, xgb_500, std::string("xgb_500"))->Arg(1)->Arg(1
 BENCHMARK_CAPTURE(BM_FerryFloat, rf_100, std::string("rf_100"))->Arg(1)->Arg(10000);
 BENCHMARK_CAPTURE(BM_FerryFloat, hgb_clf_200, std::string("hgb_clf_200"))->Arg(1)->Arg(10000);
 
+// Model::compute of the one output ONNX Runtime is read for (a regressor's values, the
+// classifier's probabilities) from the same float32 rows into a buffer allocated once: what a
+// caller pays who needs no Prediction.
+void BM_FerryCompute(benchmark::State& state, const std::string& name) {
+  const ferry::Model model = load(name);
+  const ferry::Index n = state.range(0);
+  const ferry::RowMatrixXf X = model_rows(name, n).cast<float>();
+  const auto output = model.schema().task == ferry::Task::kClassification ? ferry::Model::Output::kPredictProba
+                                                                          : ferry::Model::Output::kPredict;
+  ferry::RowMatrixXd out(n, model.output_width(output));
+  for (auto _ : state) {
+    model.compute(output, X, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK_CAPTURE(BM_FerryCompute, xgb_500, std::string("xgb_500"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_FerryCompute, rf_100, std::string("rf_100"))->Arg(1)->Arg(10000);
+BENCHMARK_CAPTURE(BM_FerryCompute, hgb_clf_200, std::string("hgb_clf_200"))->Arg(1)->Arg(10000);
+
 // float32 rows, as ONNX Runtime's threaded case (XGBoost's gets doubles, as in its one-thread case).
 void BM_FerryThreads(benchmark::State& state, const std::string& name) {
   ferry_predict<float>(state, name, 10000, static_cast<int>(state.range(0)));
