@@ -200,23 +200,116 @@ RowMatrixXd Engine::scores(const RowMatrixXd& preprocessed, Parallel parallel) c
   return s;
 }
 
-RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const {
+void Engine::require_probabilities() const {
   require_classifier("predict_proba");
   if (!capabilities.probabilities)
     throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no predict_proba (scikit-learn's has none "
                                                      "either); use predict or decision_function",
                                                      metadata.name));
+}
+
+void Engine::require_decision_function() const {
+  if (!capabilities.decision_function)
+    throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
+                                                     "none either); use predict_proba",
+                                                     metadata.name));
+}
+
+RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const {
+  require_probabilities();
   RowMatrixXd p;
   estimator->probabilities(scores(preprocessed, parallel), p);
   return p;
 }
 
 RowMatrixXd Engine::decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const {
-  if (!capabilities.decision_function)
-    throw Error(ErrorCode::kUnsupported, fmt::format("model \"{}\" has no decision_function (scikit-learn's has "
-                                                     "none either); use predict_proba",
-                                                     metadata.name));
+  require_decision_function();
   return scores(preprocessed, parallel);
+}
+
+RowMatrixXd Engine::dense_scores(const Input& input, const PredictOptions& options) const {
+  const Parallel parallel = Parallel::of(options);
+  const bool doubles = input.kind() == Input::Kind::kDouble;
+  if (!reads_rows_directly())
+    return scores(run_pipeline(doubles ? bind_dense<double>(input.doubles()) : bind_dense<float>(input.floats())),
+                  parallel);
+  RowMatrixXd s(doubles ? input.doubles().rows() : input.floats().rows(), estimator->n_scores());
+  if (doubles)
+    direct_scores<double>(input.doubles(), s.data(), parallel);
+  else
+    direct_scores<float>(input.floats(), s.data(), parallel);
+  return s;
+}
+
+Index Engine::output_width(Model::Output output) const noexcept {
+  const bool classifier = schema.task == Task::kClassification;
+  switch (output) {
+    case Model::Output::kPredict:
+      return classifier ? 1 : schema.n_outputs;
+    case Model::Output::kPredictProba:
+      return classifier && capabilities.probabilities ? static_cast<Index>(schema.classes.size()) : 0;
+    case Model::Output::kDecisionFunction:
+      return classifier && capabilities.decision_function ? estimator->n_scores() : 0;
+  }
+  return 0;
+}
+
+void Engine::compute(Model::Output output, const Input& input, Eigen::Ref<RowMatrixXd> out,
+                     const PredictOptions& options) const {
+  const char* name = nullptr;
+  switch (output) {
+    case Model::Output::kPredict:
+      name = "predict";
+      break;
+    case Model::Output::kPredictProba:
+      name = "predict_proba";
+      require_probabilities();
+      break;
+    case Model::Output::kDecisionFunction:
+      name = "decision_function";
+      require_classifier(name);
+      require_decision_function();
+      break;
+    default:
+      throw Error(ErrorCode::kValue, fmt::format("compute: {} is not a Model::Output", static_cast<int>(output)));
+  }
+  const Index width = output_width(output);
+  const Index rows = input.kind() == Input::Kind::kDouble  ? input.doubles().rows()
+                     : input.kind() == Input::Kind::kFloat ? input.floats().rows()
+                                                           : input.table().rows();
+  if (out.rows() != rows || out.cols() != width)
+    throw Error(ErrorCode::kShape, fmt::format("{} of {} rows writes {} x {} values; the output is {} x {}", name, rows,
+                                               rows, width, out.rows(), out.cols()));
+  // Raw scores go straight into `out` when they are the output and it is one block.
+  if (input.kind() != Input::Kind::kTable && output == Model::Output::kDecisionFunction &&
+      out.outerStride() == width && reads_rows_directly()) {
+    if (input.kind() == Input::Kind::kDouble)
+      direct_scores<double>(input.doubles(), out.data(), Parallel::of(options));
+    else
+      direct_scores<float>(input.floats(), out.data(), Parallel::of(options));
+    return;
+  }
+  const RowMatrixXd s =
+      input.kind() == Input::Kind::kTable ? run_or_throw(input.table(), options).scores : dense_scores(input, options);
+  RowMatrixXd result;
+  switch (output) {
+    case Model::Output::kDecisionFunction:
+      out = s;
+      return;
+    case Model::Output::kPredictProba:
+      estimator->probabilities(s, result);
+      break;
+    case Model::Output::kPredict:
+      if (schema.task == Task::kClassification) {
+        std::vector<Index> classes;
+        estimator->classes(s, classes);
+        for (Index i = 0; i < rows; ++i) out(i, 0) = static_cast<double>(classes[static_cast<std::size_t>(i)]);
+        return;
+      }
+      estimator->values(s, result);
+      break;
+  }
+  out = result;
 }
 
 Prediction Engine::predict(RowMatrixXd scores) const {

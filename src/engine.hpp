@@ -77,6 +77,13 @@ class Engine {
   // Dense input checked against the schema and widened to double: the raw input of the steps.
   template <typename T>
   RowMatrixXd bind_dense(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& X) const;
+  // The raw scores of a dense batch: read where it lies where reads_rows_directly(), else
+  // widened and taken through the pipeline.
+  RowMatrixXd dense_scores(const Input& input, const PredictOptions& options) const;
+  // Model::output_width and Model::compute.
+  Index output_width(Model::Output output) const noexcept;
+  void compute(Model::Output output, const Input& input, Eigen::Ref<RowMatrixXd> out,
+               const PredictOptions& options) const;
   // Whether direct_scores() applies: no preprocessing steps, and an estimator that reads rows
   // where they lie (Capabilities::direct_rows).
   bool reads_rows_directly() const noexcept { return steps.empty() && capabilities.direct_rows; }
@@ -113,6 +120,10 @@ class Engine {
   RowMatrixXd decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const;
   // Error(kUnsupported) naming `method` for a regressor.
   void require_classifier(const char* method) const;
+  // Error(kUnsupported) where the model has no predict_proba / decision_function (as
+  // scikit-learn's has none).
+  void require_probabilities() const;
+  void require_decision_function() const;
   std::size_t verify() const;  // rows checked
 
  private:

@@ -72,20 +72,6 @@ RowMatrixXd preprocessed(const detail::Engine& e, const Input& input, const Pred
   return e.run_pipeline(std::move(raw), text.get());
 }
 
-// The raw scores of a dense batch: read where it lies when the engine can, else widened and
-// taken through the pipeline.
-RowMatrixXd dense_scores(const detail::Engine& e, const Input& input, const PredictOptions& options) {
-  const detail::Parallel parallel = detail::Parallel::of(options);
-  if (!e.reads_rows_directly()) return e.scores(preprocessed(e, input, options), parallel);
-  const Index rows = input.kind() == Input::Kind::kDouble ? input.doubles().rows() : input.floats().rows();
-  RowMatrixXd s(rows, e.estimator->n_scores());
-  if (input.kind() == Input::Kind::kDouble)
-    e.direct_scores<double>(input.doubles(), s.data(), parallel);
-  else
-    e.direct_scores<float>(input.floats(), s.data(), parallel);
-  return s;
-}
-
 }  // namespace
 
 Prediction Model::predict(const Input& input, const PredictOptions& options) const {
@@ -96,76 +82,14 @@ Prediction Model::predict(const Input& input, const PredictOptions& options) con
     p.warnings = std::move(r.issues);
     return p;
   }
-  return e.predict(dense_scores(e, input, options));
+  return e.predict(e.dense_scores(input, options));
 }
 
-Index Model::output_width(Output output) const noexcept {
-  const detail::Engine& e = *engine_;
-  const bool classifier = e.schema.task == Task::kClassification;
-  switch (output) {
-    case Output::kPredict:
-      return classifier ? 1 : e.schema.n_outputs;
-    case Output::kPredictProba:
-      return classifier && e.capabilities.probabilities ? static_cast<Index>(e.schema.classes.size()) : 0;
-    case Output::kDecisionFunction:
-      return classifier && e.capabilities.decision_function ? e.estimator->n_scores() : 0;
-  }
-  return 0;
-}
+Index Model::output_width(Output output) const noexcept { return engine_->output_width(output); }
 
 void Model::compute(Output output, const Input& input, Eigen::Ref<RowMatrixXd> out,
                     const PredictOptions& options) const {
-  const detail::Engine& e = *engine_;
-  static const char* const kNames[] = {"predict", "predict_proba", "decision_function"};
-  const char* name = kNames[static_cast<int>(output)];
-  const Index width = output_width(output);
-  if (width == 0) {
-    e.require_classifier(name);
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("model \"{}\" has no {} (scikit-learn's has none either)", e.metadata.name, name));
-  }
-  const Index rows = input.kind() == Input::Kind::kDouble  ? input.doubles().rows()
-                     : input.kind() == Input::Kind::kFloat ? input.floats().rows()
-                                                           : input.table().rows();
-  if (out.rows() != rows || out.cols() != width)
-    throw Error(ErrorCode::kShape, fmt::format("{} of {} rows writes {} x {} values; the output is {} x {}", name, rows,
-                                               rows, width, out.rows(), out.cols()));
-  // Raw scores go straight into `out` when they are the output and it is one block.
-  const bool into_out = output == Output::kDecisionFunction && out.outerStride() == width;
-  RowMatrixXd scores;
-  if (input.kind() == Input::Kind::kTable) {
-    scores = e.run_or_throw(input.table(), options).scores;
-  } else if (into_out && e.reads_rows_directly()) {
-    if (input.kind() == Input::Kind::kDouble)
-      e.direct_scores<double>(input.doubles(), out.data(), detail::Parallel::of(options));
-    else
-      e.direct_scores<float>(input.floats(), out.data(), detail::Parallel::of(options));
-    return;
-  } else {
-    scores = dense_scores(e, input, options);
-  }
-  switch (output) {
-    case Output::kDecisionFunction:
-      out = scores;
-      break;
-    case Output::kPredictProba: {
-      RowMatrixXd proba;
-      e.estimator->probabilities(scores, proba);
-      out = proba;
-      break;
-    }
-    case Output::kPredict:
-      if (e.schema.task == Task::kClassification) {
-        std::vector<Index> classes;
-        e.estimator->classes(scores, classes);
-        for (Index i = 0; i < rows; ++i) out(i, 0) = static_cast<double>(classes[static_cast<std::size_t>(i)]);
-      } else {
-        RowMatrixXd values;
-        e.estimator->values(scores, values);
-        out = values;
-      }
-      break;
-  }
+  engine_->compute(output, input, out, options);
 }
 
 RowMatrixXd Model::transform(const Input& input, const PredictOptions& options) const {

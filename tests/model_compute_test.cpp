@@ -68,6 +68,36 @@ TEST(ModelCompute, EveryOutputEqualsPredictOnTreeAndPipelineModels) {
   }
 }
 
+// Rows read where they lie at the caller's stride (a block of a wider matrix), and batch
+// sizes that leave every remainder of the row blocks and of the one-row path, give each row's
+// own answer.
+TEST(ModelCompute, StridedBlocksAndOddBatchSizesGiveEachRowsAnswer) {
+  for (const char* dir : {"tests/data/xgb_multi_softprob", "tests/data/tree_hgb_regressor_nan",
+                          "tests/data/xgb_squarederror", "tests/data/tree_rf_classifier"}) {
+    SCOPED_TRACE(dir);
+    const Model model = load_case(dir);
+    const RowMatrixXd base = case_input(dir, model);
+    const Index n_in = base.cols();
+    for (const Index rows : {Index{2}, Index{5}, Index{7}, Index{130}, Index{135}}) {
+      RowMatrixXd wide(rows, n_in + 3);
+      for (Index i = 0; i < rows; ++i) {
+        wide.row(i).head(n_in) = base.row(i % base.rows());
+        wide.row(i).tail(3).setConstant(std::numeric_limits<double>::quiet_NaN());  // never read
+      }
+      const RowMatrixXd packed = wide.leftCols(n_in);
+      const Prediction p = model.predict(packed);
+      ASSERT_EQ(model.predict(wide.leftCols(n_in)).scores, p.scores) << rows << " rows";
+      const RowMatrixXf wide_f = wide.cast<float>();
+      ASSERT_EQ(model.predict(wide_f.leftCols(n_in)).scores, model.predict(RowMatrixXf(wide_f.leftCols(n_in))).scores);
+      for (Index i = 0; i < rows; ++i) {
+        const RowMatrixXd one = packed.row(i);
+        ASSERT_EQ(model.predict(one).scores, RowMatrixXd(p.scores.row(i))) << "row " << i << " of " << rows;
+      }
+      expect_outputs_match(model, wide.leftCols(n_in), p);
+    }
+  }
+}
+
 TEST(ModelCompute, RefusesWrongShapesAndMissingOutputs) {
   const Model regressor = load_case("tests/data/xgb_squarederror");
   const RowMatrixXd X = case_input("tests/data/xgb_squarederror", regressor);
@@ -96,6 +126,24 @@ TEST(ModelCompute, DirectReadsRefuseWhatTheWidenedPathRefuses) {
   X(2, 1) = std::numeric_limits<float>::infinity();
   EXPECT_FERRY_ERROR(forest.predict(X), ErrorCode::kValue, "infinity");
   EXPECT_FERRY_ERROR(forest.predict(RowMatrixXf::Zero(2, 5)), ErrorCode::kShape, "5 columns");
+  // The same errors, word for word, as the paths that still widen the batch (predict_proba).
+  RowMatrixXd Xd = RowMatrixXd::Constant(3, 4, 1.0);
+  for (const double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(), 1e300}) {
+    Xd(1, 2) = bad;
+    std::string widened, direct;
+    try {
+      forest.predict_proba(Xd);
+    } catch (const Error& e) {
+      widened = e.what();
+    }
+    try {
+      forest.predict(Xd);
+    } catch (const Error& e) {
+      direct = e.what();
+    }
+    EXPECT_FALSE(direct.empty()) << bad;
+    EXPECT_EQ(direct, widened) << bad;
+  }
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(CompleteTree, VectorWalksMatchTheDefinition) {
     for (const std::ptrdiff_t n_features : {1, 7, 32, 40})
       for (const std::ptrdiff_t extra_stride : {0, 3}) {
         const std::ptrdiff_t stride = n_features + extra_stride;
-        // Exactly the tree's nodes, so that a kernel reading past them trips the sanitizers.
+        // Exactly the tree's nodes: the kernels' masked loads must stop at them.
         const std::size_t n_nodes = (std::size_t{1} << depth) - 1;
         Tree tree;
         for (std::size_t i = 0; i < n_nodes; ++i) {

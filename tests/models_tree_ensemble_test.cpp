@@ -219,6 +219,16 @@ Tree random_tree(std::mt19937_64& rng, int depth, Index n_features, Index w, con
     return id;
   };
   grow(0);
+  // Training weights skewed from tree to tree (some leaves none at all), so that the laid-out
+  // levels (CompactForest::top_levels) range from none to all and walks go on below them.
+  std::exponential_distribution<double> weight(1.0);
+  const double skew = 1.0 + static_cast<double>(rng() % 4);
+  std::function<double(std::size_t)> cover = [&](std::size_t i) -> double {
+    Node& n = t.nodes[i];
+    if (n.left < 0) return n.cover = rng() % 6 == 0 ? 0.0 : std::pow(weight(rng), skew);
+    return n.cover = cover(static_cast<std::size_t>(n.left)) + cover(static_cast<std::size_t>(n.right));
+  };
+  cover(0);
   return t;
 }
 
@@ -304,13 +314,16 @@ TEST(TreeEnsemble, RandomEnsemblesMatchTheSpecExactly) {
             if (categorical) en.sets = {{0x5a}, {0xff, 0x01}, {}, {0x81, 0x00, 0x02}};
             const std::vector<double> cuts = cuts_for(rng);
             for (int t = 0; t < 40; ++t) {
-              en.trees.push_back(random_tree(rng, 1 + t % 9, en.n_features, en.w, cuts, categorical, 4));
+              en.trees.push_back(random_tree(rng, t % 7 == 6 ? 14 : t % 9, en.n_features, en.w, cuts, categorical, 4));
               en.trees.back().group = t % 2;
             }
             const Model m = en.load();
             const RowMatrixXd X = adversarial_rows(rng, 300, en.n_features, cuts, en.nullable);
             const Prediction p = m.predict(X);
             expect_matches_reference(en, X, p.values);
+            // float32 rows, read where they lie: the spec's answer for the same values.
+            const RowMatrixXf Xf = X.cast<float>();
+            expect_matches_reference(en, Xf.cast<double>(), m.predict(Xf).values);
             // A row alone gives the batch's scores (the single-row path walks trees, not rows).
             for (Index i = 0; i < 20; ++i) {
               const RowMatrixXd one = X.row(i);

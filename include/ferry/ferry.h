@@ -106,7 +106,7 @@ FERRY_C_API size_t ferry_model_output_width(const ferry_model* model, ferry_outp
 /* X: rows x cols, row-major, cols == ferry_model_n_inputs(). out: at least
  * rows * ferry_model_output_width(model, output) values (out_len counts values, not bytes).
  * FERRY_PREDICT writes, for a classifier, the index of the predicted class (a whole number,
- * see ferry_model_class_label). */
+ * see ferry_model_class_label). After an error status, out may hold part of the answer. */
 FERRY_C_API ferry_status ferry_compute_d(const ferry_model* model, ferry_output output, const double* X, size_t rows,
                                          size_t cols, double* out, size_t out_len);
 FERRY_C_API ferry_status ferry_compute_f(const ferry_model* model, ferry_output output, const float* X, size_t rows,

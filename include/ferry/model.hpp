@@ -104,10 +104,11 @@ class FERRY_API Model {
   Index output_width(Output output) const noexcept;
   // Computes `output` alone into the caller's rows x output_width(output) matrix (an
   // Eigen::Map over the caller's buffer does), so a caller that wants labels pays for no
-  // probabilities and no Prediction. A dense batch into a model without preprocessing steps
-  // is read where it lies: float32 rows reach a tree ensemble as they are, without a widened
+  // probabilities and no Prediction. A dense batch into a tree ensemble without preprocessing
+  // steps is read where it lies: float32 rows are compared as they are, without a widened
   // copy. Throws as predict, Error(kUnsupported) where output_width is 0, and Error(kShape)
-  // when `out` is not rows x output_width(output).
+  // when `out` is not rows x output_width(output); after a throw `out` may hold part of the
+  // answer.
   void compute(Output output, const Input& input, Eigen::Ref<RowMatrixXd> out, const PredictOptions& options = {}) const;
   // Every problem predict would refuse or count, without throwing for them (named input; a
   // dense batch reports its first problem as the one issue).

@@ -74,13 +74,9 @@ ferry_model* make_handle(ferry::Model loaded) {
   auto handle = std::make_unique<ferry_model>(std::move(loaded));
   const ferry::Schema& schema = handle->model.schema();
   for (std::size_t c = 0; c < schema.classes.size(); ++c) handle->class_labels.push_back(schema.classes.to_string(c));
-  const ferry::detail::Engine& engine = ferry::detail::engine_of(handle->model);
-  const auto scores = static_cast<size_t>(engine.estimator->n_scores());
-  const bool classifier = schema.task == ferry::Task::kClassification;
-  handle->widths[FERRY_PREDICT] = classifier ? 1 : static_cast<size_t>(schema.n_outputs);
-  handle->widths[FERRY_PREDICT_PROBA] = classifier && engine.capabilities.probabilities ? schema.classes.size() : 0;
-  handle->widths[FERRY_DECISION_FUNCTION] = classifier && engine.capabilities.decision_function ? scores : 0;
-  handle->widths[FERRY_EXPLAIN] = scores;
+  for (const ferry_output o : {FERRY_PREDICT, FERRY_PREDICT_PROBA, FERRY_DECISION_FUNCTION})
+    handle->widths[o] = static_cast<size_t>(handle->model.output_width(static_cast<ferry::Model::Output>(o)));
+  handle->widths[FERRY_EXPLAIN] = static_cast<size_t>(ferry::detail::engine_of(handle->model).estimator->n_scores());
   return handle.release();
 }
 

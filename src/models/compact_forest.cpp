@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -115,6 +116,7 @@ void CompactForest::add_tree(const TreeArrays& t) {
       values32_[i] = static_cast<float>(values_[i]);
   }
   if (static_cast<std::int64_t>(roots_.size()) == expected_trees_) build_top();
+  if (static_cast<std::int64_t>(roots_.size()) > expected_trees_) throw std::logic_error("CompactForest: more trees than announced");
 }
 
 int CompactForest::top_levels(std::uint32_t root, int depth) const {
@@ -157,17 +159,29 @@ void CompactForest::build_top() {
   if (has_categories_) return;
   const bool wide = settings_.compare == TreeCompare::kLeFloat64;
   const auto n_trees = roots_.size();
-  top_first_.resize(n_trees);
-  top_depth_.resize(n_trees);
-  bottom_first_.resize(n_trees);
+  std::vector<std::uint8_t> depths(n_trees);
   std::size_t n_top = 0, n_bottom = 0;
   for (std::size_t t = 0; t < n_trees; ++t) {
     const int d = top_levels(roots_[t], depth_[t]);
-    top_depth_[t] = static_cast<std::uint8_t>(d);
-    top_first_[t] = static_cast<std::uint32_t>(n_top);
-    bottom_first_[t] = static_cast<std::uint32_t>(n_bottom);
+    depths[t] = static_cast<std::uint8_t>(d);
     n_top += (std::size_t{1} << d) - 1;
     n_bottom += std::size_t{1} << d;
+  }
+  // Padding a chain of single splits to full levels multiplies its size: past 16 entries per
+  // node of the trees (a small HistGradientBoosting tree laid out 8 deep takes about 8; only a
+  // hostile or degenerate file goes further), or past 32-bit positions, the forest walks its
+  // nodes one by one instead.
+  const std::size_t budget = 16 * nodes_.size() + 4096;
+  if (n_top + n_bottom > budget || n_bottom > std::numeric_limits<std::uint32_t>::max()) return;
+  top_depth_ = std::move(depths);
+  top_first_.resize(n_trees);
+  bottom_first_.resize(n_trees);
+  n_top = n_bottom = 0;
+  for (std::size_t t = 0; t < n_trees; ++t) {
+    top_first_[t] = static_cast<std::uint32_t>(n_top);
+    bottom_first_[t] = static_cast<std::uint32_t>(n_bottom);
+    n_top += (std::size_t{1} << top_depth_[t]) - 1;
+    n_bottom += std::size_t{1} << top_depth_[t];
   }
   if (wide)
     top_threshold64_.resize(n_top);
@@ -278,7 +292,7 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
   const Index k = settings_.n_scores, w = settings_.leaf_width;
   const auto n_trees = static_cast<Index>(roots_.size());
   const Node* nodes = nodes_.data();
-  const bool top = !kCategories && !bottom_.empty();
+  const bool top = !kCategories && !bottom_first_.empty();
   const T* top_threshold = nullptr;
   if constexpr (std::is_same_v<T, float>)
     top_threshold = top_threshold32_.data();
@@ -394,7 +408,7 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
     const bool one_score = k == 1 && w == 1;
     for (Index r = 0; r < rows; ++r) {
       const T* x = X + r * stride;
-      double sum = out[r * k];
+      double sum = settings_.float32_sum ? 0.0 : out[r * k];
       float sum32 = settings_.float32_sum ? acc_f[r * k] : 0.0f;
       for (Index t0 = 0; t0 < n_trees; t0 += kTreeLanes) {
         const Index m = std::min(kTreeLanes, n_trees - t0);

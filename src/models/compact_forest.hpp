@@ -102,21 +102,19 @@ class CompactForest {
   const double* cover() const noexcept { return cover_.data(); }
 
   // The first levels of a tree (at most kTopLevels, fewer where the training weights say most
-  // rows stop early) as a complete binary tree in breadth-first order (models/complete_tree.hpp), so that a walk computes where it goes next instead of
-  // loading it. A leaf above the last level is padded with nodes that send every row left
-  // (threshold +infinity, missing values left: the flags are in a separate array, read only
-  // for blocks that hold a missing value); `bottom` maps each position of the last level to the
-  // node of `nodes()` it stands for: a leaf, or in a deeper tree the node where the walk goes on.
-  static constexpr int kTopLevels = 8;
+  // rows stop early) as a complete binary tree in breadth-first order (models/complete_tree.hpp),
+  // so that a walk computes where it goes next instead of loading it. A leaf above the last
+  // level is padded with nodes that send every row left (threshold +infinity, missing values
+  // left: the flags are in a separate array, read only for blocks that hold a missing value);
+  // bottom_ maps each position of the last level to the node of nodes() it stands for: a leaf,
+  // or in a deeper tree the node where the walk goes on.
+  static constexpr int kTopLevels = kMaxCompleteTreeDepth;
 
  private:
   template <typename T, typename In>
   void predict_rows(const In* X, Index rows, Index stride, double* scores, Index first_row) const;
   template <typename T, bool kLt, bool kCategories, bool kNan>
   void predict_block(const T* X, Index rows, Index stride, Index first_row, double* scores, float* acc_f) const;
-  // The walk of the laid-out complete trees; T as CompleteTree's.
-  template <typename T, bool kLt, bool kNan>
-  void predict_block_top(const T* X, Index rows, Index stride, double* scores, float* acc_f) const;
   void build_top();
   int top_levels(std::uint32_t root, int depth) const;
   bool categorical_left(const Node& n, double v, Index row) const;
@@ -140,13 +138,14 @@ class CompactForest {
   bool has_categories_ = false;
   std::int64_t expected_trees_ = 0;
   // The complete top of every tree (see CompleteTree), built once the last tree is added; empty
-  // when a categorical split makes the forest walk nodes_ only.
+  // when a categorical split makes the forest walk nodes_ only, or when the padding would cost
+  // far more memory than the trees themselves (a hostile file's chains of single splits).
   std::vector<float> top_threshold32_;       // per laid-out node, for the float32 comparisons
   std::vector<double> top_threshold64_;      // per laid-out node, for kLeFloat64
   std::vector<std::uint32_t> top_feature_;   // per laid-out node
   std::vector<std::uint8_t> top_nan_left_;   // per laid-out node: missing values go left
   std::vector<std::uint32_t> top_first_;     // per tree: its root's position in the arrays above
-  std::vector<std::uint8_t> top_depth_;      // per tree: levels laid out, min(depth, kTopLevels)
+  std::vector<std::uint8_t> top_depth_;      // per tree: levels laid out (top_levels)
   std::vector<std::uint32_t> bottom_;        // per tree, 2^top_depth entries: node indices
   std::vector<std::uint32_t> bottom_first_;  // per tree: its first entry in bottom_
   CompleteTreeWalk wide_walk_ = best_complete_tree_walk();  // null: the portable walk

@@ -25,14 +25,24 @@ struct CompleteTree {
   const std::uint32_t* feature;
 };
 
+// The deepest complete tree the walks take (levels 0 .. 7): their per-level code stops there.
+constexpr int kMaxCompleteTreeDepth = 8;
+
 // Walks rows [0, rows) of X (row r at X + r * stride, float32 values, none of them NaN)
-// through one complete tree of `depth` levels: pos[r] receives the position reached, counted
+// through one complete tree of `depth` <= kMaxCompleteTreeDepth levels: pos[r] receives the position reached, counted
 // from the first position of the last level (0 .. 2^depth - 1). `lt` selects x < threshold
 // (else x <= threshold) as the test that sends a row left. Requires stride < 2^24.
 using CompleteTreeWalk = void (*)(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride,
                                   std::ptrdiff_t rows, std::uint32_t* pos, bool lt);
 
-// The vector kernels, null where this build or this CPU has none.
+#if FERRY_HAVE_X86_KERNELS
+// The vector kernels, defined in the files compiled with the wider instruction sets. They are
+// constants, not functions: nothing in those files runs before the CPU has been asked.
+extern const CompleteTreeWalk kCompleteTreeWalkAvx2;
+extern const CompleteTreeWalk kCompleteTreeWalkAvx512;
+#endif
+
+// The vector kernels this CPU runs, null where it (or this build) has none.
 CompleteTreeWalk complete_tree_walk_avx2() noexcept;
 CompleteTreeWalk complete_tree_walk_avx512() noexcept;
 // The widest kernel this CPU runs, or null: the caller's portable walk then.

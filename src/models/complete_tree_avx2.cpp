@@ -117,10 +117,7 @@ void walk_avx2(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff
 
 }  // namespace
 
-CompleteTreeWalk complete_tree_walk_avx2() noexcept {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? &walk_avx2 : nullptr;
-}
+const CompleteTreeWalk kCompleteTreeWalkAvx2 = &walk_avx2;
 
 }  // namespace detail
 FERRY_END_NAMESPACE

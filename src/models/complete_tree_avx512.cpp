@@ -126,10 +126,7 @@ void walk_avx512(CompleteTree<float> tree, int depth, const float* X, std::ptrdi
 
 }  // namespace
 
-CompleteTreeWalk complete_tree_walk_avx512() noexcept {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") ? &walk_avx512 : nullptr;
-}
+const CompleteTreeWalk kCompleteTreeWalkAvx512 = &walk_avx512;
 
 }  // namespace detail
 FERRY_END_NAMESPACE

@@ -41,15 +41,8 @@ class TreeEnsemble final : public Estimator {
 
   // A row's scores do not depend on the range it falls in.
   void decision_threaded(const RowMatrixXd& X, RowMatrixXd& scores, Parallel parallel) const override {
-    const Index k = forest_.n_scores();
-    scores.resize(X.rows(), k);
-    run_row_ranges(
-        X.rows(), parallel,
-        [&](Index begin, Index end) {
-          forest_.predict(X.data() + begin * X.cols(), end - begin, X.cols(), scores.data() + begin * k, begin);
-        },
-        256);
-    finish(scores);
+    scores.resize(X.rows(), forest_.n_scores());
+    predict_direct(X.data(), X.rows(), X.cols(), scores.data(), parallel);
   }
 
   void decision_direct(const double* X, Index rows, Index stride, double* scores, Parallel parallel) const override {
