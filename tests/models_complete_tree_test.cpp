@@ -20,9 +20,8 @@ struct Tree {
   std::vector<std::uint32_t> feature;
 };
 
-std::vector<std::uint32_t> reference_walk(const Tree& tree, int depth,
-                                          const std::vector<float>& X, std::ptrdiff_t stride, std::ptrdiff_t rows,
-                                          bool lt) {
+std::vector<std::uint32_t> reference_walk(const Tree& tree, int depth, const std::vector<float>& X,
+                                          std::ptrdiff_t stride, std::ptrdiff_t rows, bool lt) {
   std::vector<std::uint32_t> pos;
   for (std::ptrdiff_t r = 0; r < rows; ++r) {
     std::uint32_t p = 0;
@@ -42,7 +41,13 @@ TEST(CompleteTree, VectorWalksMatchTheDefinition) {
   if (CompleteTreeWalk k = complete_tree_walk_avx512()) kernels.emplace_back("avx512", k);
   if (kernels.empty()) GTEST_SKIP() << "no vector kernel on this CPU or build";
   std::mt19937_64 rng(3);
-  const std::vector<float> cuts{0.0f, -0.0f, 0.1f, -1.5f, 3.0f, 1e-40f, std::numeric_limits<float>::max(),
+  const std::vector<float> cuts{0.0f,
+                                -0.0f,
+                                0.1f,
+                                -1.5f,
+                                3.0f,
+                                1e-40f,
+                                std::numeric_limits<float>::max(),
                                 std::numeric_limits<float>::infinity()};
   for (int depth = 0; depth <= 8; ++depth)
     for (const std::ptrdiff_t n_features : {1, 7, 32, 40})
@@ -60,10 +65,17 @@ TEST(CompleteTree, VectorWalksMatchTheDefinition) {
           std::vector<float> X(static_cast<std::size_t>(rows * stride));
           for (float& v : X) {
             switch (rng() % 4) {
-              case 0: v = n_nodes == 0 ? 0.0f : tree.threshold[rng() % n_nodes]; break;  // on a threshold
-              case 1: v = std::nextafter(cuts[rng() % cuts.size()], 0.0f); break;
-              case 2: v = -std::numeric_limits<float>::infinity(); break;
-              default: v = std::uniform_real_distribution<float>(-3, 3)(rng);
+              case 0:
+                v = n_nodes == 0 ? 0.0f : tree.threshold[rng() % n_nodes];
+                break;  // on a threshold
+              case 1:
+                v = std::nextafter(cuts[rng() % cuts.size()], 0.0f);
+                break;
+              case 2:
+                v = -std::numeric_limits<float>::infinity();
+                break;
+              default:
+                v = std::uniform_real_distribution<float>(-3, 3)(rng);
             }
           }
           for (const bool lt : {true, false}) {
@@ -74,8 +86,8 @@ TEST(CompleteTree, VectorWalksMatchTheDefinition) {
                    got.data(), lt);
               ASSERT_EQ(got.back(), 0xdeadbeefu) << name << ": wrote past the rows";
               got.pop_back();
-              ASSERT_EQ(got, want) << name << " depth " << depth << " features " << n_features << " stride "
-                                   << stride << " rows " << rows << (lt ? " lt" : " le");
+              ASSERT_EQ(got, want) << name << " depth " << depth << " features " << n_features << " stride " << stride
+                                   << " rows " << rows << (lt ? " lt" : " le");
             }
           }
         }

@@ -109,7 +109,8 @@ class FERRY_API Model {
   // copy. Throws as predict, Error(kUnsupported) where output_width is 0, and Error(kShape)
   // when `out` is not rows x output_width(output); after a throw `out` may hold part of the
   // answer.
-  void compute(Output output, const Input& input, Eigen::Ref<RowMatrixXd> out, const PredictOptions& options = {}) const;
+  void compute(Output output, const Input& input, Eigen::Ref<RowMatrixXd> out,
+               const PredictOptions& options = {}) const;
   // Every problem predict would refuse or count, without throwing for them (named input; a
   // dense batch reports its first problem as the one issue).
   ValidationReport validate(const Input& input, const PredictOptions& options = {}) const;

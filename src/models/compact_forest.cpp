@@ -116,7 +116,8 @@ void CompactForest::add_tree(const TreeArrays& t) {
       values32_[i] = static_cast<float>(values_[i]);
   }
   if (static_cast<std::int64_t>(roots_.size()) == expected_trees_) build_top();
-  if (static_cast<std::int64_t>(roots_.size()) > expected_trees_) throw std::logic_error("CompactForest: more trees than announced");
+  if (static_cast<std::int64_t>(roots_.size()) > expected_trees_)
+    throw std::logic_error("CompactForest: more trees than announced");
 }
 
 int CompactForest::top_levels(std::uint32_t root, int depth) const {
@@ -398,7 +399,8 @@ void CompactForest::predict_block(const T* X, Index rows, Index stride, Index fi
       } else {
         for (Index r = 0; r < rows; ++r) idx[r] = roots_[static_cast<std::size_t>(t)];
       }
-      if (level < depth) finish_walks(idx, rows, [&](Index r) { return X + r * stride; }, [&](Index r) { return first_row + r; });
+      if (level < depth)
+        finish_walks(idx, rows, [&](Index r) { return X + r * stride; }, [&](Index r) { return first_row + r; });
       add_leaves(t, idx);
     }
   } else {

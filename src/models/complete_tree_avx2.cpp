@@ -66,27 +66,26 @@ inline void walk_level(CompleteTree<float> tree, const float* X, __m256i* q, con
   }
 }
 
+// Levels kLevel .. depth - 1, each with its own code; kMaxCompleteTreeDepth ends the recursion.
+template <int kLevel, int kVectors, bool kLt>
+void walk_levels(CompleteTree<float> tree, int depth, const float* X, __m256i* q, const __m256i* row) {
+  if constexpr (kLevel < kMaxCompleteTreeDepth) {
+    if (kLevel >= depth) return;
+    walk_level<kLevel, kVectors, kLt>(tree, X, q, row);
+    walk_levels<kLevel + 1, kVectors, kLt>(tree, depth, X, q, row);
+  }
+}
+
 template <int kVectors, bool kLt>
 void walk_rows(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::uint32_t* pos) {
-  const __m256i lane = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                          _mm256_set1_epi32(static_cast<int>(stride)));
+  const __m256i lane =
+      _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
   __m256i q[kVectors], row[kVectors];
   for (int j = 0; j < kVectors; ++j) {
     q[j] = _mm256_setzero_si256();
     row[j] = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(8 * j * stride)));
   }
-  for (int d = 0; d < depth; ++d) {
-    switch (d) {
-      case 0: walk_level<0, kVectors, kLt>(tree, X, q, row); break;
-      case 1: walk_level<1, kVectors, kLt>(tree, X, q, row); break;
-      case 2: walk_level<2, kVectors, kLt>(tree, X, q, row); break;
-      case 3: walk_level<3, kVectors, kLt>(tree, X, q, row); break;
-      case 4: walk_level<4, kVectors, kLt>(tree, X, q, row); break;
-      case 5: walk_level<5, kVectors, kLt>(tree, X, q, row); break;
-      case 6: walk_level<6, kVectors, kLt>(tree, X, q, row); break;
-      default: walk_level<7, kVectors, kLt>(tree, X, q, row); break;
-    }
-  }
+  walk_levels<0, kVectors, kLt>(tree, depth, X, q, row);
   for (int j = 0; j < kVectors; ++j) _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos + 8 * j), q[j]);
 }
 

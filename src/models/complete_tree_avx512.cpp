@@ -75,27 +75,26 @@ inline void walk_level(CompleteTree<float> tree, const float* X, __m512i* q, con
   }
 }
 
+// Levels kLevel .. depth - 1, each with its own code; kMaxCompleteTreeDepth ends the recursion.
+template <int kLevel, int kVectors, bool kLt>
+void walk_levels(CompleteTree<float> tree, int depth, const float* X, __m512i* q, const __m512i* row) {
+  if constexpr (kLevel < kMaxCompleteTreeDepth) {
+    if (kLevel >= depth) return;
+    walk_level<kLevel, kVectors, kLt>(tree, X, q, row);
+    walk_levels<kLevel + 1, kVectors, kLt>(tree, depth, X, q, row);
+  }
+}
+
 template <int kVectors, bool kLt>
 void walk_rows(CompleteTree<float> tree, int depth, const float* X, std::ptrdiff_t stride, std::uint32_t* pos) {
-  const __m512i lane = _mm512_mullo_epi32(
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(static_cast<int>(stride)));
+  const __m512i lane = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                          _mm512_set1_epi32(static_cast<int>(stride)));
   __m512i q[kVectors], row[kVectors];
   for (int j = 0; j < kVectors; ++j) {
     q[j] = _mm512_setzero_si512();
     row[j] = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(16 * j * stride)));
   }
-  for (int d = 0; d < depth; ++d) {
-    switch (d) {
-      case 0: walk_level<0, kVectors, kLt>(tree, X, q, row); break;
-      case 1: walk_level<1, kVectors, kLt>(tree, X, q, row); break;
-      case 2: walk_level<2, kVectors, kLt>(tree, X, q, row); break;
-      case 3: walk_level<3, kVectors, kLt>(tree, X, q, row); break;
-      case 4: walk_level<4, kVectors, kLt>(tree, X, q, row); break;
-      case 5: walk_level<5, kVectors, kLt>(tree, X, q, row); break;
-      case 6: walk_level<6, kVectors, kLt>(tree, X, q, row); break;
-      default: walk_level<7, kVectors, kLt>(tree, X, q, row); break;
-    }
-  }
+  walk_levels<0, kVectors, kLt>(tree, depth, X, q, row);
   for (int j = 0; j < kVectors; ++j) _mm512_storeu_si512(pos + 16 * j, q[j]);
 }
 
