@@ -1,6 +1,7 @@
 // The one path of a batch through the engine: bind, steps, estimator, link (engine.hpp).
 #include "engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -106,7 +107,7 @@ std::vector<ValidationIssue> Engine::validate_dense(
   }
   if (!issues.empty()) return issues;
   try {
-    scores(run_pipeline(bind_dense<T>(X)), Parallel::of(options));
+    scores(run_steps_on(bind_dense<T>(X)), Parallel::of(options));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kValue) throw;
     fatal(IssueKind::kRejected, e.code(), "", 0, -1, e.message());
@@ -134,7 +135,7 @@ Run Engine::run(const Table& input, const PredictOptions& options) const {
   // category under handle_unknown='error'), a missing value no step fills, a value a tree
   // model refuses.
   try {
-    r.preprocessed = run_pipeline(r.raw, r.text.get());
+    r.preprocessed = run_steps_on(r.raw, r.text.get());
     r.scores = scores(r.preprocessed, Parallel::of(options));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kValue) throw;
@@ -149,11 +150,40 @@ Run Engine::run_or_throw(const Table& input, const PredictOptions& options) cons
   return r;
 }
 
-RowMatrixXd Engine::run_pipeline(RowMatrixXd Z, const TextBatch* text) const {
+StepRows Engine::run_steps_on(RowMatrixXd raw, const TextBatch* text) const {
+  StepRows Z(std::move(raw));
   run_steps(steps, Z, text);
   // Safety net for nullable inputs: a NaN must not reach the estimator.
-  if (any_nullable && any_non_finite(Z)) check_transformed(Z.data(), Z.rows(), Z.cols());
+  if (any_nullable) {
+    if (Z.sparse)
+      check_transformed(*Z.sparse);
+    else if (any_non_finite(Z.dense))
+      check_transformed(Z.dense.data(), Z.dense.rows(), Z.dense.cols());
+  }
   return Z;
+}
+
+RowMatrixXd Engine::run_pipeline(RowMatrixXd raw, const TextBatch* text) const {
+  return std::move(run_steps_on(std::move(raw), text).densify());
+}
+
+void Engine::check_transformed(const SparseRows& Z) const {
+  for (Index i = 0; i < Z.rows(); ++i)
+    for (Index k = Z.begin(i); k < Z.end(i); ++k) {
+      const double v = Z.values[static_cast<std::size_t>(k)];
+      if (!std::isfinite(v) && !(std::isnan(v) && estimator->accepts_missing()))
+        refuse_transformed(i, Z.indices[static_cast<std::size_t>(k)], v);
+    }
+}
+
+void Engine::refuse_transformed(Index row, Index column, double value) const {
+  const std::string& name = transformed_names[static_cast<std::size_t>(column)];
+  if (std::isnan(value))
+    throw Error(ErrorCode::kValue, fmt::format("row {}: a missing value reached the estimator in column \"{}\" (the "
+                                               "pipeline has no imputer for it)",
+                                               row, name));
+  throw Error(ErrorCode::kValue,
+              fmt::format("row {}: {} reached the estimator in column \"{}\"", row, describe_non_finite(value), name));
 }
 
 template <typename T>
@@ -161,17 +191,9 @@ void Engine::check_transformed(const T* Z, Index rows, Index stride) const {
   const auto cols = static_cast<Index>(transformed_names.size());
   for (Index i = 0; i < rows; ++i) {
     const T* row = Z + i * stride;
-    for (Index j = 0; j < cols; ++j) {
-      if (std::isfinite(row[j]) || (std::isnan(row[j]) && estimator->accepts_missing())) continue;
-      const std::string& name = transformed_names[static_cast<std::size_t>(j)];
-      if (std::isnan(row[j]))
-        throw Error(ErrorCode::kValue,
-                    fmt::format("row {}: a missing value reached the estimator in column \"{}\" (the pipeline has "
-                                "no imputer for it)",
-                                i, name));
-      throw Error(ErrorCode::kValue, fmt::format("row {}: {} reached the estimator in column \"{}\"", i,
-                                                 describe_non_finite(static_cast<double>(row[j])), name));
-    }
+    for (Index j = 0; j < cols; ++j)
+      if (!std::isfinite(row[j]) && !(std::isnan(row[j]) && estimator->accepts_missing()))
+        refuse_transformed(i, j, static_cast<double>(row[j]));
   }
 }
 
@@ -215,14 +237,34 @@ void Engine::require_decision_function() const {
                                                      metadata.name));
 }
 
-RowMatrixXd Engine::probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const {
+RowMatrixXd Engine::scores(const StepRows& preprocessed, Parallel parallel) const {
+  if (!preprocessed.sparse) return scores(preprocessed.dense, parallel);
+  const SparseRows& X = *preprocessed.sparse;
+  RowMatrixXd s;
+  if (capabilities.sparse_rows) {
+    estimator->decision_sparse(X, s);
+    return s;
+  }
+  constexpr Index kDenseBlockValues = Index(1) << 20;  // 8 MB of doubles
+  const Index block = std::max<Index>(1, kDenseBlockValues / std::max<Index>(1, X.cols));
+  s.resize(X.rows(), estimator->n_scores());
+  RowMatrixXd dense;
+  for (Index first = 0; first < X.rows(); first += block) {
+    const Index last = std::min(X.rows(), first + block);
+    X.to_dense(first, last, dense);
+    s.middleRows(first, last - first) = scores(dense, parallel);
+  }
+  return s;
+}
+
+RowMatrixXd Engine::probabilities(const StepRows& preprocessed, Parallel parallel) const {
   require_probabilities();
   RowMatrixXd p;
   estimator->probabilities(scores(preprocessed, parallel), p);
   return p;
 }
 
-RowMatrixXd Engine::decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const {
+RowMatrixXd Engine::decision_function(const StepRows& preprocessed, Parallel parallel) const {
   require_decision_function();
   return scores(preprocessed, parallel);
 }
@@ -231,7 +273,7 @@ RowMatrixXd Engine::dense_scores(const Input& input, const PredictOptions& optio
   const Parallel parallel = Parallel::of(options);
   const bool doubles = input.kind() == Input::Kind::kDouble;
   if (!reads_rows_directly())
-    return scores(run_pipeline(doubles ? bind_dense<double>(input.doubles()) : bind_dense<float>(input.floats())),
+    return scores(run_steps_on(doubles ? bind_dense<double>(input.doubles()) : bind_dense<float>(input.floats())),
                   parallel);
   RowMatrixXd s(doubles ? input.doubles().rows() : input.floats().rows(), estimator->n_scores());
   if (doubles)

@@ -47,7 +47,7 @@ struct Run {
   std::vector<ValidationIssue> issues;  // in validate's order; a step's refusal is kRejected
   RowMatrixXd raw;                      // bound input: numbers, text codes, NaN missing
   std::shared_ptr<const TextBatch> text;  // the free text `raw` refers to, or null
-  RowMatrixXd preprocessed;             // what the estimator received
+  StepRows preprocessed;                // what the estimator received (sparse where the steps made it so)
   RowMatrixXd scores;                   // the estimator's raw scores
   // The first fatal issue, or null.
   const ValidationIssue* fatal() const noexcept;
@@ -109,15 +109,20 @@ class Engine {
   // run(), throwing the first fatal issue as its Error; the counted ones are in `issues`.
   Run run_or_throw(const Table& input, const PredictOptions& options) const;
   // Runs the steps on bound input (text as codes; free text in `text`) and checks what reaches
-  // the estimator.
+  // the estimator: sparse where the steps made it so.
+  StepRows run_steps_on(RowMatrixXd raw, const TextBatch* text = nullptr) const;
+  // The same, made dense: for explain, and Model::transform.
   RowMatrixXd run_pipeline(RowMatrixXd raw, const TextBatch* text = nullptr) const;
   RowMatrixXd scores(const RowMatrixXd& preprocessed, Parallel parallel = {}) const;
+  // Of a batch that may be sparse: read sparse by an estimator that declares sparse_rows, else
+  // made dense a block of rows at a time, so that a wide sparse batch never stands dense at once.
+  RowMatrixXd scores(const StepRows& preprocessed, Parallel parallel = {}) const;
   // The link applied to scores.
   Prediction predict(RowMatrixXd scores) const;
   // From the preprocessed batch; Error(kUnsupported) before any work where the model has no
   // such output (as scikit-learn's).
-  RowMatrixXd probabilities(const RowMatrixXd& preprocessed, Parallel parallel) const;
-  RowMatrixXd decision_function(const RowMatrixXd& preprocessed, Parallel parallel) const;
+  RowMatrixXd probabilities(const StepRows& preprocessed, Parallel parallel) const;
+  RowMatrixXd decision_function(const StepRows& preprocessed, Parallel parallel) const;
   // Error(kUnsupported) naming `method` for a regressor.
   void require_classifier(const char* method) const;
   // Error(kUnsupported) where the model has no predict_proba / decision_function (as
@@ -136,6 +141,8 @@ class Engine {
   // infinity) came out of the preprocessing: only possible with nullable inputs.
   template <typename T>
   void check_transformed(const T* Z, Index rows, Index stride) const;
+  void check_transformed(const SparseRows& Z) const;
+  [[noreturn]] void refuse_transformed(Index row, Index column, double value) const;
 };
 
 // Builds the engine from a parsed artifact; Error(kFormat/kUnsupported) on any violation of

@@ -65,11 +65,11 @@ RowMatrixXd bound(const detail::Engine& e, const Input& input, const PredictOpti
 }
 
 // The batch through the preprocessing, with its free text when it is a Table.
-RowMatrixXd preprocessed(const detail::Engine& e, const Input& input, const PredictOptions& options) {
-  if (input.kind() != Input::Kind::kTable) return e.run_pipeline(bound(e, input, options));
+detail::StepRows preprocessed(const detail::Engine& e, const Input& input, const PredictOptions& options) {
+  if (input.kind() != Input::Kind::kTable) return e.run_steps_on(bound(e, input, options));
   std::shared_ptr<const detail::TextBatch> text;
   RowMatrixXd raw = e.bind(input.table(), options, &text);
-  return e.run_pipeline(std::move(raw), text.get());
+  return e.run_steps_on(std::move(raw), text.get());
 }
 
 }  // namespace
@@ -93,7 +93,7 @@ void Model::compute(Output output, const Input& input, Eigen::Ref<RowMatrixXd> o
 }
 
 RowMatrixXd Model::transform(const Input& input, const PredictOptions& options) const {
-  return preprocessed(*engine_, input, options);
+  return std::move(preprocessed(*engine_, input, options).densify());
 }
 
 const std::vector<std::string>& Model::transformed_feature_names() const noexcept {
@@ -103,12 +103,12 @@ const std::vector<std::string>& Model::transformed_feature_names() const noexcep
 RowMatrixXd Model::predict_proba(const Input& input, const PredictOptions& options) const {
   // A named batch is refused for a regressor before it is bound; a dense one after.
   if (input.kind() == Input::Kind::kTable) engine_->require_classifier("predict_proba");
-  return engine_->probabilities(transform(input, options), detail::Parallel::of(options));
+  return engine_->probabilities(preprocessed(*engine_, input, options), detail::Parallel::of(options));
 }
 
 RowMatrixXd Model::decision_function(const Input& input, const PredictOptions& options) const {
   engine_->require_classifier("decision_function");
-  return engine_->decision_function(transform(input, options), detail::Parallel::of(options));
+  return engine_->decision_function(preprocessed(*engine_, input, options), detail::Parallel::of(options));
 }
 
 ValidationReport Model::validate(const Input& input, const PredictOptions& options) const {
@@ -132,8 +132,9 @@ Explanation with_identity(Explanation x, const Metadata& m) {
 Explanation Model::explain(const Input& input, const ExplainOptions& options) const {
   const detail::Engine& e = *engine_;
   if (input.kind() == Input::Kind::kTable) {
-    const detail::Run r = e.run_or_throw(input.table(), options);
-    return with_identity(detail::explain::explain_run(e, r.raw, r.preprocessed, r.scores, options), e.metadata);
+    detail::Run r = e.run_or_throw(input.table(), options);
+    return with_identity(detail::explain::explain_run(e, r.raw, r.preprocessed.densify(), r.scores, options),
+                         e.metadata);
   }
   return with_identity(detail::explain::explain_rows(e, bound(e, input, options), options), e.metadata);
 }

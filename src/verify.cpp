@@ -30,7 +30,7 @@ std::size_t Engine::verify() const {
                                                      "X_sample to add them)",
                                                      metadata.name));
   const Verification& v = *verification;
-  const Prediction p = predict(scores(run_pipeline(v.input, &v.text)));  // text inputs hold codes already
+  const Prediction p = predict(scores(run_steps_on(v.input, &v.text)));  // text inputs hold codes already
   if (v.predict_values) compare("predict", p.values, *v.predict_values, v);
   if (v.predict_proba) compare("predict_proba", p.probabilities, *v.predict_proba, v);
   if (v.decision_function) compare("decision_function", p.scores, *v.decision_function, v);

@@ -347,6 +347,7 @@ def _convert_composite(obj: Any, path: str, names_in: List[str]) -> ConvertedSte
     n = len(names_in)
     weights = obj.transformer_weights or {}
     branches: List[Branch] = []
+    kept: List[Any] = []  # the transformers of `branches`
     if type(obj) is ColumnTransformer:
         entries = [(nm, tr, _selected_columns(obj, nm, cols, n)) for nm, tr, cols in obj.transformers_]
     else:
@@ -359,8 +360,41 @@ def _convert_composite(obj: Any, path: str, names_in: List[str]) -> ConvertedSte
         steps = [] if isinstance(trans, str) and trans == "passthrough" else _convert_chain(trans, where, sub_names)
         weight = weights.get(name)
         branches.append(Branch(str(name), columns, steps, None if weight is None else float(weight)))
+        kept.append(trans)
     width = sum(b.steps[-1][0].n_features_out if b.steps else len(b.columns) for b in branches)
-    return ConvertedStep("column_transformer", {}, {}, n, width, branches=branches)
+    stacking = _stacking(obj, kept)
+    return ConvertedStep("column_transformer", {"sparse_output": stacking}, {}, n, width, branches=branches)
+
+
+def _stacking(obj: Any, transformers: List[Any]) -> str:
+    """How a ColumnTransformer / FeatureUnion stacked the outputs of its branches
+    (`transformers`, those that gave columns; docs/format.md 4.20): dense; sparse, each row's
+    entries branch by branch (scipy's hstack when every branch gave a CSR matrix); or sparse with
+    each row's columns sorted (its COO route, when some branch gave a dense array)."""
+    if type(obj) is ColumnTransformer:
+        sparse = bool(getattr(obj, "sparse_output_", False))
+    else:
+        sparse = any(_gives_sparse(t) for t in transformers)
+    if not sparse:
+        return "dense"
+    return "sparse" if all(_gives_sparse(t) for t in transformers) else "sparse_sorted"
+
+
+def _gives_sparse(obj: Any) -> bool:
+    """Whether a fitted transformer's output is a sparse matrix given dense input: it makes one,
+    or a step keeps the one made before it."""
+    if isinstance(obj, str):
+        return False  # passthrough: the columns as they came
+    if type(obj) is not Pipeline:
+        return _may_be_sparse(obj)
+    sparse = False
+    for _, step in obj.steps:
+        if _is_passthrough(step):
+            continue
+        conv = PREPROCESSORS.get(type(step))
+        keeps = conv is not None and conv.same_on_sparse is not None and conv.same_on_sparse(step)
+        sparse = _may_be_sparse(step) or (sparse and keeps)
+    return sparse
 
 
 # --------------------------------------------------------------------------- inputs

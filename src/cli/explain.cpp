@@ -32,7 +32,7 @@ Explanation explain_csv(const Model& model, const CsvTable& csv, const ExplainAr
     if (issue.fatal) throw Error(issue.code, line);
     fmt::print(warnings, "warning: {}\n", line);
   }
-  Explanation e = detail::explain::explain_run(engine, run.raw, run.preprocessed, run.scores, args.options);
+  Explanation e = detail::explain::explain_run(engine, run.raw, run.preprocessed.densify(), run.scores, args.options);
   scores = std::move(run.scores);
   return e;
 }

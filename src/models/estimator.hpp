@@ -9,6 +9,7 @@
 #include "ferry/explanation.hpp"
 #include "ferry/matrix.hpp"
 #include "models/link.hpp"
+#include "pipeline/step_rows.hpp"
 #include "row_ranges.hpp"
 
 FERRY_BEGIN_NAMESPACE
@@ -30,6 +31,7 @@ struct Capabilities {
   std::optional<Explanation::Method> interventional_shap;
   bool interactions = false;  // shap_interactions()
   bool direct_rows = false;   // decision_direct(): reads float32 and double rows where they lie
+  bool sparse_rows = false;   // decision_sparse(): reads sparse rows as they are
 };
 
 class Estimator {
@@ -73,6 +75,12 @@ class Estimator {
   virtual void decision_direct(const float* /*X*/, Index /*rows*/, Index /*stride*/, double* /*scores*/,
                                Parallel /*parallel*/) const {
     undeclared("decision_direct");
+  }
+  // Raw scores of sparse rows, where capabilities() declares sparse_rows: scikit-learn's own
+  // sums over each row's entries in their order (safe_sparse_dot), so a row of text costs its
+  // terms, not the vocabulary's width.
+  virtual void decision_sparse(const SparseRows& /*X*/, RowMatrixXd& /*scores*/) const {
+    undeclared("decision_sparse");
   }
   // Whether a missing value (NaN) may reach decision(): estimators with learned missing
   // directions route it; the others never see one.

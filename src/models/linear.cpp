@@ -13,7 +13,7 @@ namespace {
 class Linear final : public Estimator {
  public:
   Linear(Link link, RowMatrixXd coef, Eigen::RowVectorXd intercept)
-      : Estimator(link), coef_(std::move(coef)), intercept_(std::move(intercept)) {}
+      : Estimator(link), coef_(std::move(coef)), coef_by_feature_(coef_.transpose()), intercept_(std::move(intercept)) {}
 
   // One dot product per row and score, so a row's scores never depend on the batch it came in
   // (a matrix product would pick different kernels, and summation orders, by batch size).
@@ -22,9 +22,28 @@ class Linear final : public Estimator {
     for (Index i = 0; i < X.rows(); ++i)
       for (Index j = 0; j < coef_.rows(); ++j) scores(i, j) = X.row(i).dot(coef_.row(j)) + intercept_[j];
   }
+  // scipy's csr_matvecs: each score starts at 0 and adds value x weight over the row's entries
+  // in their order, then the intercept is added: scikit-learn's sums, to the bit.
+  void decision_sparse(const SparseRows& X, RowMatrixXd& scores) const override {
+    const Index k = coef_.rows();
+    scores.setZero(X.rows(), k);
+    for (Index i = 0; i < X.rows(); ++i) {
+      double* out = scores.row(i).data();
+      for (Index e = X.begin(i); e < X.end(i); ++e) {
+        const double v = X.values[static_cast<std::size_t>(e)];
+        const double* w = coef_by_feature_.row(X.indices[static_cast<std::size_t>(e)]).data();
+        for (Index c = 0; c < k; ++c) {
+          const double term = v * w[c];
+          out[c] += term;
+        }
+      }
+      for (Index c = 0; c < k; ++c) out[c] += intercept_[c];
+    }
+  }
   Index n_scores() const noexcept override { return coef_.rows(); }
   Capabilities capabilities() const noexcept override {
     Capabilities c = Estimator::capabilities();
+    c.sparse_rows = true;
     if (background_mean_) c.exact_shap = Explanation::Method::kLinearExact;  // it needs the mean (format.md §3.5)
     c.interventional_shap = Explanation::Method::kLinearInterventional;
     return c;
@@ -69,6 +88,7 @@ class Linear final : public Estimator {
  private:
   std::optional<Eigen::RowVectorXd> background_mean_;
   RowMatrixXd coef_;  // k x n_features: each score's weights are contiguous, as each row of X
+  RowMatrixXd coef_by_feature_;  // its transpose: a sparse row's entry reads its k weights at once
   Eigen::RowVectorXd intercept_;
 };
 

@@ -26,6 +26,7 @@ class DiscreteNaiveBayes final : public Estimator {
   DiscreteNaiveBayes(RowMatrixXd weights, Eigen::VectorXd bias, bool binarize, double threshold)
       : Estimator(Link::kLogSumExp),
         weights_(std::move(weights)),
+        weights_by_feature_(weights_.transpose()),
         bias_(std::move(bias)),
         binarize_(binarize),
         threshold_(threshold) {}
@@ -44,10 +45,45 @@ class DiscreteNaiveBayes final : public Estimator {
       }
     }
   }
+  // The same over each row's entries in their order (safe_sparse_dot, after scikit-learn's
+  // sparse binarize, which keeps the entries above the threshold as ones). A negative threshold
+  // would turn the implicit zeros into ones: scikit-learn refuses it on sparse rows, and here
+  // those rows are made dense.
+  void decision_sparse(const SparseRows& X, RowMatrixXd& scores) const override {
+    const Index c = weights_.rows();
+    if (binarize_ && threshold_ < 0) {
+      RowMatrixXd dense;
+      X.to_dense(0, X.rows(), dense);
+      return decision(dense, scores);
+    }
+    scores.setZero(X.rows(), c);
+    for (Index i = 0; i < X.rows(); ++i) {
+      double* out = scores.row(i).data();
+      for (Index e = X.begin(i); e < X.end(i); ++e) {
+        double v = X.values[static_cast<std::size_t>(e)];
+        if (binarize_) {
+          if (!(v > threshold_)) continue;
+          v = 1.0;
+        }
+        const double* w = weights_by_feature_.row(X.indices[static_cast<std::size_t>(e)]).data();
+        for (Index k = 0; k < c; ++k) {
+          const double term = v * w[k];
+          out[k] += term;
+        }
+      }
+      for (Index k = 0; k < c; ++k) out[k] += bias_[k];
+    }
+  }
+  Capabilities capabilities() const noexcept override {
+    Capabilities c = Estimator::capabilities();
+    c.sparse_rows = true;
+    return c;
+  }
   Index n_scores() const noexcept override { return weights_.rows(); }
 
  private:
   RowMatrixXd weights_;  // n_classes x n_features
+  RowMatrixXd weights_by_feature_;  // its transpose: a sparse row's entry reads its weights at once
   Eigen::VectorXd bias_;
   bool binarize_;
   double threshold_;

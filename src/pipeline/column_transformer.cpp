@@ -1,6 +1,7 @@
 // scikit-learn's ColumnTransformer and FeatureUnion: branches, each a pipeline of steps over
 // a selection of the input columns, outputs side by side in branch order. FeatureUnion is
 // the case where every branch takes all columns; a passthrough branch has no steps.
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -25,28 +26,72 @@ struct Branch {
   std::optional<double> weight;  // scikit-learn's transformer_weights entry
 };
 
+// How scikit-learn stacked the branches' outputs: np.hstack, or scipy's sparse hstack, which
+// concatenates each row's entries branch by branch when every branch gave a CSR matrix and
+// otherwise goes through COO and sorts each row's columns.
+enum class Stacking { kDense, kSparse, kSparseSorted };
+
 class ColumnTransformer final : public Step {
  public:
-  ColumnTransformer(std::vector<Branch> branches, std::vector<Index> copied)
-      : branches_(std::move(branches)), copied_(std::move(copied)) {}
+  ColumnTransformer(std::vector<Branch> branches, std::vector<Index> copied, Stacking stacking)
+      : branches_(std::move(branches)), copied_(std::move(copied)), stacking_(stacking) {}
 
-  void transform(RowMatrixXd& X) const override { transform_text(X, nullptr); }
+  void transform(RowMatrixXd& X) const override {
+    StepRows rows(std::move(X));
+    transform_rows(rows, nullptr);
+    X = std::move(rows.densify());
+  }
 
-  void transform_text(RowMatrixXd& X, const TextBatch* text) const override {
+  void transform_rows(StepRows& X, const TextBatch* text) const override {
+    const RowMatrixXd& in = X.densify();
     Index width = 0;
     for (const Branch& b : branches_) width += b.width;
-    RowMatrixXd out(X.rows(), width);
-    Index offset = 0;
+    std::vector<StepRows> parts;
+    parts.reserve(branches_.size());
     for (const Branch& b : branches_) {
-      RowMatrixXd part(X.rows(), static_cast<Index>(b.columns.size()));
-      for (Index i = 0; i < X.rows(); ++i)
-        for (std::size_t j = 0; j < b.columns.size(); ++j) part(i, static_cast<Index>(j)) = X(i, b.columns[j]);
+      RowMatrixXd selected(in.rows(), static_cast<Index>(b.columns.size()));
+      for (Index i = 0; i < in.rows(); ++i)
+        for (std::size_t j = 0; j < b.columns.size(); ++j) selected(i, static_cast<Index>(j)) = in(i, b.columns[j]);
+      StepRows& part = parts.emplace_back(std::move(selected));
       run_steps(b.steps, part, text);
-      if (b.weight) part *= *b.weight;
-      out.middleCols(offset, b.width) = part;
-      offset += b.width;
+      if (b.weight) {
+        if (part.sparse)
+          for (double& v : part.sparse->values) v *= *b.weight;
+        else
+          part.dense *= *b.weight;
+      }
     }
-    X.swap(out);
+    if (stacking_ == Stacking::kDense) {
+      RowMatrixXd out(in.rows(), width);
+      Index offset = 0;
+      for (std::size_t k = 0; k < parts.size(); ++k) {
+        out.middleCols(offset, branches_[k].width) = parts[k].densify();
+        offset += branches_[k].width;
+      }
+      X.dense.swap(out);
+      return;
+    }
+    SparseRows out;
+    out.cols = width;
+    Index nonzeros = 0;
+    for (StepRows& part : parts) nonzeros += static_cast<Index>(part.sparsify().values.size());
+    out.reserve(in.rows(), nonzeros);
+    std::vector<std::pair<Index, double>> row;
+    for (Index i = 0; i < in.rows(); ++i) {
+      row.clear();
+      Index offset = 0;
+      for (std::size_t k = 0; k < parts.size(); ++k) {
+        const SparseRows& p = *parts[k].sparse;
+        for (Index e = p.begin(i); e < p.end(i); ++e)
+          row.emplace_back(offset + p.indices[static_cast<std::size_t>(e)], p.values[static_cast<std::size_t>(e)]);
+        offset += branches_[k].width;
+      }
+      if (stacking_ == Stacking::kSparseSorted)
+        std::stable_sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [column, value] : row) out.push(column, value);
+      out.end_row();
+    }
+    X.set_sparse(std::move(out));
   }
 
   std::vector<Index> copied_columns() const override { return copied_; }
@@ -66,6 +111,7 @@ class ColumnTransformer final : public Step {
  private:
   std::vector<Branch> branches_;
   std::vector<Index> copied_;
+  Stacking stacking_;
 };
 
 // For each output column of `steps`, the column of their input it is an unchanged copy of.
@@ -130,7 +176,17 @@ std::unique_ptr<Step> make_column_transformer(const StepInputs& in) {
   if (static_cast<Index>(copied.size()) != in.n_features_out())
     in.invalid(fmt::format("its transformers give {} columns but n_features_out is {}", copied.size(),
                            in.n_features_out()));
-  return std::make_unique<ColumnTransformer>(std::move(branches), std::move(copied));
+  Stacking stacking = Stacking::kDense;
+  if (in.params().has("sparse_output")) {
+    const std::string how = in.params().string("sparse_output");
+    if (how == "sparse")
+      stacking = Stacking::kSparse;
+    else if (how == "sparse_sorted")
+      stacking = Stacking::kSparseSorted;
+    else if (how != "dense")
+      in.invalid(fmt::format("params.sparse_output \"{}\" is not dense, sparse or sparse_sorted", how));
+  }
+  return std::make_unique<ColumnTransformer>(std::move(branches), std::move(copied), stacking);
 }
 
 }  // namespace detail

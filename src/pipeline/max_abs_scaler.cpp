@@ -22,6 +22,13 @@ class MaxAbsScaler final : public Step {
     }
   }
 
+  // On sparse rows scikit-learn multiplies by the reciprocal instead (inplace_column_scale).
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    if (!X.sparse) return transform(X.dense);
+    SparseRows& S = *X.sparse;
+    for (std::size_t k = 0; k < S.values.size(); ++k) S.values[k] *= 1.0 / scale_[S.indices[k]];
+  }
+
   std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
 
  private:

@@ -7,7 +7,9 @@
 //   l2   np.einsum("ij,ij->i", X, X)  two interleaved accumulators (the SSE2 kernel), then sqrt
 //   max  np.max(abs(X), axis=1)       exact, order-free
 // Norms below 10 * DBL_EPSILON are replaced by 1 (scikit-learn's _handle_zeros_in_scale), so
-// rows of zeros stay zeros and near-zero rows are left unchanged.
+// rows of zeros stay zeros and near-zero rows are left unchanged. Sparse rows follow
+// scikit-learn's sparse kernels instead (transform_rows).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -101,6 +103,46 @@ class Normalizer final : public Step {
       }
       if (norm < kTiny) norm = 1.0;  // NaN is kept, as in scikit-learn
       for (Index j = 0; j < n; ++j) row[j] /= norm;
+    }
+  }
+
+  // sklearn.preprocessing.normalize on a CSR matrix: each row's entries in their order (the
+  // Cython kernels inplace_csr_row_normalize_l1 / _l2), a zero norm leaves the row as it is,
+  // and no tiny-norm rule; the max norm counts the implicit zeros of a row that is not full.
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    if (!X.sparse) return transform(X.dense);
+    SparseRows& S = *X.sparse;
+    for (Index i = 0; i < S.rows(); ++i) {
+      double* v = S.values.data() + S.begin(i);
+      const Index n = S.end(i) - S.begin(i);
+      double norm = 0.0;
+      switch (norm_) {
+        case Norm::kL1:
+          for (Index k = 0; k < n; ++k) norm += std::abs(v[k]);
+          break;
+        case Norm::kL2:
+          for (Index k = 0; k < n; ++k) {
+            const double sq = v[k] * v[k];
+            norm += sq;
+          }
+          if (norm != 0.0) norm = std::sqrt(norm);
+          break;
+        case Norm::kMax: {
+          // np.minimum / np.maximum reduce (a NaN propagates), then np.maximum(abs(min), max).
+          if (n == 0) continue;
+          double lo = n < S.cols ? 0.0 : v[0], hi = lo;
+          bool nan = false;
+          for (Index k = 0; k < n; ++k) {
+            nan = nan || std::isnan(v[k]);
+            lo = std::min(lo, v[k]);
+            hi = std::max(hi, v[k]);
+          }
+          norm = nan ? std::numeric_limits<double>::quiet_NaN() : std::max(std::abs(lo), hi);
+          break;
+        }
+      }
+      if (norm == 0.0) continue;
+      for (Index k = 0; k < n; ++k) v[k] /= norm;
     }
   }
 

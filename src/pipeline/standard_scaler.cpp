@@ -30,6 +30,15 @@ class StandardScaler final : public Step {
     }
   }
 
+  // On sparse rows (never centred: scikit-learn refuses with_mean there) scikit-learn multiplies
+  // by the reciprocal instead (inplace_column_scale).
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    if (!X.sparse || mean_) return transform(X.densify());
+    if (!scale_) return;
+    SparseRows& S = *X.sparse;
+    for (std::size_t k = 0; k < S.values.size(); ++k) S.values[k] *= 1.0 / (*scale_)[S.indices[k]];
+  }
+
   std::vector<Index> source_columns(Index n_in) const override { return same_columns(n_in); }
 
  private:

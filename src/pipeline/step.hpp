@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ferry/matrix.hpp"
+#include "pipeline/step_rows.hpp"
 
 FERRY_BEGIN_NAMESPACE
 namespace detail {
@@ -19,9 +20,10 @@ class Step {
   // Replaces X (rows x n_features_in) by its transform (rows x n_features_out). Must be
   // safe to call concurrently: a step is immutable after construction.
   virtual void transform(RowMatrixXd& X) const = 0;
-  // The same, with the batch's free text (null when the batch has none): what the steps that
-  // take free text, and the composites holding them, override.
-  virtual void transform_text(RowMatrixXd& X, const TextBatch* /*text*/) const { transform(X); }
+  // The same on a batch that may be sparse, with the batch's free text (null when the batch has
+  // none). By default a sparse batch is made dense first; the steps that take free text, the
+  // composites holding them and the steps scikit-learn computes on sparse rows override it.
+  virtual void transform_rows(StepRows& X, const TextBatch* /*text*/) const { transform(X.densify()); }
   // For each output column, the input column it copies unchanged, or -1; empty when none
   // is a copy. A copied text column still carries text codes for the steps after this one.
   virtual std::vector<Index> copied_columns() const { return {}; }

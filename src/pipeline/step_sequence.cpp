@@ -48,8 +48,14 @@ std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, co
   return steps;
 }
 
+void run_steps(const std::vector<std::unique_ptr<Step>>& steps, StepRows& X, const TextBatch* text) {
+  for (const auto& step : steps) step->transform_rows(X, text);
+}
+
 void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X, const TextBatch* text) {
-  for (const auto& step : steps) step->transform_text(X, text);
+  StepRows rows(std::move(X));
+  run_steps(steps, rows, text);
+  X = std::move(rows.densify());
 }
 
 std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step>>& steps, Index n_in) {

@@ -28,7 +28,9 @@ std::vector<std::unique_ptr<Step>> build_steps(const nlohmann::json& entries, co
 // from alone, or -1 when it mixes several (Step::source_columns composed).
 std::vector<Index> source_columns_through(const std::vector<std::unique_ptr<Step>>& steps, Index n_in);
 
-// Runs steps in order on X; `text` is the batch's free text, when it has some.
+// Runs steps in order on X; `text` is the batch's free text, when it has some. The first
+// overload leaves X sparse where the steps made it so; the second gives it back dense.
+void run_steps(const std::vector<std::unique_ptr<Step>>& steps, StepRows& X, const TextBatch* text = nullptr);
 void run_steps(const std::vector<std::unique_ptr<Step>>& steps, RowMatrixXd& X, const TextBatch* text = nullptr);
 
 }  // namespace detail

@@ -119,13 +119,17 @@ class TextVectorizer final : public Step {
     throw Error(ErrorCode::kValue, fmt::format("column \"{}\" is free text: pass the input as a ferry::Table", name_));
   }
 
-  void transform_text(RowMatrixXd& X, const TextBatch* text) const override {
-    RowMatrixXd out = RowMatrixXd::Zero(X.rows(), n_out_);
+  // A sparse batch: scikit-learn's vectorizers return one, and a row then costs its terms.
+  void transform_rows(StepRows& X, const TextBatch* text) const override {
+    const RowMatrixXd& codes = X.densify();
+    SparseRows out;
+    out.cols = n_out_;
+    out.indptr.reserve(static_cast<std::size_t>(codes.rows()) + 1);
     Tokenizer::Scratch scratch;
     std::vector<Index> hits;
     std::vector<std::pair<Index, double>> terms;
-    for (Index i = 0; i < X.rows(); ++i) {
-      const std::string* doc = text != nullptr ? text->text(input_, X(i, 0)) : nullptr;
+    for (Index i = 0; i < codes.rows(); ++i) {
+      const std::string* doc = text != nullptr ? text->text(input_, codes(i, 0)) : nullptr;
       if (doc == nullptr)
         throw Error(ErrorCode::kValue, fmt::format("row {}, column \"{}\": a missing value is not a document (as in "
                                                    "scikit-learn)",
@@ -138,6 +142,7 @@ class TextVectorizer final : public Step {
         const auto it = index_.find(term);
         if (it != index_.end()) hits.push_back(it->second);
       });
+      // CountVectorizer sorts each row's columns (sort_indices) before any weighting.
       std::sort(hits.begin(), hits.end());
       terms.clear();
       for (std::size_t k = 0; k < hits.size();) {
@@ -146,9 +151,11 @@ class TextVectorizer final : public Step {
         terms.emplace_back(hits[k], binary_ ? 1.0 : static_cast<double>(e - k));
         k = e;
       }
-      weighting_.apply(terms, out.row(i).data());
+      weighting_.apply(terms);
+      for (const auto& t : terms) out.push(t.first, t.second);
+      out.end_row();
     }
-    X.swap(out);
+    X.set_sparse(std::move(out));
   }
 
   // Every output comes from the one text column.

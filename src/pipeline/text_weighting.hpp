@@ -4,6 +4,7 @@
 #ifndef FERRY_SRC_PIPELINE_TEXT_WEIGHTING_HPP
 #define FERRY_SRC_PIPELINE_TEXT_WEIGHTING_HPP
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -46,15 +47,16 @@ struct TermWeighting {
     return w;
   }
 
-  // terms: (column, value) of one row's nonzero values, columns ascending; writes the
-  // weighted values into `row` (which holds zeros).
-  void apply(std::vector<std::pair<Index, double>>& terms, double* row) const {
+  // terms: (column, value) of one row's nonzero values, in the order scikit-learn's sparse row
+  // holds them; weighs the values in place, leaving them in the order the weighted row holds them.
+  void apply(std::vector<std::pair<Index, double>>& terms) const {
     if (sublinear_tf)
       for (auto& t : terms) t.second = std::log(t.second) + 1.0;
     if (use_idf) {
       for (auto& t : terms) t.second *= idf[t.first];
-      // scikit-learn multiplies by a sparse diagonal, whose product lists a row's columns
-      // descending: the norm sums them in that order.
+      // scikit-learn multiplies by a sparse diagonal, whose product (scipy's csr_matmat) lists
+      // a row's columns in the reverse of their order: the norm sums them in that order, and so
+      // does any dot product after it.
       std::reverse(terms.begin(), terms.end());
     }
     if (norm != Norm::kNone) {
@@ -68,7 +70,6 @@ struct TermWeighting {
         for (auto& t : terms) t.second /= s;
       }
     }
-    for (const auto& t : terms) row[t.first] = t.second;
   }
 };
 

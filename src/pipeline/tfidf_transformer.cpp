@@ -24,7 +24,24 @@ class TfidfTransformer final : public Step {
           terms.emplace_back(j, row[j]);
           row[j] = 0.0;
         }
-      w_.apply(terms, row);
+      w_.apply(terms);
+      for (const auto& t : terms) row[t.first] = t.second;
+    }
+  }
+
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    if (!X.sparse) return transform(X.dense);
+    SparseRows& S = *X.sparse;
+    std::vector<std::pair<Index, double>> terms;
+    for (Index i = 0; i < S.rows(); ++i) {
+      terms.clear();
+      for (Index k = S.begin(i); k < S.end(i); ++k)
+        terms.emplace_back(S.indices[static_cast<std::size_t>(k)], S.values[static_cast<std::size_t>(k)]);
+      w_.apply(terms);
+      for (std::size_t t = 0; t < terms.size(); ++t) {
+        S.indices[static_cast<std::size_t>(S.begin(i)) + t] = terms[t].first;
+        S.values[static_cast<std::size_t>(S.begin(i)) + t] = terms[t].second;
+      }
     }
   }
 

@@ -43,5 +43,7 @@ def normalizer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.
 
 
 #: what this module registers (converters/__init__.py collects the tables of every module)
-PREPROCESSORS = {Normalizer: Converter(convert_normalizer)}
+# On a sparse matrix scikit-learn's normalize has its own kernels (each row's entries in order,
+# no tiny-norm rule), which ferry's normalizer runs on sparse rows too.
+PREPROCESSORS = {Normalizer: Converter(convert_normalizer, same_on_sparse=lambda est: True)}
 KERNELS = {"normalizer": normalizer}
