@@ -296,6 +296,20 @@ def _check_fitted(leaves: List[Tuple[str, Any]]) -> None:
 # --------------------------------------------------------------------------- converting
 
 
+def _takes_documents(first: Any) -> bool:
+    """Whether the first step takes one column of documents (a list, Series or 1-D array): a
+    text vectorizer, or a FeatureUnion of them (each branch possibly a Pipeline starting with one)."""
+    if type(first) in _VECTORIZERS:
+        return True
+    if type(first) is Pipeline:
+        inner = [s for _, s in first.steps if not _is_passthrough(s)]
+        return bool(inner) and _takes_documents(inner[0])
+    if type(first) is FeatureUnion:
+        branches = [t for _, t in first.transformer_list if not (t is None or (isinstance(t, str) and t == "drop"))]
+        return bool(branches) and all(not isinstance(t, str) and _takes_documents(t) for t in branches)
+    return False
+
+
 def _n_features_in(first: Any) -> int:
     n = getattr(first, "n_features_in_", None)
     if n is None:
@@ -404,7 +418,7 @@ def _input_width(leaves: List[Tuple[str, Any]], X_sample: Any) -> int:
     """The width reaching a final estimator that does not record it: the output of the steps
     before it, or X_sample's columns when it stands alone."""
     if len(leaves) > 1:
-        names = [f"x{j}" for j in range(_n_features_in(leaves[0][1]))]
+        names = ["text"] if _takes_documents(leaves[0][1]) else [f"x{j}" for j in range(_n_features_in(leaves[0][1]))]
         for path, obj in leaves[:-1]:
             converted = _convert_chain(obj, path, names)
             if converted:
@@ -977,7 +991,7 @@ def export(
     assert isinstance(est, ConvertedEstimator)
     if est.n_features_in is None:  # an estimator that ignores X (DummyClassifier): takes any width
         est.n_features_in = _input_width(leaves, X_sample)
-    one_dimensional = len(leaves) > 1 and type(leaves[0][1]) in _VECTORIZERS
+    one_dimensional = len(leaves) > 1 and _takes_documents(leaves[0][1])
     if one_dimensional:
         # A vectorizer first takes one column of documents, which has no name of its own.
         n_inputs = 1
