@@ -97,12 +97,20 @@ bool CodePointSet::contains_slow(char32_t c) const noexcept {
 }
 
 CodePointMap::CodePointMap(std::vector<char32_t> from, std::vector<std::int64_t> offsets, std::vector<char32_t> to)
-    : from_(std::move(from)), offsets_(std::move(offsets)), to_(std::move(to)) {}
+    : from_(std::move(from)), offsets_(std::move(offsets)), to_(std::move(to)), direct_(kDirect, -1) {
+  for (std::size_t k = 0; k < from_.size() && from_[k] < kDirect; ++k) direct_[from_[k]] = static_cast<std::int32_t>(k);
+}
 
 bool CodePointMap::append(char32_t c, std::u32string& out) const {
-  const auto it = std::lower_bound(from_.begin(), from_.end(), c);
-  if (it == from_.end() || *it != c) return false;
-  const auto k = static_cast<std::size_t>(it - from_.begin());
+  std::size_t k = 0;
+  if (c < kDirect) {
+    if (direct_.empty() || direct_[c] < 0) return false;
+    k = static_cast<std::size_t>(direct_[c]);
+  } else {
+    const auto it = std::lower_bound(from_.begin(), from_.end(), c);
+    if (it == from_.end() || *it != c) return false;
+    k = static_cast<std::size_t>(it - from_.begin());
+  }
   out.append(to_.begin() + offsets_[k], to_.begin() + offsets_[k + 1]);
   return true;
 }

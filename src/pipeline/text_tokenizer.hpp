@@ -52,9 +52,11 @@ class CodePointMap {
   bool append(char32_t c, std::u32string& out) const;
 
  private:
+  static constexpr char32_t kDirect = 0x250;  // Latin scripts: looked up directly, not searched
   std::vector<char32_t> from_;
   std::vector<std::int64_t> offsets_;
   std::vector<char32_t> to_;
+  std::vector<std::int32_t> direct_;  // kDirect entries: the index in from_ of each, or -1
 };
 
 struct TokenizerTables {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +11,7 @@
 #include "ferry/error.hpp"
 #include "pipeline/step.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "pipeline/term_index.hpp"
 #include "pipeline/text_batch.hpp"
 #include "pipeline/text_tokenizer.hpp"
 #include "pipeline/text_vocabulary.hpp"
@@ -102,18 +102,15 @@ CodePointMap read_map(const StepInputs& in, const std::string& prefix) {
 
 class TextVectorizer final : public Step {
  public:
-  TextVectorizer(Index input, std::string name, Tokenizer tokenizer, std::vector<std::string> terms,
+  TextVectorizer(Index input, std::string name, Tokenizer tokenizer, const std::vector<std::string>& terms,
                  TermWeighting weighting, bool binary, Index n_out)
       : input_(input),
         name_(std::move(name)),
         tokenizer_(std::move(tokenizer)),
-        terms_(std::move(terms)),
+        index_(terms),
         weighting_(std::move(weighting)),
         binary_(binary),
-        n_out_(n_out) {
-    index_.reserve(terms_.size());
-    for (std::size_t j = 0; j < terms_.size(); ++j) index_.emplace(std::string_view(terms_[j]), static_cast<Index>(j));
-  }
+        n_out_(n_out) {}
 
   void transform(RowMatrixXd& /*X*/) const override {
     throw Error(ErrorCode::kValue, fmt::format("column \"{}\" is free text: pass the input as a ferry::Table", name_));
@@ -139,8 +136,8 @@ class TextVectorizer final : public Step {
                                                    i, name_, bad));
       hits.clear();
       tokenizer_.terms(*doc, scratch, [&](std::string_view term) {
-        const auto it = index_.find(term);
-        if (it != index_.end()) hits.push_back(it->second);
+        const Index column = index_.find(term);
+        if (column >= 0) hits.push_back(column);
       });
       // CountVectorizer sorts each row's columns (sort_indices) before any weighting.
       std::sort(hits.begin(), hits.end());
@@ -167,8 +164,7 @@ class TextVectorizer final : public Step {
   Index input_;
   std::string name_;
   Tokenizer tokenizer_;
-  std::vector<std::string> terms_;
-  std::unordered_map<std::string_view, Index> index_;  // views into terms_
+  TermIndex index_;
   TermWeighting weighting_;
   bool binary_;
   Index n_out_;
@@ -255,10 +251,14 @@ std::unique_ptr<Step> make_text_vectorizer(const StepInputs& in) {
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) in.invalid("the vocabulary repeats a term");
   }
+  std::size_t vocabulary_bytes = 0;
+  for (const std::string& term : terms) vocabulary_bytes += term.size();
+  if (vocabulary_bytes >= (std::size_t(1) << 32) || terms.size() >= (std::size_t(1) << 32) - 1)
+    in.invalid("the vocabulary holds 4 GB or more");
   TermWeighting weighting = TermWeighting::from(in, n);
   const std::string name = in.names_in()[0];
-  return std::make_unique<TextVectorizer>(input, name, Tokenizer(std::move(t)), std::move(terms), std::move(weighting),
-                                          binary, n);
+  return std::make_unique<TextVectorizer>(input, name, Tokenizer(std::move(t)), terms, std::move(weighting), binary,
+                                          n);
 }
 
 }  // namespace detail
