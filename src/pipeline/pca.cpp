@@ -14,36 +14,55 @@ namespace {
 
 class LinearProjection final : public Step {
  public:
-  LinearProjection(RowMatrixXd components, std::optional<Eigen::RowVectorXd> mean,
+  LinearProjection(const RowMatrixXd& components, std::optional<Eigen::RowVectorXd> mean,
                    std::optional<Eigen::RowVectorXd> scale)
-      : components_(std::move(components)), mean_(std::move(mean)), scale_(std::move(scale)) {}
+      : by_feature_(components.transpose()), mean_(std::move(mean)), scale_(std::move(scale)) {}
 
   // scikit-learn 1.2.1 (_BasePCA.transform, TruncatedSVD.transform): X - mean_, then
   // np.dot(X, components_.T), then /= sqrt(explained_variance_) when whitening. Each dot
   // product is summed left to right from 0.0 with separate multiply and add, as the
   // reference BLAS's dgemm/dgemv do; then a division, never a multiplication by a reciprocal.
   void transform(RowMatrixXd& X) const override {
-    const Index n = components_.cols();
-    const Index k = components_.rows();
     if (mean_) X.rowwise() -= *mean_;  // exactly X - mean_, element by element
-    RowMatrixXd out(X.rows(), k);
-    const double* components = components_.data();
-    const double* scale = scale_ ? scale_->data() : nullptr;
+    RowMatrixXd out = RowMatrixXd::Zero(X.rows(), by_feature_.cols());
     for (Index i = 0; i < X.rows(); ++i) {
       const double* x = X.row(i).data();
-      double* y = out.row(i).data();
-      for (Index r = 0; r < k; ++r) {
-        const double* c = components + r * n;
-        double s = 0.0;
-        for (Index j = 0; j < n; ++j) s += x[j] * c[j];
-        y[r] = scale ? s / scale[r] : s;
-      }
+      for (Index j = 0; j < X.cols(); ++j) add_row(x[j], j, out.row(i).data());
+      finish(out.row(i).data());
     }
     X = std::move(out);
   }
 
+  // TruncatedSVD on a sparse matrix (safe_sparse_dot: scipy's csr_matvecs), the row's entries
+  // in their order; the output is dense, as scikit-learn's. PCA refuses sparse input there.
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    if (!X.sparse || mean_) return transform(X.densify());
+    const SparseRows& S = *X.sparse;
+    RowMatrixXd out = RowMatrixXd::Zero(S.rows(), by_feature_.cols());
+    for (Index i = 0; i < S.rows(); ++i) {
+      for (Index e = S.begin(i); e < S.end(i); ++e)
+        add_row(S.values[static_cast<std::size_t>(e)], S.indices[static_cast<std::size_t>(e)], out.row(i).data());
+      finish(out.row(i).data());
+    }
+    X.sparse.reset();
+    X.dense = std::move(out);
+  }
+
  private:
-  RowMatrixXd components_;  // k x n, row-major: each output walks one contiguous row
+  // y += v * components[:, j]: every output's sum advances by one term, in column order.
+  void add_row(double v, Index j, double* y) const {
+    const double* c = by_feature_.row(j).data();
+    for (Index r = 0; r < by_feature_.cols(); ++r) {
+      const double term = v * c[r];
+      y[r] += term;
+    }
+  }
+  void finish(double* y) const {
+    if (scale_)
+      for (Index r = 0; r < by_feature_.cols(); ++r) y[r] /= (*scale_)[r];
+  }
+
+  RowMatrixXd by_feature_;  // components_ transposed, n x k: an input column's weights are contiguous
   std::optional<Eigen::RowVectorXd> mean_;
   std::optional<Eigen::RowVectorXd> scale_;
 };
@@ -67,7 +86,7 @@ std::unique_ptr<Step> make_linear_projection(const StepInputs& in) {
       if (!((*scale)[j] > 0.0))
         in.invalid(fmt::format("tensor role \"scale\" has {} at [{}]; it must be positive", (*scale)[j], j));
   }
-  return std::make_unique<LinearProjection>(std::move(components), std::move(mean), std::move(scale));
+  return std::make_unique<LinearProjection>(components, std::move(mean), std::move(scale));
 }
 
 }  // namespace detail

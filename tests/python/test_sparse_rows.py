@@ -144,3 +144,23 @@ def test_regressor_on_text(tmp_path):
         np.testing.assert_array_equal(got, want)
     else:
         np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_truncated_svd_on_text(tmp_path):
+    """Latent semantic analysis: TruncatedSVD's product read over each sparse row (to the bit on
+    x86-64, as the scores above); the classifier after it takes dense rows, whose dot products
+    numpy sums in its own order: within 1e-12 there."""
+    from sklearn.decomposition import TruncatedSVD
+
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), TruncatedSVD(12, random_state=0),
+                          LogisticRegression(max_iter=2000)).fit(DOCS, Y)
+    ferry.export(model, tmp_path / "lsa.ferry", X_sample=DOCS[:50])
+    m = ferry.Model.load(tmp_path / "lsa.ferry", verify=True)
+    table = pd.DataFrame({"text": TEST_DOCS})
+    got, want = np.asarray(m.transform(table)), model[:-1].transform(TEST_DOCS)
+    if EXACT_SUMS:
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(m.decision_function(table), model.decision_function(TEST_DOCS), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(np.asarray(m.predict(table)), model.predict(TEST_DOCS))

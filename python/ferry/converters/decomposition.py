@@ -90,5 +90,7 @@ def linear_projection(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray)
 
 
 #: what this module registers (converters/__init__.py collects the tables of every module)
-PREPROCESSORS = {PCA: Converter(convert_pca), TruncatedSVD: Converter(convert_truncated_svd)}
+# TruncatedSVD on a sparse matrix is the same product, which ferry sums over the sparse row.
+PREPROCESSORS = {PCA: Converter(convert_pca),
+                 TruncatedSVD: Converter(convert_truncated_svd, same_on_sparse=lambda est: True)}
 KERNELS = {"linear_projection": linear_projection}
