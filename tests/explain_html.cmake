@@ -24,6 +24,22 @@ if(NOT html MATCHES "<svg" OR NOT html MATCHES "first 50 of 154 rows")
   message(FATAL_ERROR "the report lacks its charts or the note on the rows it shows")
 endif()
 
+if(html MATCHES "class=\"terms\"")
+  message(FATAL_ERROR "the report of a model without free text lists terms")
+endif()
+# A linear model on free text: each row's terms that moved its score most, in a table.
+execute_process(COMMAND ${FERRY} explain ${SOURCE_DIR}/tests/data/text_tfidf_word/model.ferry
+                        ${SOURCE_DIR}/tests/data/text_tfidf_word/input.csv -o ${WORK_DIR}/text_values.csv
+                        --html ${WORK_DIR}/text.html
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ferry explain --html on the text model failed (${rc}): ${err}")
+endif()
+file(READ ${WORK_DIR}/text.html text_html)
+if(NOT text_html MATCHES "<table class=\"terms\">" OR NOT text_html MATCHES "<td>text</td><td>[^<]+</td><td class=\"(pos|neg)\">")
+  message(FATAL_ERROR "the report of a linear model on text lists no terms")
+endif()
+
 if(NOT CHROMIUM)
   message("SKIPPED: chromium is not installed (scripts/deps --test installs it)")
   return()

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -415,6 +417,50 @@ TEST(ExplainCli, HtmlReportEscapesAndCapsRows) {
   std::size_t charts = 0;
   for (std::size_t at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1)) ++charts;
   EXPECT_EQ(charts, 1u + static_cast<std::size_t>(cli::kReportRows));
+}
+
+// A linear model on a text column: each row's terms carry its weight times its value, so their
+// sum is the score without the intercept, which an empty document scores alone; no term twice,
+// each one a term of the document, largest first.
+TEST(ExplainText, TermsAddUpToTheScoreAboveAnEmptyDocument) {
+  const Model model = Model::load(test::source_path("tests/data/text_tfidf_word") + "/model.ferry");
+  const std::vector<std::string> docs = {"", "great service, fast delivery", "bad bad slow awful", "zebra"};
+  Table t;
+  t.add_text(model.schema().inputs[0].name, std::vector<std::optional<std::string>>(docs.begin(), docs.end()));
+  const Prediction p = model.predict(t);
+  const Explanation e = model.explain(t);
+  ASSERT_EQ(e.terms.size(), docs.size());
+  EXPECT_TRUE(e.terms[0].empty());
+  EXPECT_TRUE(e.terms[3].empty()) << "an unknown word is no term";
+  const Index k = p.scores.cols();
+  for (std::size_t i = 1; i < 3; ++i) {
+    ASSERT_FALSE(e.terms[i].empty()) << docs[i];
+    std::set<std::string> seen;
+    std::vector<double> sum(static_cast<std::size_t>(k), 0.0);
+    double previous = std::numeric_limits<double>::infinity();
+    for (const Explanation::Term& term : e.terms[i]) {
+      EXPECT_EQ(term.column, e.feature_names[0]);
+      EXPECT_TRUE(seen.insert(term.feature).second) << term.feature;
+      EXPECT_NE(docs[i].find(term.feature.substr(0, term.feature.find(' '))), std::string::npos) << term.feature;
+      ASSERT_EQ(term.values.size(), static_cast<std::size_t>(k));
+      double largest = 0.0;
+      for (Index c = 0; c < k; ++c) {
+        sum[static_cast<std::size_t>(c)] += term.values[static_cast<std::size_t>(c)];
+        largest = std::max(largest, std::abs(term.values[static_cast<std::size_t>(c)]));
+      }
+      EXPECT_LE(largest, previous);
+      previous = largest;
+    }
+    for (Index c = 0; c < k; ++c)
+      EXPECT_NEAR(sum[static_cast<std::size_t>(c)], p.scores(static_cast<Index>(i), c) - p.scores(0, c), 1e-12);
+  }
+}
+
+// Terms are for estimators linear in their input: a tree ensemble's explanation has none.
+TEST(ExplainText, NoTermsWithoutTextOrWeights) {
+  const Model model = Model::load(test::source_path("artifacts/iris") + "/model.ferry");
+  const RowMatrixXd X = RowMatrixXd::Constant(2, model.schema().inputs.size(), 1.0);
+  EXPECT_TRUE(model.explain(X).terms.empty());
 }
 
 }  // namespace

@@ -74,6 +74,19 @@ struct Explanation {
   std::vector<std::string> output_names;
   // Only for kInterventionalSampling: the standard error of each value, shaped as `values`.
   std::vector<RowMatrixXd> standard_errors;
+  // One feature the estimator received from a free-text column, and its part of each output's
+  // score in one row.
+  struct Term {
+    std::string column;          // the raw text column, as feature_names
+    std::string feature;         // the feature, as Model::transformed_feature_names (the term)
+    std::vector<double> values;  // per output: its weight in the estimator times its value in the row
+  };
+  // Per row, for an estimator whose scores are its input times weights plus a constant (linear
+  // models, MultinomialNB, ComplementNB): every feature a free-text column gave a nonzero value
+  // in that row (the row's terms), largest |value| over the outputs first. They add up to
+  // the text column's part of the score, w · x; its SHAP value in `values` is that sum minus the
+  // same sum at the background, w · mean. Empty for other estimators and without text columns.
+  std::vector<std::vector<Term>> terms;
   Method method = Method::kLinearExact;
   // The model explained, as Prediction::model_name, model_version and model_content_id.
   std::string model_name;

@@ -156,6 +156,27 @@ void waterfall(const Explanation& e, std::size_t c, Index i, double score, const
   fmt::print(out, "</svg>\n");
 }
 
+// The features of a text column that moved output c of row i most (Explanation::terms).
+void term_table(const Explanation& e, std::size_t c, Index i, std::ostream& out) {
+  if (static_cast<std::size_t>(i) >= e.terms.size() || e.terms[static_cast<std::size_t>(i)].empty()) return;
+  std::vector<const Explanation::Term*> row;
+  for (const Explanation::Term& t : e.terms[static_cast<std::size_t>(i)]) row.push_back(&t);
+  std::stable_sort(row.begin(), row.end(), [c](const Explanation::Term* a, const Explanation::Term* b) {
+    return std::abs(a->values[c]) > std::abs(b->values[c]);
+  });
+  const std::size_t shown = std::min<std::size_t>(row.size(), kTopBars);
+  fmt::print(out, "<table class=\"terms\">\n<tr><th>text column</th><th>term</th><th>part of the score</th></tr>\n");
+  for (std::size_t r = 0; r < shown; ++r) {
+    const double v = row[r]->values[c];
+    fmt::print(out, "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}{}</td></tr>\n", escape(row[r]->column),
+               escape(row[r]->feature), v >= 0 ? "pos" : "neg", v >= 0 ? "+" : "", number(v));
+  }
+  fmt::print(out, "</table>\n");
+  if (shown < row.size())
+    fmt::print(out, "<p class=\"note\">The {} terms of {} in this row that moved the score most.</p>\n", shown,
+               row.size());
+}
+
 }  // namespace
 
 void write_explanation_html(const Explanation& e, const RowMatrixXd& scores, const CsvTable& csv,
@@ -168,13 +189,17 @@ void write_explanation_html(const Explanation& e, const RowMatrixXd& scores, con
              "rect.pos{{fill:#d6404e}} rect.neg{{fill:#2f7fc1}} rect.imp{{fill:#7a6fb0}}\n"
              "line.guide{{stroke:#999;stroke-dasharray:3 3}} line.score{{stroke:#222}}\n"
              "text.total{{font-weight:bold}} .note{{color:#555;font-size:0.9em}}\n"
+             "table.terms{{border-collapse:collapse;font-size:12px}} table.terms td,table.terms th{{padding:2px "
+             "8px;text-align:left}} td.pos{{color:#d6404e}} td.neg{{color:#2f7fc1}}\n"
              "</style>\n</head>\n<body>\n<h1>{0}</h1>\n",
              escape(title));
   fmt::print(out,
              "<p>SHAP values ({}) of the model's raw scores (margins: log-odds or logits for a classifier, the "
              "prediction itself for a plain regressor), one per input column: for each row, the base value plus "
              "the values of all columns equals the score. Columns derived from one input column (one-hot outputs, "
-             "indicators, spline bases) are counted in that column.</p>\n",
+             "indicators, spline bases) are counted in that column. For a linear model on text, a table under "
+             "each row lists the terms of its documents that moved the score most: each term's weight times its "
+             "value in the row.</p>\n",
              escape(to_string(e.method)));
   for (std::size_t c = 0; c < e.values.size(); ++c) {
     // A binary classifier's one output is its positive class: say so there too.
@@ -195,6 +220,7 @@ void write_explanation_html(const Explanation& e, const RowMatrixXd& scores, con
                                    : std::string();
       fmt::print(out, "<h3>Row {}{}{}</h3>\n", i, line, output);
       waterfall(e, c, i, scores(i, static_cast<Index>(c)), csv, out);
+      term_table(e, c, i, out);
     }
   }
   fmt::print(out, "</body>\n</html>\n");

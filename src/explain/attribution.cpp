@@ -5,6 +5,7 @@
 #include "explain/attribution.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -223,7 +224,43 @@ Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, con
   for (const InputColumn& c : model.schema.inputs) e.feature_names.push_back(c.name);
   e.output_names = explained_output_names(model, k);
   e.method = method_of(plan, can);
+  e.terms = text_terms(model, preprocessed);
   return e;
+}
+
+std::vector<std::vector<Explanation::Term>> text_terms(const detail::Engine& model, const RowMatrixXd& preprocessed) {
+  const RowMatrixXd* weights = model.estimator->input_weights();
+  if (!model.any_free_text || weights == nullptr) return {};
+  // The features that come from one free-text column alone.
+  const std::vector<Index> sources =
+      source_columns_through(model.steps, static_cast<Index>(model.schema.inputs.size()));
+  std::vector<Index> text_features;
+  for (std::size_t f = 0; f < sources.size() && f < static_cast<std::size_t>(weights->cols()); ++f)
+    if (sources[f] >= 0 && model.schema.inputs[static_cast<std::size_t>(sources[f])].kind == ColumnKind::kText)
+      text_features.push_back(static_cast<Index>(f));
+  if (text_features.empty()) return {};
+  const Index k = weights->rows();
+  std::vector<std::vector<Explanation::Term>> terms(static_cast<std::size_t>(preprocessed.rows()));
+  for (Index i = 0; i < preprocessed.rows(); ++i) {
+    std::vector<Explanation::Term>& row = terms[static_cast<std::size_t>(i)];
+    for (Index f : text_features) {
+      const double x = preprocessed(i, f);
+      if (x == 0.0) continue;
+      Explanation::Term t;
+      t.column = model.schema.inputs[static_cast<std::size_t>(sources[static_cast<std::size_t>(f)])].name;
+      t.feature = model.transformed_names[static_cast<std::size_t>(f)];
+      for (Index c = 0; c < k; ++c) t.values.push_back((*weights)(c, f) * x);
+      row.push_back(std::move(t));
+    }
+    auto size = [](const Explanation::Term& t) {
+      double m = 0.0;
+      for (double v : t.values) m = std::max(m, std::abs(v));
+      return m;
+    };
+    std::stable_sort(row.begin(), row.end(),
+                     [&](const Explanation::Term& a, const Explanation::Term& b) { return size(a) > size(b); });
+  }
+  return terms;
 }
 
 }  // namespace detail::explain

@@ -31,6 +31,10 @@ Explanation explain_rows(const detail::Engine& model, const RowMatrixXd& raw, co
 Explanation explain_run(const detail::Engine& model, const RowMatrixXd& raw, const RowMatrixXd& preprocessed,
                         const RowMatrixXd& scores, const ExplainOptions& options);
 
+// Explanation::terms of preprocessed rows: empty unless the estimator declares input_weights()
+// and some features come from a free-text column alone.
+std::vector<std::vector<Explanation::Term>> text_terms(const detail::Engine& model, const RowMatrixXd& preprocessed);
+
 }  // namespace detail::explain
 FERRY_END_NAMESPACE
 

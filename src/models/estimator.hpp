@@ -82,6 +82,10 @@ class Estimator {
   virtual void decision_sparse(const SparseRows& /*X*/, RowMatrixXd& /*scores*/) const {
     undeclared("decision_sparse");
   }
+  // For an estimator whose scores are X · weightsᵀ + a constant: weights (n_scores x
+  // n_features_in), which explanations use to give each input feature its part of a score.
+  // Null for the others.
+  virtual const RowMatrixXd* input_weights() const noexcept { return nullptr; }
   // Whether a missing value (NaN) may reach decision(): estimators with learned missing
   // directions route it; the others never see one.
   virtual bool accepts_missing() const noexcept { return false; }

@@ -41,6 +41,7 @@ class Linear final : public Estimator {
     }
   }
   Index n_scores() const noexcept override { return coef_.rows(); }
+  const RowMatrixXd* input_weights() const noexcept override { return &coef_; }
   Capabilities capabilities() const noexcept override {
     Capabilities c = Estimator::capabilities();
     c.sparse_rows = true;

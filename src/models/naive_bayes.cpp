@@ -80,6 +80,8 @@ class DiscreteNaiveBayes final : public Estimator {
     return c;
   }
   Index n_scores() const noexcept override { return weights_.rows(); }
+  // Binarized inputs are not the scores' linear inputs.
+  const RowMatrixXd* input_weights() const noexcept override { return binarize_ ? nullptr : &weights_; }
 
  private:
   RowMatrixXd weights_;  // n_classes x n_features
