@@ -17,8 +17,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
 
-# The cross loader's libc is older than the multiarch libc6:arm64 that the host's loader cache
-# points at; a program that starts a thread then spins forever. Naming the multiarch library
-# directories first makes the loader and libc one pair.
+# `-L /usr/aarch64-linux-gnu` makes qemu start programs with the cross toolchain's loader
+# (libc6-arm64-cross), so libc must be that loader's own, from the same directory: the multiarch
+# libc6:arm64 is a different build, and paired with that loader a program that starts a thread
+# spins forever. Hence the cross directory first; the multiarch one after it supplies the
+# libraries the cross toolchain lacks (zlib, fmt, gtest, sodium).
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu
-    -E LD_LIBRARY_PATH=/usr/lib/aarch64-linux-gnu:/usr/aarch64-linux-gnu/lib)
+    -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib:/usr/lib/aarch64-linux-gnu)
