@@ -1,5 +1,6 @@
 // libFuzzer target for what a host's data meets: CSV text -> cli::read_csv -> Table binding ->
-// validate, predict and explain, against shipped models with numeric, text and missing inputs.
+// validate, predict and explain, against shipped models with numeric, categorical, free-text
+// and missing inputs.
 // Every refusal must be a ferry::Error naming the row and column; anything else (a crash, a
 // sanitizer report, another exception, a timeout) is a bug.
 #include <cstddef>
@@ -17,8 +18,11 @@ namespace {
 const std::vector<ferry::Model>& models() {
   static const std::vector<ferry::Model> loaded = [] {
     std::vector<ferry::Model> m;
-    for (const char* name : {"iris", "churn", "hgb_categorical"})
-      m.push_back(ferry::Model::load(std::string(FERRY_SOURCE_DIR) + "/artifacts/" + name + "/model.ferry"));
+    // The text models put the documents through the tokenizer (any bytes: invalid UTF-8 must be
+    // a value error) and sparse rows.
+    for (const char* name : {"artifacts/iris", "artifacts/churn", "artifacts/hgb_categorical", "tests/data/text_tfidf_word",
+                             "tests/data/text_char_wb_column_transformer", "tests/data/text_count_nonspace_stop_words"})
+      m.push_back(ferry::Model::load(std::string(FERRY_SOURCE_DIR) + "/" + name + "/model.ferry"));
     return m;
   }();
   return loaded;
