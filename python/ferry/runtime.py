@@ -28,7 +28,7 @@ import os
 import pathlib
 import sys
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -107,6 +107,9 @@ class Explanation:
     method: str
     standard_errors: Optional[np.ndarray] = None  # as values, method "interventional_sampling"
     index: Any = field(default=None, repr=False)
+    #: per row, for a linear model on free text (ferry::Explanation::terms): the row's terms as
+    #: (text column, feature, per-output weight x value) tuples, largest first; else empty
+    terms: List[List[Tuple[str, str, List[float]]]] = field(default_factory=list)
 
     def frame(self, output: int = 0):
         """Output ``output``'s values as a DataFrame (columns: the raw input names)."""
@@ -359,7 +362,7 @@ class Model:
         data, index = self._input(X)
         e = self._m.explain(data, method, threads, permutations, seed, max_exact_columns, strict)
         return Explanation(e["values"], e["base_values"], list(e["feature_names"]), list(e["output_names"]),
-                           e["method"], e["standard_errors"], index)
+                           e["method"], e["standard_errors"], index, e["terms"])
 
     def verify(self) -> int:
         """Re-runs the embedded test rows; returns how many passed (FerryError otherwise)."""

@@ -381,6 +381,13 @@ PYBIND11_MODULE(_native, m) {
             d["feature_names"] = e.feature_names;
             d["output_names"] = e.output_names;
             d["method"] = ferry::to_string(e.method);
+            py::list terms;  // per row: (column, feature, values per output) tuples
+            for (const auto& row : e.terms) {
+              py::list r;
+              for (const ferry::Explanation::Term& t : row) r.append(py::make_tuple(t.column, t.feature, t.values));
+              terms.append(std::move(r));
+            }
+            d["terms"] = std::move(terms);
             return d;
           },
           py::arg("X"), py::arg("method") = "auto", py::arg("threads") = 1, py::arg("permutations") = 64,

@@ -164,3 +164,25 @@ def test_truncated_svd_on_text(tmp_path):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(m.decision_function(table), model.decision_function(TEST_DOCS), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(np.asarray(m.predict(table)), model.predict(TEST_DOCS))
+
+
+def test_explanation_lists_each_rows_terms(tmp_path):
+    """Through the binding: a row's terms are the features scikit-learn's vectorizer gave a
+    nonzero value, each with coefficient x value; they sum to the score minus the intercept."""
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000)).fit(DOCS, Y)
+    ferry.export(model, tmp_path / "m.ferry", X_sample=DOCS[:50])
+    m = ferry.Model.load(tmp_path / "m.ferry")
+    docs = ["great service", "bad bad broken", ""]
+    e = m.explain(pd.DataFrame({"text": docs}))
+    X = model[0].transform(docs)
+    names = model[0].get_feature_names_out()
+    coef = model[-1].coef_
+    for i, row in enumerate(e.terms):
+        nz = X[i].nonzero()[1]
+        assert sorted(t[1] for t in row) == sorted(names[nz].tolist())
+        for column, feature, values in row:
+            j = int(np.flatnonzero(names == feature)[0])
+            assert column == "text"
+            np.testing.assert_allclose(values, coef[:, j] * X[i, j], rtol=1e-15)
+        total = np.sum([v for _, _, v in row], axis=0) if row else np.zeros(coef.shape[0])
+        np.testing.assert_allclose(total, model.decision_function([docs[i]])[0] - model[-1].intercept_, atol=1e-12)
