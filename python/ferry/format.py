@@ -2120,6 +2120,17 @@ def _check_constant(where, step, tensors, table, referenced, task, n_outputs) ->
     return k
 
 
+def _check_pls_regression(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """pls_regression (section 4.50): a regressor with one output per target."""
+    _check_params(where, "pls_regression", step["params"])
+    _step_tensors(where, "pls_regression", step, tensors, table, referenced)
+    if task != "regression":
+        _fail("format", f"{where}: pls_regression needs schema.task regression, not {task}")
+    if step["n_features_out"] != n_outputs:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != schema.n_outputs {n_outputs}")
+    return step["n_features_out"]
+
+
 def _check_estimator(where, est, width, tensors, table, referenced, task, n_outputs, schema, depth=0) -> int:
     """An estimator entry (the top-level one, or a sub-model's) taking `width` columns, for a
     model of this task and n_outputs; returns its number of scores."""
@@ -2155,6 +2166,8 @@ def _check_estimator(where, est, width, tensors, table, referenced, task, n_outp
         k = _check_nearest_neighbors(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "radius_neighbors":
         k = _check_radius_neighbors(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "pls_regression":
+        k = _check_pls_regression(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "local_outlier_factor":
         k = _check_local_outlier_factor(label, est, tensors, table, referenced, task, n_outputs, schema)
     else:
