@@ -846,6 +846,34 @@ def _select_columns_kept(where, step, arrays):
     _column_values(where, "columns", arrays["columns"], step["n_features_in"])
 
 
+def _iterative_imputer_width(where, step):
+    # Section 4.51: the kept columns, then the indicator columns (add_indicator only).
+    p = step["params"]
+    if not (_is_int(p.get("n_kept")) and 1 <= p["n_kept"] <= step["n_features_in"]):
+        _fail("format", f"{where}: params.n_kept must be an integer in [1, n_features_in]")
+    extra = step["n_features_out"] - p["n_kept"]
+    if extra < 0 or (extra and not p.get("add_indicator")) or extra > step["n_features_in"]:
+        _fail("format", f"{where}: n_features_out must be n_kept, plus the indicator columns with add_indicator")
+
+
+def _iterative_imputer_rounds(where, step, arrays):
+    p = step["params"]
+    n, kept = step["n_features_in"], p["n_kept"]
+    _column_values(where, "columns", arrays["columns"], n)
+    if not np.all(arrays["min_value"] < arrays["max_value"]):
+        _fail("format", f"{where}: min_value must be below max_value in every column")
+    off = arrays["offsets"]
+    if off[0] != 0 or off[-1] != p["n_links"] or np.any(np.diff(off) < 0):
+        _fail("format", f"{where}: tensor 'offsets' must rise from 0 to n_links")
+    for role in ("feature", "neighbors"):
+        bad = np.flatnonzero((arrays[role] < 0) | (arrays[role] >= kept))
+        if bad.size:
+            _fail("format", f"{where}: tensor '{role}' has {int(arrays[role][bad[0]])} at [{int(bad[0])}], "
+                            f"outside [0, {kept})")
+    if arrays.get("indicator_features") is not None:
+        _column_values(where, "indicator_features", arrays["indicator_features"], n)
+
+
 #: semantic checks the spec cannot state, run before the tensors (they may give their shapes)
 _BEFORE_TENSORS = {
     "tfidf_transformer": lambda where, step: _check_norm(where, step["params"]),
@@ -855,6 +883,7 @@ _BEFORE_TENSORS = {
     "spline_transformer": _spline_width,
     "missing_indicator": _missing_indicator_width,
     "select_columns": _select_columns_width,
+    "iterative_imputer": _iterative_imputer_width,
 }
 #: ... and after them, on their values
 _AFTER_TENSORS = {
@@ -864,6 +893,7 @@ _AFTER_TENSORS = {
     "spline_transformer": _spline_knots,
     "missing_indicator": _missing_indicator_features,
     "select_columns": _select_columns_kept,
+    "iterative_imputer": _iterative_imputer_rounds,
 }
 
 

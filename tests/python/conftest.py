@@ -465,6 +465,28 @@ def _spec_pls_projection(p, t, Z):
     return Y
 
 
+def _spec_iterative_imputer(p, t, Z):
+    """docs/format.md 4.51, row by row: fill, the rounds in order (sums left to right, clipped),
+    then the indicator columns."""
+    out = []
+    for x in np.asarray(Z, dtype=np.float64):
+        missing = [bool(np.isnan(x[c])) for c in t["columns"]]
+        z = [t["fill"][k] if m else x[c] for k, (c, m) in enumerate(zip(t["columns"], missing))]
+        for r, f in enumerate(t["feature"]):
+            if not missing[f]:
+                continue
+            s = 0.0
+            for k in range(t["offsets"][r], t["offsets"][r + 1]):
+                s += z[t["neighbors"][k]] * t["coef"][k]
+            v = s + t["intercept"][r]
+            v = v if v > t["min_value"][f] else t["min_value"][f]
+            z[f] = v if v < t["max_value"][f] else t["max_value"][f]
+        if p["add_indicator"]:
+            z += [1.0 if np.isnan(x[c]) else 0.0 for c in t["indicator_features"]]
+        out.append(z)
+    return np.array(out, dtype=np.float64).reshape(len(Z), -1)
+
+
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
     "min_max_scaler": _spec_min_max_scaler,
@@ -488,6 +510,7 @@ SPEC_STEPS = {
     "kernel_centerer": _spec_kernel_centerer,
     "kernel_pca": _spec_kernel_pca,
     "pls_projection": _spec_pls_projection,
+    "iterative_imputer": _spec_iterative_imputer,
     "text_vectorizer": lambda p, t, Z: _spec_text_vectorizer(p, t, Z),
     "tfidf_transformer": lambda p, t, Z: _spec_tfidf_rows(p, t, [
         [(j, float(v)) for j, v in enumerate(row) if v != 0] for row in np.asarray(Z, dtype=np.float64)], Z.shape[1]),
