@@ -874,6 +874,26 @@ def _iterative_imputer_rounds(where, step, arrays):
         _column_values(where, "indicator_features", arrays["indicator_features"], n)
 
 
+def _tree_embedding_trees(where, step, arrays):
+    # Section 4.52: trees numbered depth first (children after their parent), one output column
+    # per leaf.
+    n, k = step["n_features_in"], step["n_features_out"]
+    off = arrays["tree_offsets"]
+    if off[0] != 0 or off[-1] != step["params"]["n_nodes"] or np.any(np.diff(off) <= 0):
+        _fail("format", f"{where}: tensor 'tree_offsets' must rise strictly from 0 to n_nodes")
+    left, right, feature, column = arrays["left"], arrays["right"], arrays["feature"], arrays["column"]
+    size = np.repeat(np.diff(off), np.diff(off))
+    local = np.arange(off[-1]) - np.repeat(off[:-1], np.diff(off))
+    leaf = (left == -1) & (right == -1)
+    split = ~leaf
+    if np.any(split & ((left <= local) | (left >= size) | (right <= local) | (right >= size))):
+        _fail("format", f"{where}: a split's children must lie after it, inside its tree (a leaf has -1, -1)")
+    if np.any(split & ((feature < 0) | (feature >= n))) or np.any(split & (column != -1)):
+        _fail("format", f"{where}: a split needs a feature in [0, {n}) and column -1")
+    if not np.array_equal(np.sort(column[leaf]), np.arange(k)):
+        _fail("format", f"{where}: tensor 'column' must give each of the {k} output columns to exactly one leaf")
+
+
 #: semantic checks the spec cannot state, run before the tensors (they may give their shapes)
 _BEFORE_TENSORS = {
     "tfidf_transformer": lambda where, step: _check_norm(where, step["params"]),
@@ -894,6 +914,7 @@ _AFTER_TENSORS = {
     "missing_indicator": _missing_indicator_features,
     "select_columns": _select_columns_kept,
     "iterative_imputer": _iterative_imputer_rounds,
+    "tree_embedding": _tree_embedding_trees,
 }
 
 

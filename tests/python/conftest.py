@@ -487,6 +487,21 @@ def _spec_iterative_imputer(p, t, Z):
     return np.array(out, dtype=np.float64).reshape(len(Z), -1)
 
 
+def _spec_tree_embedding(p, t, Z):
+    """docs/format.md 4.52, row by row and tree by tree: float32 values, <= to the left."""
+    out = np.zeros((len(Z), int(t["column"].max()) + 1))
+    off = t["tree_offsets"]
+    for i, x in enumerate(np.asarray(Z, dtype=np.float64)):
+        x32 = [float(np.float32(v)) for v in x]
+        for k in range(len(off) - 1):
+            node = 0
+            while t["left"][off[k] + node] != -1:
+                g = off[k] + node
+                node = t["left"][g] if x32[t["feature"][g]] <= t["threshold"][g] else t["right"][g]
+            out[i, t["column"][off[k] + node]] = 1.0
+    return out
+
+
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
     "min_max_scaler": _spec_min_max_scaler,
@@ -511,6 +526,7 @@ SPEC_STEPS = {
     "kernel_pca": _spec_kernel_pca,
     "pls_projection": _spec_pls_projection,
     "iterative_imputer": _spec_iterative_imputer,
+    "tree_embedding": _spec_tree_embedding,
     "text_vectorizer": lambda p, t, Z: _spec_text_vectorizer(p, t, Z),
     "tfidf_transformer": lambda p, t, Z: _spec_tfidf_rows(p, t, [
         [(j, float(v)) for j, v in enumerate(row) if v != 0] for row in np.asarray(Z, dtype=np.float64)], Z.shape[1]),
