@@ -674,6 +674,15 @@ EXPECTED_SHAPES.update({
     "pls_cca_predict": ("regression", None, 5, 2, 2, [], None, "x0"),
     "pls_transform_ridge": ("regression", "identity", 10, 1, 1, ["pls_projection"], None, "x0"),
     "pls_svd_transform": ("classification", "softmax", 8, 3, 3, ["pls_projection"], "int64", "alcohol"),
+    "impute_iterative_bayesian": ("regression", "identity", 7, 1, 1, [
+        ("iterative_imputer", {"n_kept": 6, "n_rounds": 30, "n_links": 150, "add_indicator": True})], None, "x0"),
+    "impute_iterative_ridge_clip": ("classification", "softmax", 6, 3, 3, [
+        ("iterative_imputer", {"n_kept": 6, "n_rounds": 20, "n_links": 60, "add_indicator": False}), (True, True)],
+        "int64", "alcohol"),
+    "tree_embedding_logistic": ("classification", "softmax", 13, 3, 3, [
+        ("tree_embedding", {"n_trees": 6, "n_nodes": 84})], "int64", "x0"),
+    "tree_embedding_dense_ridge": ("regression", "identity", 10, 1, 1, [
+        ("tree_embedding", {"n_trees": 10, "n_nodes": 70})], None, "x0"),
 })
 #: the kernel (and resolved gamma) of each kernel_pca case: gamma=None is stored as 1 / n_features
 KERNEL_PCA_CASES = {"kernel_pca_linear": ("linear", 1 / 13), "kernel_pca_poly": ("poly", 1 / 8),
