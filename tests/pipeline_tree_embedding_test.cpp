@@ -20,7 +20,7 @@ Parsed parsed(const std::string& name) { return Parsed::from_case("tests/data/" 
 RowMatrixXd input_of(const std::string& name, const Model& model) { return test::case_input("tests/data/" + name, model); }
 
 TEST(TreeEmbeddingStep, OneLeafPerTreeAndRowsAgainstTheBatch) {
-  for (const char* name : {"tree_embedding_logistic", "tree_embedding_dense_ridge"}) {
+  for (const char* name : {"embedding_trees_logistic", "embedding_trees_dense_ridge"}) {
     SCOPED_TRACE(name);
     const Parsed p = parsed(name);
     const Model model = p.load();
@@ -38,9 +38,9 @@ TEST(TreeEmbeddingStep, OneLeafPerTreeAndRowsAgainstTheBatch) {
 
 // The walk written out with the shipped tensors: float32 values, <= to the left.
 TEST(TreeEmbeddingStep, ComputesTheSpecFormula) {
-  const Parsed p = parsed("tree_embedding_logistic");
+  const Parsed p = parsed("embedding_trees_logistic");
   const Model model = p.load();
-  const RowMatrixXd X = input_of("tree_embedding_logistic", model);
+  const RowMatrixXd X = input_of("embedding_trees_logistic", model);
   const std::vector<std::int64_t> off = p.int64_of("steps.0.tree_offsets"), feature = p.int64_of("steps.0.feature"),
                                   left = p.int64_of("steps.0.left"), right = p.int64_of("steps.0.right"),
                                   column = p.int64_of("steps.0.column");
@@ -62,8 +62,8 @@ TEST(TreeEmbeddingStep, ComputesTheSpecFormula) {
 }
 
 TEST(TreeEmbeddingStep, AValueFloat32CannotHoldIsAValueError) {
-  const Model model = parsed("tree_embedding_dense_ridge").load();
-  RowMatrixXd X = input_of("tree_embedding_dense_ridge", model).topRows(3);
+  const Model model = parsed("embedding_trees_dense_ridge").load();
+  RowMatrixXd X = input_of("embedding_trees_dense_ridge", model).topRows(3);
   X(2, 4) = 1e39;
   EXPECT_FERRY_ERROR(model.predict(X), ErrorCode::kValue, "row 2, column \"x4\": 1e+39 is too large for float32");
   X(2, 4) = 3.4028235e38;  // FLT_MAX itself is fine
@@ -71,17 +71,17 @@ TEST(TreeEmbeddingStep, AValueFloat32CannotHoldIsAValueError) {
 }
 
 TEST(TreeEmbeddingStep, LoadTimeRefusals) {
-  Parsed p = parsed("tree_embedding_logistic");
+  Parsed p = parsed("embedding_trees_logistic");
   std::vector<std::int64_t> left = p.int64_of("steps.0.left");
   left[0] = 0;  // a cycle
   p.set_int64("steps.0.left", left);
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "node 0 of tree 0: children must lie after it, inside the tree");
-  p = parsed("tree_embedding_logistic");
+  p = parsed("embedding_trees_logistic");
   std::vector<std::int64_t> feature = p.int64_of("steps.0.feature");
   feature[0] = 13;
   p.set_int64("steps.0.feature", feature);
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "node 0 of tree 0: feature 13 outside [0, 13)");
-  p = parsed("tree_embedding_logistic");
+  p = parsed("embedding_trees_logistic");
   std::vector<std::int64_t> column = p.int64_of("steps.0.column");
   std::size_t last_leaf = 0;
   for (std::size_t g = 0; g < column.size(); ++g)
@@ -89,7 +89,7 @@ TEST(TreeEmbeddingStep, LoadTimeRefusals) {
   column[last_leaf] = 0;  // column 0 given to two leaves
   p.set_int64("steps.0.column", column);
   EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "output column 0 belongs to two leaves");
-  p = parsed("tree_embedding_logistic");
+  p = parsed("embedding_trees_logistic");
   std::vector<std::int64_t> off = p.int64_of("steps.0.tree_offsets");
   off.back() -= 1;
   p.set_int64("steps.0.tree_offsets", off);

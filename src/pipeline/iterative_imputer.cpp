@@ -2,7 +2,6 @@
 // sample_posterior=False: the initial imputer's fill, then the fitted imputation_sequence_ in
 // its order, each round predicting its feature's missing values from its neighbour features
 // (x · coef + intercept, clipped to [min_value, max_value]), then the indicator columns.
-#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>

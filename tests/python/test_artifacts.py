@@ -679,9 +679,9 @@ EXPECTED_SHAPES.update({
     "impute_iterative_ridge_clip": ("classification", "softmax", 6, 3, 3, [
         ("iterative_imputer", {"n_kept": 6, "n_rounds": 20, "n_links": 60, "add_indicator": False}), (True, True)],
         "int64", "alcohol"),
-    "tree_embedding_logistic": ("classification", "softmax", 13, 3, 3, [
+    "embedding_trees_logistic": ("classification", "softmax", 13, 3, 3, [
         ("tree_embedding", {"n_trees": 6, "n_nodes": 84})], "int64", "x0"),
-    "tree_embedding_dense_ridge": ("regression", "identity", 10, 1, 1, [
+    "embedding_trees_dense_ridge": ("regression", "identity", 10, 1, 1, [
         ("tree_embedding", {"n_trees": 10, "n_nodes": 70})], None, "x0"),
 })
 #: the kernel (and resolved gamma) of each kernel_pca case: gamma=None is stored as 1 / n_features
