@@ -58,7 +58,9 @@ bool mixes_columns(const nlohmann::json& steps) {
   for (const auto& s : steps) {
     const std::string type = s["type"];
     if (type == "linear_projection" || type == "polynomial_features" || type == "normalizer" ||
-        type == "center_distances" || (type == "tfidf_transformer" && !s["params"]["norm"].is_null()))
+        type == "center_distances" || type == "kernel_pca" || type == "kernel_centerer" ||
+        type == "pls_projection" || type == "iterative_imputer" || type == "tree_embedding" ||
+        (type == "tfidf_transformer" && !s["params"]["norm"].is_null()))
       return true;
     if (type == "column_transformer")
       for (const auto& b : s["params"]["transformers"])

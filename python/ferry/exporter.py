@@ -23,6 +23,7 @@ import numpy as np
 import sklearn
 from sklearn.exceptions import NotFittedError
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomTreesEmbedding
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder
@@ -253,6 +254,8 @@ def _may_be_sparse(obj: Any) -> bool:
         return encoders.sparse_output(obj)
     if type(obj) in _VECTORIZERS or type(obj) is TfidfTransformer:
         return True
+    if type(obj) is RandomTreesEmbedding:
+        return bool(obj.sparse_output)
     if type(obj) is ColumnTransformer:
         return bool(getattr(obj, "sparse_output_", False))
     if type(obj) is FeatureUnion:

@@ -846,6 +846,54 @@ def _select_columns_kept(where, step, arrays):
     _column_values(where, "columns", arrays["columns"], step["n_features_in"])
 
 
+def _iterative_imputer_width(where, step):
+    # Section 4.51: the kept columns, then the indicator columns (add_indicator only).
+    p = step["params"]
+    if not (_is_int(p.get("n_kept")) and 1 <= p["n_kept"] <= step["n_features_in"]):
+        _fail("format", f"{where}: params.n_kept must be an integer in [1, n_features_in]")
+    extra = step["n_features_out"] - p["n_kept"]
+    if extra < 0 or (extra and not p.get("add_indicator")) or extra > step["n_features_in"]:
+        _fail("format", f"{where}: n_features_out must be n_kept, plus the indicator columns with add_indicator")
+
+
+def _iterative_imputer_rounds(where, step, arrays):
+    p = step["params"]
+    n, kept = step["n_features_in"], p["n_kept"]
+    _column_values(where, "columns", arrays["columns"], n)
+    if not np.all(arrays["min_value"] < arrays["max_value"]):
+        _fail("format", f"{where}: min_value must be below max_value in every column")
+    off = arrays["offsets"]
+    if off[0] != 0 or off[-1] != p["n_links"] or np.any(np.diff(off) < 0):
+        _fail("format", f"{where}: tensor 'offsets' must rise from 0 to n_links")
+    for role in ("feature", "neighbors"):
+        bad = np.flatnonzero((arrays[role] < 0) | (arrays[role] >= kept))
+        if bad.size:
+            _fail("format", f"{where}: tensor '{role}' has {int(arrays[role][bad[0]])} at [{int(bad[0])}], "
+                            f"outside [0, {kept})")
+    if arrays.get("indicator_features") is not None:
+        _column_values(where, "indicator_features", arrays["indicator_features"], n)
+
+
+def _tree_embedding_trees(where, step, arrays):
+    # Section 4.52: trees numbered depth first (children after their parent), one output column
+    # per leaf.
+    n, k = step["n_features_in"], step["n_features_out"]
+    off = arrays["tree_offsets"]
+    if off[0] != 0 or off[-1] != step["params"]["n_nodes"] or np.any(np.diff(off) <= 0):
+        _fail("format", f"{where}: tensor 'tree_offsets' must rise strictly from 0 to n_nodes")
+    left, right, feature, column = arrays["left"], arrays["right"], arrays["feature"], arrays["column"]
+    size = np.repeat(np.diff(off), np.diff(off))
+    local = np.arange(off[-1]) - np.repeat(off[:-1], np.diff(off))
+    leaf = (left == -1) & (right == -1)
+    split = ~leaf
+    if np.any(split & ((left <= local) | (left >= size) | (right <= local) | (right >= size))):
+        _fail("format", f"{where}: a split's children must lie after it, inside its tree (a leaf has -1, -1)")
+    if np.any(split & ((feature < 0) | (feature >= n))) or np.any(split & (column != -1)):
+        _fail("format", f"{where}: a split needs a feature in [0, {n}) and column -1")
+    if not np.array_equal(np.sort(column[leaf]), np.arange(k)):
+        _fail("format", f"{where}: tensor 'column' must give each of the {k} output columns to exactly one leaf")
+
+
 #: semantic checks the spec cannot state, run before the tensors (they may give their shapes)
 _BEFORE_TENSORS = {
     "tfidf_transformer": lambda where, step: _check_norm(where, step["params"]),
@@ -855,6 +903,7 @@ _BEFORE_TENSORS = {
     "spline_transformer": _spline_width,
     "missing_indicator": _missing_indicator_width,
     "select_columns": _select_columns_width,
+    "iterative_imputer": _iterative_imputer_width,
 }
 #: ... and after them, on their values
 _AFTER_TENSORS = {
@@ -864,6 +913,8 @@ _AFTER_TENSORS = {
     "spline_transformer": _spline_knots,
     "missing_indicator": _missing_indicator_features,
     "select_columns": _select_columns_kept,
+    "iterative_imputer": _iterative_imputer_rounds,
+    "tree_embedding": _tree_embedding_trees,
 }
 
 
@@ -2120,6 +2171,17 @@ def _check_constant(where, step, tensors, table, referenced, task, n_outputs) ->
     return k
 
 
+def _check_pls_regression(where, step, tensors, table, referenced, task, n_outputs) -> int:
+    """pls_regression (section 4.50): a regressor with one output per target."""
+    _check_params(where, "pls_regression", step["params"])
+    _step_tensors(where, "pls_regression", step, tensors, table, referenced)
+    if task != "regression":
+        _fail("format", f"{where}: pls_regression needs schema.task regression, not {task}")
+    if step["n_features_out"] != n_outputs:
+        _fail("format", f"{where}: n_features_out {step['n_features_out']} != schema.n_outputs {n_outputs}")
+    return step["n_features_out"]
+
+
 def _check_estimator(where, est, width, tensors, table, referenced, task, n_outputs, schema, depth=0) -> int:
     """An estimator entry (the top-level one, or a sub-model's) taking `width` columns, for a
     model of this task and n_outputs; returns its number of scores."""
@@ -2155,6 +2217,8 @@ def _check_estimator(where, est, width, tensors, table, referenced, task, n_outp
         k = _check_nearest_neighbors(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "radius_neighbors":
         k = _check_radius_neighbors(label, est, tensors, table, referenced, task, n_outputs)
+    elif stype == "pls_regression":
+        k = _check_pls_regression(label, est, tensors, table, referenced, task, n_outputs)
     elif stype == "local_outlier_factor":
         k = _check_local_outlier_factor(label, est, tensors, table, referenced, task, n_outputs, schema)
     else:

@@ -386,6 +386,122 @@ def _spec_center_distances(p, t, Z):
     return out
 
 
+def _spec_numpy_row_sum(v):
+    """docs/format.md 4.47: numpy's pairwise sum within buffers of 8192 values."""
+    def pairwise(a):
+        n = len(a)
+        if n < 8:
+            r = 0.0
+            for x in a:
+                r += x
+            return r
+        if n <= 128:
+            acc = [float(x) for x in a[:8]]
+            i = 8
+            while i < n - n % 8:
+                for j in range(8):
+                    acc[j] += a[i + j]
+                i += 8
+            r = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+            for x in a[i:]:
+                r += x
+            return r
+        half = n // 2
+        half -= half % 8
+        return pairwise(a[:half]) + pairwise(a[half:])
+
+    total = 0.0
+    for start in range(0, len(v), 8192):
+        total += pairwise(list(v[start:start + 8192]))
+    return total
+
+
+def _spec_center_kernel_row(k, k_fit_rows, k_fit_all):
+    c = _spec_numpy_row_sum(k) / len(k)
+    return [((a - b) - c) + k_fit_all for a, b in zip(k, k_fit_rows)]
+
+
+def _spec_kernel_centerer(p, t, Z):
+    """docs/format.md 4.47, row by row."""
+    return np.array([_spec_center_kernel_row(list(z), t["k_fit_rows"], p["k_fit_all"]) for z in Z]).reshape(Z.shape)
+
+
+def _spec_kernel_pca(p, t, Z):
+    """docs/format.md 4.48, row by row (plain sums: the einsum order of ‖x‖² moves only the
+    last bits, so callers compare within rounding)."""
+    import math
+
+    out = []
+    for x in np.asarray(Z, dtype=np.float64):
+        x = list(x)
+        if p["kernel"] == "cosine":
+            norm = math.sqrt(sum(v * v for v in x))
+            norm = 1.0 if norm < 10 * np.finfo(np.float64).eps else norm
+            x = [v / norm for v in x]
+        xx = sum(v * v for v in x)
+        K = []
+        for f, fn in zip(t["fit_rows"], t["fit_norms"]):
+            s = 0.0
+            for a, b in zip(x, f):
+                s += a * b
+            if p["kernel"] == "poly":
+                s = math.pow(s * p["gamma"] + p["coef0"], p["degree"])
+            elif p["kernel"] == "rbf":
+                s = math.exp(max((-2.0 * s + xx) + fn, 0.0) * -p["gamma"])
+            elif p["kernel"] == "sigmoid":
+                s = math.tanh(s * p["gamma"] + p["coef0"])
+            K.append(s)
+        K = _spec_center_kernel_row(K, t["k_fit_rows"], p["k_fit_all"])
+        out.append([sum(k * a for k, a in zip(K, row)) for row in t["alphas"]])
+    return np.array(out).reshape(len(Z), -1)
+
+
+def _spec_pls_projection(p, t, Z):
+    """docs/format.md 4.49: standardise, then dot products summed left to right."""
+    Zs = (np.asarray(Z, dtype=np.float64) - t["mean"]) / t["scale"]
+    Y = np.zeros((Zs.shape[0], t["components"].shape[0]))
+    for j in range(Zs.shape[1]):
+        Y = Y + Zs[:, j:j + 1] * t["components"][:, j]
+    return Y
+
+
+def _spec_iterative_imputer(p, t, Z):
+    """docs/format.md 4.51, row by row: fill, the rounds in order (sums left to right, clipped),
+    then the indicator columns."""
+    out = []
+    for x in np.asarray(Z, dtype=np.float64):
+        missing = [bool(np.isnan(x[c])) for c in t["columns"]]
+        z = [t["fill"][k] if m else x[c] for k, (c, m) in enumerate(zip(t["columns"], missing))]
+        for r, f in enumerate(t["feature"]):
+            if not missing[f]:
+                continue
+            s = 0.0
+            for k in range(t["offsets"][r], t["offsets"][r + 1]):
+                s += z[t["neighbors"][k]] * t["coef"][k]
+            v = s + t["intercept"][r]
+            v = v if v > t["min_value"][f] else t["min_value"][f]
+            z[f] = v if v < t["max_value"][f] else t["max_value"][f]
+        if p["add_indicator"]:
+            z += [1.0 if np.isnan(x[c]) else 0.0 for c in t["indicator_features"]]
+        out.append(z)
+    return np.array(out, dtype=np.float64).reshape(len(Z), -1)
+
+
+def _spec_tree_embedding(p, t, Z):
+    """docs/format.md 4.52, row by row and tree by tree: float32 values, <= to the left."""
+    out = np.zeros((len(Z), int(t["column"].max()) + 1))
+    off = t["tree_offsets"]
+    for i, x in enumerate(np.asarray(Z, dtype=np.float64)):
+        x32 = [float(np.float32(v)) for v in x]
+        for k in range(len(off) - 1):
+            node = 0
+            while t["left"][off[k] + node] != -1:
+                g = off[k] + node
+                node = t["left"][g] if x32[t["feature"][g]] <= t["threshold"][g] else t["right"][g]
+            out[i, t["column"][off[k] + node]] = 1.0
+    return out
+
+
 SPEC_STEPS = {
     "standard_scaler": _spec_standard_scaler,
     "min_max_scaler": _spec_min_max_scaler,
@@ -406,6 +522,11 @@ SPEC_STEPS = {
     "ordinal_encoder": _spec_ordinal_encoder,
     "select_columns": _spec_select_columns,
     "center_distances": _spec_center_distances,
+    "kernel_centerer": _spec_kernel_centerer,
+    "kernel_pca": _spec_kernel_pca,
+    "pls_projection": _spec_pls_projection,
+    "iterative_imputer": _spec_iterative_imputer,
+    "tree_embedding": _spec_tree_embedding,
     "text_vectorizer": lambda p, t, Z: _spec_text_vectorizer(p, t, Z),
     "tfidf_transformer": lambda p, t, Z: _spec_tfidf_rows(p, t, [
         [(j, float(v)) for j, v in enumerate(row) if v != 0] for row in np.asarray(Z, dtype=np.float64)], Z.shape[1]),
@@ -586,6 +707,10 @@ def spec_evaluate(header, tensors, X, texts=None):
         return _spec_nearest_neighbors(header, est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
     if est["type"] == "radius_neighbors":
         return _spec_radius_neighbors(est, {r: tensors[n] for r, n in est["tensors"].items()}, Z)
+    if est["type"] == "pls_regression":  # docs/format.md 4.50: the pls_projection sums plus intercept
+        t = {r: tensors[n] for r, n in est["tensors"].items()}
+        s = _spec_pls_projection({}, {**t, "components": t["coef"]}, Z) + t["intercept"]
+        return {"predict": s}
     assert est["type"] == "linear"
     coef = tensors[est["tensors"]["coef"]]
     intercept = tensors[est["tensors"]["intercept"]]

@@ -158,6 +158,12 @@ def fit_tolerances(model):
         # on gp_regressor's length scale with OpenBLAS)
         return ITERATIVE, ITERATIVE
 
+    from sklearn.cross_decomposition._pls import _PLS
+
+    if any(isinstance(e, _PLS) for e in parts):
+        # NIPALS: power iterations stopped at tol=1e-6, whose count may differ with another BLAS
+        return ITERATIVE, ITERATIVE
+
     # (SGD, the Perceptron, PoissonRegressor's L-BFGS and libsvm's SMO are iterative fits too)
     if any(isinstance(e, (LogisticRegression, SGDClassifier, Perceptron, PoissonRegressor, BaseLibSVM))
            or (isinstance(e, KBinsDiscretizer) and e.strategy == "kmeans") for e in parts):
@@ -648,6 +654,42 @@ EXPECTED_SHAPES = {
     "gp_classifier": ("classification", None, 4, 3, 3, [(True, True)], 'int64', "x0"),
 }
 
+# IncrementalPCA, the random projections, KernelPCA, KernelCenterer, the PLS family (XFORM_CASES)
+_PROJ = ("linear_projection", {"with_mean": False, "with_scale": False})
+EXPECTED_SHAPES.update({
+    "decomp_ipca": ("regression", "identity", 10, 1, 1, [("linear_projection", {"with_mean": True, "with_scale": False})],
+                    None, "x0"),
+    "decomp_ipca_whiten": ("classification", "softmax", 13, 3, 3, [
+        (True, True), ("linear_projection", {"with_mean": True, "with_scale": True})], "int64", "alcohol"),
+    "decomp_random_gaussian": ("regression", "identity", 10, 1, 1, [_PROJ], None, "x0"),
+    "decomp_random_sparse": ("classification", "logistic", 30, 2, 1, [(True, True), _PROJ], "int64", "x0"),
+    "kernel_pca_linear": ("classification", "softmax", 13, 3, 3, [(True, True), "kernel_pca"], "int64", "alcohol"),
+    "kernel_pca_poly": ("classification", "logistic", 8, 2, 1, [(True, True), "kernel_pca"], "int64", "x0"),
+    "kernel_pca_rbf": ("classification", "softmax", 4, 3, 3, [(True, True), "kernel_pca"], "int64", "x0"),
+    "kernel_pca_sigmoid": ("classification", "softmax", 13, 3, 3, [(True, True), "kernel_pca"], "int64", "alcohol"),
+    "kernel_pca_cosine": ("regression", "identity", 6, 1, 1, [(True, True), "kernel_pca"], None, "x0"),
+    "kernel_centerer_ridge": ("regression", "identity", 30, 1, 1, ["kernel_centerer"], None, "x0"),
+    "pls_regression_single": ("regression", None, 10, 1, 1, [], None, "x0"),
+    "pls_regression_two_targets": ("regression", None, 7, 2, 2, [(True, True)], None, "age"),
+    "pls_cca_predict": ("regression", None, 5, 2, 2, [], None, "x0"),
+    "pls_transform_ridge": ("regression", "identity", 10, 1, 1, ["pls_projection"], None, "x0"),
+    "pls_svd_transform": ("classification", "softmax", 8, 3, 3, ["pls_projection"], "int64", "alcohol"),
+    "impute_iterative_bayesian": ("regression", "identity", 7, 1, 1, [
+        ("iterative_imputer", {"n_kept": 6, "n_rounds": 30, "n_links": 150, "add_indicator": True})], None, "x0"),
+    "impute_iterative_ridge_clip": ("classification", "softmax", 6, 3, 3, [
+        ("iterative_imputer", {"n_kept": 6, "n_rounds": 20, "n_links": 60, "add_indicator": False}), (True, True)],
+        "int64", "alcohol"),
+    "embedding_trees_logistic": ("classification", "softmax", 13, 3, 3, [
+        ("tree_embedding", {"n_trees": 6, "n_nodes": 84})], "int64", "x0"),
+    "embedding_trees_dense_ridge": ("regression", "identity", 10, 1, 1, [
+        ("tree_embedding", {"n_trees": 10, "n_nodes": 70})], None, "x0"),
+})
+#: the kernel (and resolved gamma) of each kernel_pca case: gamma=None is stored as 1 / n_features
+KERNEL_PCA_CASES = {"kernel_pca_linear": ("linear", 1 / 13), "kernel_pca_poly": ("poly", 1 / 8),
+                    "kernel_pca_rbf": ("rbf", 1 / 4), "kernel_pca_sigmoid": ("sigmoid", 0.05),
+                    "kernel_pca_cosine": ("cosine", 1 / 6)}
+
+
 #: cases whose estimator routes NaN itself (tree_ensemble missing: default_left): nullable inputs
 NULLABLE_TREE_CASES = {"hgb_categorical", "xgboost_binary"} | {
     c for c in TREE_CASES if c.startswith(("tree_hgb_", "xgb_"))
@@ -705,6 +747,11 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert 0 < art.tensors["steps.0.scale"][-1] < 1  # constant column: 1 / unit-variance factor
     if case == "decomp_pca":
         assert np.all(art.tensors["steps.0.components"][:, -1] == 0.0)  # the constant column
+    if case in KERNEL_PCA_CASES:
+        kpca = h["pipeline"][-1]
+        assert (kpca["params"]["kernel"], kpca["params"]["gamma"]) == KERNEL_PCA_CASES[case]
+    if case.startswith("pls_regression") or case == "pls_cca_predict":
+        assert h["estimator"]["type"] == "pls_regression"
     if case in META_TYPES:  # meta-estimators (docs/format.md 4.30 - 4.39): the type and its sub-models
         est_type, n_sub = META_TYPES[case]
         assert h["estimator"]["type"] == est_type

@@ -421,5 +421,51 @@ def test_reader_function_transformer(shipped):
 
 def test_reader_unknown_step_type_is_unsupported(shipped):
     def edit(step, tensors):
-        step["type"] = "kernel_pca"
-    assert "unknown step type 'kernel_pca'" in refused(shipped, "svd", edit, code="unsupported")
+        step["type"] = "fast_ica"
+    assert "unknown step type 'fast_ica'" in refused(shipped, "svd", edit, code="unsupported")
+
+
+# ----------------------------------------------------------------------------- IncrementalPCA, random projections
+
+
+@pytest.mark.parametrize("whiten", [False, True])
+def test_incremental_pca_is_pca_linear_projection(tmp_path, wine, whiten):
+    from sklearn.decomposition import IncrementalPCA
+
+    X, y = wine
+    model = Pipeline([("s", StandardScaler()), ("ipca", IncrementalPCA(4, whiten=whiten, batch_size=50)),
+                      ("clf", LogisticRegression(max_iter=5000))]).fit(X, y)
+    art = export(model, tmp_path / "m.ferry", X)
+    step = art.pipeline[1]
+    assert step["type"] == "linear_projection" and step["params"] == {"with_mean": True, "with_scale": whiten}
+    assert step["feature_names_out"] == [f"incrementalpca{j}" for j in range(4)]
+    Xt = far(X, 3.0)
+    np.testing.assert_array_equal(run_kernels(art, Xt), model[:-1].transform(Xt))
+    np.testing.assert_allclose(spec_evaluate(art.header, art.tensors, Xt)["decision_function"],
+                               model.decision_function(Xt), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dense_output", [False, True])
+@pytest.mark.parametrize("kind", ["gaussian", "sparse"])
+def test_random_projections(tmp_path, diabetes, kind, dense_output):
+    from sklearn.random_projection import GaussianRandomProjection, SparseRandomProjection
+
+    X, y = diabetes
+    proj = (GaussianRandomProjection(3, random_state=0) if kind == "gaussian"
+            else SparseRandomProjection(3, density=0.6, dense_output=dense_output, random_state=1))
+    if kind == "gaussian" and dense_output:
+        pytest.skip("GaussianRandomProjection has no dense_output")
+    model = Pipeline([("p", proj), ("reg", Ridge(alpha=0.1))]).fit(X, y)
+    art = export(model, tmp_path / "m.ferry", X)
+    step = art.pipeline[0]
+    assert step["type"] == "linear_projection" and step["params"] == {"with_mean": False, "with_scale": False}
+    components = proj.components_.toarray() if kind == "sparse" else proj.components_
+    np.testing.assert_array_equal(art.tensors["steps.0.components"], components)
+    Xt = far(X, 3.0)
+    want = proj.transform(Xt)
+    assert isinstance(want, np.ndarray)  # dense input: dense output whatever dense_output says
+    got = run_kernels(art, Xt)
+    if kind == "gaussian":
+        np.testing.assert_array_equal(got, want)
+    else:  # scipy sums over the stored entries in their stored (unsorted) order: within rounding
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-15 * np.abs(want).max())

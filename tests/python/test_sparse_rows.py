@@ -1,4 +1,4 @@
-"""Sparse rows (docs/format.md 4.47): pipelines that scikit-learn computes on sparse matrices,
+"""Sparse rows (docs/format.md 4.53): pipelines that scikit-learn computes on sparse matrices,
 through the C++ library (the Python binding), against scikit-learn's own outputs.
 
 decision_function is a sum of products taken in the order of each sparse row's entries, as

@@ -1,4 +1,5 @@
-"""PCA and TruncatedSVD -> step type ``linear_projection`` (C++ twin: src/pipeline/pca.cpp).
+"""PCA, IncrementalPCA, TruncatedSVD and the random projections -> step type
+``linear_projection`` (C++ twin: src/pipeline/pca.cpp).
 
 docs/format.md section 4, linear_projection: ``y = ((x - mean) . components^T) / scale``;
 ``mean`` present iff ``with_mean``, ``scale`` present iff ``with_scale``.
@@ -7,7 +8,16 @@ docs/format.md section 4, linear_projection: ``y = ((x - mean) . components^T) /
   ``whiten=True`` ``scale = sqrt(explained_variance_)`` (scikit-learn 1.2.1
   divides by ``np.sqrt(explained_variance_)``; the square root is correctly
   rounded in numpy and in C++, so storing it changes no bit).
+- ``IncrementalPCA``: as ``PCA`` (scikit-learn 1.2.1's ``IncrementalPCA.transform`` of dense
+  input is ``_BasePCA.transform``).
 - ``TruncatedSVD``: ``X @ components_.T``, no mean, no scale.
+- ``GaussianRandomProjection``: ``X @ components_.T``; ``SparseRandomProjection``:
+  ``safe_sparse_dot(X, components_.T, dense_output)``, the same numbers whether
+  ``dense_output`` or not (a dense X times a sparse matrix is dense). ``components_``, a
+  scipy sparse matrix for the sparse projection, travels dense: its zeros add nothing, but
+  scipy sums each output over the stored entries in their stored order (not sorted for
+  ``_sparse_random_matrix``), so the sparse projection agrees with scikit-learn within
+  rounding rather than to the bit.
 """
 
 from __future__ import annotations
@@ -16,7 +26,9 @@ from typing import Dict
 
 import numpy as np
 
-from sklearn.decomposition import PCA, TruncatedSVD
+import scipy.sparse as sp
+from sklearn.decomposition import PCA, IncrementalPCA, TruncatedSVD
+from sklearn.random_projection import GaussianRandomProjection, SparseRandomProjection
 
 from . import ConversionError, ConvertedStep, Converter
 
@@ -78,6 +90,26 @@ def convert_truncated_svd(est, label: str) -> ConvertedStep:
     )
 
 
+def convert_random_projection(est, label: str) -> ConvertedStep:
+    components = est.components_
+    if sp.issparse(components):
+        components = components.toarray()
+    n = int(est.n_features_in_)
+    components = np.asarray(components, dtype=np.float64)
+    if components.ndim != 2 or components.shape[1] != n or components.shape[0] < 1:
+        raise ConversionError(f"{label}: components_ has shape {np.shape(components)}, expected (k, {n})")
+    if not np.all(np.isfinite(components)):
+        raise ConversionError(f"{label}: components_ is not finite")
+    k = components.shape[0]
+    return ConvertedStep(
+        type="linear_projection",
+        params={"with_mean": False, "with_scale": False},
+        tensors={"components": np.ascontiguousarray(components)},
+        n_features_in=n,
+        n_features_out=k,
+    )
+
+
 def linear_projection(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """numpy kernel: the transform a reader must compute (scikit-learn's own operations)."""
     Y = np.asarray(X, dtype=np.float64)
@@ -91,6 +123,11 @@ def linear_projection(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray)
 
 #: what this module registers (converters/__init__.py collects the tables of every module)
 # TruncatedSVD on a sparse matrix is the same product, which ferry sums over the sparse row.
-PREPROCESSORS = {PCA: Converter(convert_pca),
-                 TruncatedSVD: Converter(convert_truncated_svd, same_on_sparse=lambda est: True)}
+PREPROCESSORS = {
+    PCA: Converter(convert_pca),
+    IncrementalPCA: Converter(convert_pca),
+    TruncatedSVD: Converter(convert_truncated_svd, same_on_sparse=lambda est: True),
+    GaussianRandomProjection: Converter(convert_random_projection),
+    SparseRandomProjection: Converter(convert_random_projection),
+}
 KERNELS = {"linear_projection": linear_projection}

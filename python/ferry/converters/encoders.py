@@ -165,8 +165,8 @@ def sparse_followers_problem(followers: Sequence[Any], terminal: bool = True) ->
                 return None
             continue
         return (f"sparse output is followed by {type(step).__name__}, which may compute differently on a "
-                "sparse matrix; set sparse_output=False on the OneHotEncoder (or sparse_threshold=0 on the "
-                "ColumnTransformer)")
+                "sparse matrix; set sparse_output=False on the OneHotEncoder or RandomTreesEmbedding (or "
+                "sparse_threshold=0 on the ColumnTransformer)")
     return None if not terminal else "sparse output with no estimator after it; set sparse_output=False"
 
 
