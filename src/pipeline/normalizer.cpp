@@ -3,7 +3,8 @@
 //
 // The norms are summed in exactly numpy 1.24's order for a C-contiguous array on x86-64,
 // so the results are bit-identical to scikit-learn given a numpy array:
-//   l1   np.abs(X).sum(axis=1)        numpy's pairwise summation (8 accumulators, blocks of 128)
+//   l1   np.abs(X).sum(axis=1)        numpy's pairwise summation (8 accumulators, blocks of 128,
+//                                     buffers of 8192: pipeline/numpy_sums.hpp)
 //   l2   np.einsum("ij,ij->i", X, X)  two interleaved accumulators (the SSE2 kernel), then sqrt
 //   max  np.max(abs(X), axis=1)       exact, order-free
 // Norms below 10 * DBL_EPSILON are replaced by 1 (scikit-learn's _handle_zeros_in_scale), so
@@ -13,7 +14,9 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
+#include "pipeline/numpy_sums.hpp"
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
 
@@ -22,52 +25,6 @@ namespace detail {
 namespace {
 
 enum class Norm { kL1, kL2, kMax };
-
-// numpy's pairwise_sum (loops_utils.h.src) of |a[0..n)|.
-double pairwise_abs_sum(const double* a, Index n) {
-  if (n < 8) {
-    double res = 0.0;
-    for (Index i = 0; i < n; ++i) res += std::abs(a[i]);
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int k = 0; k < 8; ++k) r[k] = std::abs(a[k]);
-    Index i = 8;
-    for (; i < n - (n % 8); i += 8)
-      for (int k = 0; k < 8; ++k) r[k] += std::abs(a[i + k]);
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += std::abs(a[i]);
-    return res;
-  }
-  Index n2 = n / 2;
-  n2 -= n2 % 8;
-  return pairwise_abs_sum(a, n2) + pairwise_abs_sum(a + n2, n - n2);
-}
-
-// numpy's einsum kernel sum_of_products_contig_contig_outstride0_two for doubles with
-// 2-lane SSE2 vectors: lane l accumulates the elements whose index is l modulo 2; each block
-// of 8 is added to the accumulator in the order 6, 4, 2, 0 (+ l); the lanes are summed last.
-// Products and sums are separate statements, so no compiler fuses them into an FMA.
-double sum_of_squares(const double* a, Index n) {
-  double acc[2] = {0.0, 0.0};
-  Index i = 0;
-  for (; n - i >= 8; i += 8)
-    for (int l = 0; l < 2; ++l) {
-      double t = acc[l];
-      for (int k = 6; k >= 0; k -= 2) {
-        const double sq = a[i + k + l] * a[i + k + l];
-        t = sq + t;
-      }
-      acc[l] = t;
-    }
-  for (; i < n; i += 2)
-    for (int l = 0; l < 2 && i + l < n; ++l) {
-      const double sq = a[i + l] * a[i + l];
-      acc[l] = sq + acc[l];
-    }
-  return acc[0] + acc[1];
-}
 
 // np.maximum.reduce: starts from the first element and propagates NaN.
 double max_abs(const double* a, Index n) {
@@ -87,15 +44,18 @@ class Normalizer final : public Step {
     const Index n = X.cols();
     if (n == 0) return;
     constexpr double kTiny = 10 * std::numeric_limits<double>::epsilon();
+    std::vector<double> absolute;  // l1: the row's |x|, which numpy sums as one array
     for (Index i = 0; i < X.rows(); ++i) {
       double* row = X.row(i).data();
       double norm = 0.0;
       switch (norm_) {
         case Norm::kL1:
-          norm = pairwise_abs_sum(row, n);
+          absolute.resize(static_cast<std::size_t>(n));
+          for (Index j = 0; j < n; ++j) absolute[static_cast<std::size_t>(j)] = std::abs(row[j]);
+          norm = numpy_order::numpy_row_sum(absolute.data(), n);
           break;
         case Norm::kL2:
-          norm = std::sqrt(sum_of_squares(row, n));
+          norm = std::sqrt(numpy_order::einsum_row_squares(row, n));
           break;
         case Norm::kMax:
           norm = max_abs(row, n);

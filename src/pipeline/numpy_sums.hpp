@@ -1,11 +1,10 @@
 // numpy 1.24's summation orders for float64 on a C-contiguous row, for steps that repeat
-// scikit-learn's reductions operation for operation (kernel_pca, kernel_centerer):
+// scikit-learn's reductions operation for operation (normalizer, kernel_pca, kernel_centerer):
 //   numpy_row_sum      np.sum(K, axis=1): pairwise summation (8 accumulators, blocks of 128)
 //                      inside the reduction's buffers of 8192 elements, added one after another
 //   einsum_row_squares np.einsum("ij,ij->i", X, X) (scikit-learn's row_norms): two interleaved
 //                      accumulators (the SSE2 kernel)
 // Products and sums are separate statements, so no compiler fuses them into an FMA.
-// (src/pipeline/normalizer.cpp keeps its own copies of the same two orders.)
 #ifndef FERRY_SRC_PIPELINE_NUMPY_SUMS_HPP
 #define FERRY_SRC_PIPELINE_NUMPY_SUMS_HPP
 
