@@ -1799,6 +1799,7 @@ def _text_out(step, text, tensors, table):
 
 def _check_column_transformer(where, step, text, tensors, table, referenced):
     n, n_out = step["n_features_in"], step["n_features_out"]
+    _check_params(where, "column_transformer", step["params"])
     transformers = step["params"].get("transformers")
     if not _is_arr(transformers):
         _fail("format", f"{where}: params.transformers is missing or not an array")
