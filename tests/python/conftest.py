@@ -25,6 +25,35 @@ if str(ROOT / "python") not in sys.path:
 MAGIC = b"\x89FERRY\r\n"
 
 
+def _reference_blas() -> bool:
+    """Whether numpy's BLAS is the reference one, whose dot products sum left to right: the
+    order ferry's kernels and spec_evaluate fix. OpenBLAS (and any other) reorders the sums."""
+    import os
+    import re
+
+    try:
+        maps = pathlib.Path("/proc/self/maps").read_text()
+    except OSError:
+        return False
+    libs = {line.split()[-1] for line in maps.splitlines() if re.search(r"/lib(open)?blas[^/]*\.so", line)}
+    return bool(libs) and not any("openblas" in os.path.realpath(p) for p in libs)
+
+
+REFERENCE_BLAS = _reference_blas()
+
+
+def assert_blas_equal(got, want, what: str = "") -> None:
+    """Values scikit-learn computed through BLAS (a final linear model's predict, np.dot): the
+    same bits with the reference BLAS; with another, within 1e-13 of the largest |value| (a few
+    ulps of reordered sums), as scripts/test_other_numerics runs the suite."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if REFERENCE_BLAS:
+        np.testing.assert_array_equal(got, want, err_msg=what)
+    else:
+        scale = max(1.0, float(np.nanmax(np.abs(want), initial=0.0)))
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-13 * scale, err_msg=what)
+
+
 def align64(x: int) -> int:
     return -(-x // 64) * 64
 

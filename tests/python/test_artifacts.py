@@ -158,6 +158,12 @@ def fit_tolerances(model):
         # on gp_regressor's length scale with OpenBLAS)
         return ITERATIVE, ITERATIVE
 
+    from sklearn.decomposition import KernelPCA
+
+    if any(isinstance(e, KernelPCA) for e in parts):
+        # eigenvectors from LAPACK's eigh, which another BLAS may rotate within a repeated
+        # eigenvalue; k_fit_all, the mean of a centred kernel, is rounding noise near 0
+        return None, ITERATIVE
     from sklearn.cross_decomposition._pls import _PLS
 
     if any(isinstance(e, _PLS) for e in parts):
@@ -257,6 +263,8 @@ def test_reexport_matches_shipped_model(sub, case, regenerated, fitted, same_env
     assert a.keys() == b.keys()
     for k, v in b.items():
         if isinstance(v, float):
+            if params_tol is None and k.startswith((".pipeline", ".estimator")):
+                continue  # fitted values among the params (KernelPCA's k_fit_all): not compared
             assert abs(a[k] - v) <= (params_tol or ITERATIVE) * abs(v), k
         else:
             assert a[k] == v, k
