@@ -1,5 +1,5 @@
-// Text vectorizers: text_vectorizer and tfidf_transformer (docs/format.md §4.45, §4.46) and
-// free-text inputs (§3.2). Parity with scikit-learn on whole batches is the golden tests' job
+// Text vectorizers: text_vectorizer, tfidf_transformer and hashing_vectorizer (docs/format.md
+// §4.45, §4.46, §4.54) and free-text inputs (§3.2). Parity with scikit-learn on whole batches is the golden tests' job
 // (tests/data/text_*); here: documents the CSV cannot carry (the empty one), invalid UTF-8 and
 // missing documents as value errors naming row and column, the tokenizer on hostile input,
 // every load-time rule as a typed format error naming the step, and explanations grouping a
@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <random>
 #include <thread>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/model.hpp"
+#include "pipeline/feature_hashing.hpp"
 #include "pipeline/text_tokenizer.hpp"
 #include "support/test_support.hpp"
 
@@ -37,7 +39,8 @@ Table documents(std::vector<std::optional<std::string>> docs, const std::string&
 }
 
 const std::vector<std::string> kCases = {"text_tfidf_word", "text_char_wb_column_transformer",
-                                         "text_char_tfidf_transformer", "text_count_nonspace_stop_words"};
+                                         "text_char_tfidf_transformer", "text_count_nonspace_stop_words",
+                                         "text_hashing_word"};
 
 TEST(Text, ShippedCasesLoadAndVerify) {
   LoadOptions verify;
@@ -162,6 +165,82 @@ TEST(TextTokenizer, RandomBytesNeverCrash) {
       }
     }
   }
+}
+
+// ------------------------------------------------------------------ hashing
+
+TEST(FeatureHashing, MurmurHash3IsScikitLearns) {
+  // scikit-learn's murmurhash3_32(s, positive=False), UTF-8 bytes, seed 0.
+  const std::vector<std::pair<std::string, std::int32_t>> known = {
+      {"", 0}, {"a", 1009084850}, {"ab", -1681926305}, {"abc", -1277324294}, {"abcd", 1139631978},
+      {"hello world", 1586663183}, {"caf\xc3\xa9", 605818632}, {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", -1515949417},
+      {"/OM0IMKz", std::numeric_limits<std::int32_t>::min()}};
+  for (const auto& [key, hash] : known) EXPECT_EQ(murmurhash3_32(key), hash) << key;
+}
+
+TEST(FeatureHashing, RowAsScipyLeavesIt) {
+  // "/OM0IMKz" hashes to INT32_MIN: column (2^31 - 1 - (n - 1)) mod n, value negated.
+  HashedRow row(1000, true);
+  row.add("/OM0IMKz", 1.0);
+  row.add("a", 0.0);  // zero values are skipped
+  auto r = row.finish();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].first, (2147483647 - 999) % 1000);
+  EXPECT_EQ(r[0].second, -1.0);
+  // "ab" (h < 0) and "abcd" (h > 0) in one column: they cancel, and the explicit 0 stays.
+  HashedRow one(1, true);
+  for (const char* t : {"abcd", "a", "ab"}) one.add(t, 1.0);
+  r = one.finish();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0], (std::pair<std::int32_t, double>(0, 1.0)));
+  one.clear();
+  one.add("abcd", 1.0);
+  one.add("ab", 1.0);
+  r = one.finish();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].second, 0.0);
+  // Sorted by column, duplicates summed.
+  HashedRow many(7, false);
+  for (const char* t : {"hello world", "a", "abc", "a", "ab"}) many.add(t, 1.0);
+  r = many.finish();
+  for (std::size_t k = 1; k < r.size(); ++k) EXPECT_LT(r[k - 1].first, r[k].first);
+  double total = 0.0;
+  for (const auto& e : r) total += e.second;
+  EXPECT_EQ(total, 5.0);
+}
+
+TEST(FeatureHashing, VectorizerRefusesWhatItCannotRun) {
+  Parsed p = parsed("text_hashing_word");
+  p.drop_verification();
+  p.params(0).erase("alternate_sign");
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "alternate_sign");
+  p = parsed("text_hashing_word");
+  p.params(0)["norm"] = "max";
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "params.norm");
+  p = parsed("text_hashing_word");
+  p.params(0)["ngram_range"] = nlohmann::json::array({0, 2});
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "params.ngram_range");
+  p = parsed("text_hashing_word");
+  p.header["schema"]["inputs"][0] = {{"name", "text"}, {"kind", "categorical"}, {"nullable", true},
+                                      {"categories", nlohmann::json::array()}};
+  p.drop_verification();
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "a hashing_vectorizer takes exactly one column, of kind \"text\"");
+}
+
+TEST(FeatureHashing, NumberedNamesStandForTheList) {
+  Parsed p = parsed("text_hashing_word");
+  const std::size_t n = p.step(0)["feature_names_out"].size();
+  p.step(0).erase("feature_names_out");
+  p.step(0)["feature_names_prefix"] = "h";
+  const Model model = p.load();
+  ASSERT_EQ(model.transformed_feature_names().size(), n);
+  EXPECT_EQ(model.transformed_feature_names()[0], "h0");
+  EXPECT_EQ(model.transformed_feature_names()[n - 1], "h" + std::to_string(n - 1));
+  p.step(0)["feature_names_out"] = nlohmann::json::array();
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "feature_names_prefix and feature_names_out are both present");
+  p.step(0).erase("feature_names_out");
+  p.step(0)["feature_names_prefix"] = 3;
+  EXPECT_FERRY_ERROR(p.load(), ErrorCode::kFormat, "feature_names_prefix");
 }
 
 // ------------------------------------------------------------------ corruption: format errors

@@ -24,7 +24,7 @@ import sklearn
 from sklearn.exceptions import NotFittedError
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomTreesEmbedding
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -48,7 +48,7 @@ __all__ = ["export", "UnsupportedModelError", "evaluate", "verification_indices"
 
 SUPPORTED_DOC = "docs/supported.md"
 #: text vectorizers: they take one column of documents and give a sparse matrix
-_VECTORIZERS = (CountVectorizer, TfidfVectorizer)
+_VECTORIZERS = (CountVectorizer, TfidfVectorizer, HashingVectorizer)
 MAX_VERIFICATION_ROWS = 16
 RTOL = 1e-9
 ATOL = 1e-10
@@ -134,12 +134,27 @@ def _names_out(obj: Any, names_in: List[str], n_out: int) -> List[str]:
     return out
 
 
+#: a step's output names are written as a prefix beyond this many (docs/format.md 3.3)
+NUMBERED_NAMES_MIN = 4096
+
+
+def _numbered_prefix(names: List[str]) -> Optional[str]:
+    """p when names are p0, p1, ... and too many to list (a HashingVectorizer's 2**20 columns
+    would take 20 MB of header), else None."""
+    if len(names) <= NUMBERED_NAMES_MIN or not names[0].endswith("0"):
+        return None
+    prefix = names[0][:-1]
+    return prefix if all(n == f"{prefix}{j}" for j, n in enumerate(names)) else None
+
+
 def _label(path: str, obj: Any) -> str:
     cls = type(obj).__name__
     return f"{path}: {cls}" if path else cls
 
 
 def _is_fitted(obj: Any, final: bool = False) -> bool:
+    if type(obj) is HashingVectorizer:
+        return True  # stateless: scikit-learn transforms with it unfitted
     conv = estimator_converter(type(obj)) if final else None
     if conv is not None and conv.is_fitted is not None:
         return conv.is_fitted(obj)
@@ -483,7 +498,7 @@ def nullable_inputs(
 #: step types that take text columns (docs/format.md 3.2)
 _TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder")
 #: step types that take free text (schema kind "text", docs/format.md 3.2 and 4.45)
-_FREE_TEXT_STEPS = ("text_vectorizer",)
+_FREE_TEXT_STEPS = ("text_vectorizer", "hashing_vectorizer")
 
 
 def free_text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
@@ -1056,7 +1071,11 @@ def export(
             "tensors": refs,
         }
         if names_out is not None:
-            entry["feature_names_out"] = names_out
+            prefix = _numbered_prefix(names_out)
+            if prefix is not None:
+                entry["feature_names_prefix"] = prefix
+            else:
+                entry["feature_names_out"] = names_out
         return entry
 
     def sub_entry(sub: Any, prefix: str) -> dict:

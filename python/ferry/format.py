@@ -973,12 +973,12 @@ def _code_point_map(where, prefix, frm, offsets, to) -> None:
         _fail("format", f"{where}: tensor '{prefix}_to' holds a value that is not a Unicode scalar value")
 
 
-def _check_text_vectorizer(where, step, tensors, table, referenced, text):
-    """Section 4.45."""
+def _check_text_vectorizer(where, step, tensors, table, referenced, text, kind="text_vectorizer"):
+    """Sections 4.45 and, for kind hashing_vectorizer (the same tokenizer, no vocabulary), 4.54."""
     if step["n_features_in"] != 1 or text != ["free"]:
-        _fail("format", f"{where}: a text_vectorizer takes exactly one column, of kind 'text'")
+        _fail("format", f"{where}: a {kind} takes exactly one column, of kind 'text'")
     params, st = step["params"], step["tensors"]
-    _check_params(where, "text_vectorizer", params)
+    _check_params(where, kind, params)
     word = params["analyzer"] == "word"
     for key in ("token_class", "token_min_length", "stop_words"):
         if (key in params) != word:
@@ -1011,9 +1011,12 @@ def _check_text_vectorizer(where, step, tensors, table, referenced, text):
         return shape[0]
 
     n = step["n_features_out"]
-    data = ref("vocabulary_bytes", True, n_bytes=size("vocabulary_bytes"))
-    offsets = ref("vocabulary_offsets", True)
-    _utf8_strings(where, "vocabulary", data, offsets, n)
+    if kind == "text_vectorizer":
+        data = ref("vocabulary_bytes", True, n_bytes=size("vocabulary_bytes"))
+        offsets = ref("vocabulary_offsets", True)
+        _utf8_strings(where, "vocabulary", data, offsets, n)
+    elif not 1 <= n <= 2**31 - 1:
+        _fail("format", f"{where}: n_features_out must be in [1, 2**31 - 1] (a 32-bit hash picks the column)")
     stop = word and params["stop_words"]
     for role in ("stop_bytes", "stop_offsets"):
         if role in st and not stop:
@@ -1041,10 +1044,11 @@ def _check_text_vectorizer(where, step, tensors, table, referenced, text):
             off = ref(f"{prefix}_offsets", True, m=m)
             to = ref(f"{prefix}_to", True, n_mapped=size(f"{prefix}_to"))
             _code_point_map(where, prefix, frm, off, to)
-    if ("idf" in st) != bool(params["use_idf"]):
-        _fail("format", f"{where}: tensor 'idf' must be present exactly when params.use_idf")
-    ref("idf", bool(params["use_idf"]))
-    _check_unknown_refs(where, st, tuple(STEPS["text_vectorizer"]["tensors"]), table, referenced)
+    if kind == "text_vectorizer":
+        if ("idf" in st) != bool(params["use_idf"]):
+            _fail("format", f"{where}: tensor 'idf' must be present exactly when params.use_idf")
+        ref("idf", bool(params["use_idf"]))
+    _check_unknown_refs(where, st, tuple(STEPS[kind]["tensors"]), table, referenced)
 
 
 def _check_linear(where, step, tensors, table, referenced, task, n_outputs) -> int:
@@ -1760,13 +1764,17 @@ def _check_steps(steps, path, width, text, tensors, table, referenced):
         if step["n_features_in"] != width:
             _fail("format", f"{label}: n_features_in {step['n_features_in']} != {width} columns coming in")
         names_out = step.get("feature_names_out")
-        if not (_is_arr(names_out) and len(names_out) == step["n_features_out"] and all(_is_str(n) for n in names_out)):
+        if "feature_names_prefix" in step:
+            if names_out is not None or not _is_str(step["feature_names_prefix"]):
+                _fail("format", f"{label}: feature_names_prefix must be a string, and then feature_names_out absent")
+        elif not (_is_arr(names_out) and len(names_out) == step["n_features_out"]
+                  and all(_is_str(n) for n in names_out)):
             _fail("format", f"{label}: feature_names_out is not an array of n_features_out strings")
         if any(text) and stype not in TEXT_STEP_TYPES:
             _fail("format", f"{label}: input column {_first_text(text)} holds text, which this step cannot take")
         if "free" in text and stype not in FREE_TEXT_STEP_TYPES:
             _fail("format", f"{label}: input column {text.index('free')} holds free text (schema kind 'text'), "
-                            "which only a text_vectorizer takes")
+                            "which only a text vectorizer takes")
         if stype == "column_transformer":
             text = _check_column_transformer(label, step, text, tensors, table, referenced)
         else:
@@ -1784,7 +1792,7 @@ def _first_text(text) -> int:
 
 
 #: step types that take free text (schema kind "text")
-FREE_TEXT_STEP_TYPES = ("text_vectorizer", "column_transformer")
+FREE_TEXT_STEP_TYPES = ("text_vectorizer", "hashing_vectorizer", "column_transformer")
 
 
 def _text_out(step, text, tensors, table):
@@ -1837,6 +1845,7 @@ _TEXT_STEP_CHECKS = {
     "one_hot_encoder": _check_one_hot_encoder,
     "ordinal_encoder": _check_ordinal_encoder,
     "text_vectorizer": lambda *a, **k: _check_text_vectorizer(*a, **k),
+    "hashing_vectorizer": lambda *a, **k: _check_text_vectorizer(*a, **k, kind="hashing_vectorizer"),
 }
 assert set(_TEXT_STEP_CHECKS) | {"column_transformer"} == set(TEXT_STEP_TYPES)
 

@@ -49,7 +49,7 @@ class StepInputs {
   // (check_text_handled).
   bool is_text(Index j) const;
   // Whether input column j is free text (schema kind "text"): asked by the steps that take it
-  // (text_vectorizer); is_text() refuses such a column.
+  // (text_vectorizer, hashing_vectorizer); is_text() refuses such a column.
   bool is_free_text(Index j) const;
   // Whether column j carries text of either kind: for composites that hand columns on.
   bool carries_text(Index j) const;

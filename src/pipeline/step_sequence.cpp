@@ -11,8 +11,19 @@ FERRY_BEGIN_NAMESPACE
 namespace detail {
 namespace {
 
+// feature_names_out, or the names feature_names_prefix numbers (docs/format.md §3.3).
 std::vector<std::string> names_out(const nlohmann::json& entry, const StepInputs& in) {
-  const nlohmann::json& names = artifact::Fields(entry, in.path()).any("feature_names_out");
+  const artifact::Fields fields(entry, in.path());
+  if (fields.has("feature_names_prefix")) {
+    if (fields.has("feature_names_out"))
+      in.invalid("feature_names_prefix and feature_names_out are both present; a step has one of them");
+    const std::string prefix = fields.string("feature_names_prefix");
+    std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(in.n_features_out()));
+    for (Index j = 0; j < in.n_features_out(); ++j) out.push_back(prefix + std::to_string(j));
+    return out;
+  }
+  const nlohmann::json& names = fields.any("feature_names_out");
   if (!names.is_array() || static_cast<Index>(names.size()) != in.n_features_out() ||
       !std::all_of(names.begin(), names.end(), [](const nlohmann::json& n) { return n.is_string(); }))
     in.invalid("feature_names_out must be an array of n_features_out strings");

@@ -29,15 +29,7 @@ struct TermWeighting {
     const artifact::Fields& p = in.params();
     w.sublinear_tf = p.boolean("sublinear_tf");
     w.use_idf = p.boolean("use_idf");
-    const nlohmann::json& norm = p.any("norm");
-    if (norm.is_null())
-      w.norm = Norm::kNone;
-    else if (norm == "l1")
-      w.norm = Norm::kL1;
-    else if (norm == "l2")
-      w.norm = Norm::kL2;
-    else
-      in.invalid("params.norm must be null, \"l1\" or \"l2\"");
+    w.norm = read_norm(in);
     if (w.use_idf != in.has_tensor("idf")) in.invalid("tensor \"idf\" must be present exactly when params.use_idf");
     if (w.use_idf) {
       w.idf = in.vector("idf", n);
@@ -45,6 +37,15 @@ struct TermWeighting {
         if (!(w.idf[j] > 0)) in.invalid("tensor \"idf\" holds a value that is not > 0");
     }
     return w;
+  }
+
+  // params.norm: null, "l1" or "l2".
+  static Norm read_norm(const StepInputs& in) {
+    const nlohmann::json& norm = in.params().any("norm");
+    if (norm.is_null()) return Norm::kNone;
+    if (norm == "l1") return Norm::kL1;
+    if (norm == "l2") return Norm::kL2;
+    in.invalid("params.norm must be null, \"l1\" or \"l2\"");
   }
 
   // terms: (column, value) of one row's nonzero values, in the order scikit-learn's sparse row
@@ -55,8 +56,11 @@ struct TermWeighting {
     if (use_idf) {
       for (auto& t : terms) t.second *= idf[t.first];
       // scikit-learn multiplies by a sparse diagonal, whose product (scipy's csr_matmat) lists
-      // a row's columns in the reverse of their order: the norm sums them in that order, and so
-      // does any dot product after it.
+      // a row's columns in the reverse of their order, without the products that are 0 (a
+      // hashed row's explicit zeros): the norm sums them in that order, and so does any dot
+      // product after it.
+      terms.erase(std::remove_if(terms.begin(), terms.end(), [](const auto& t) { return t.second == 0.0; }),
+                  terms.end());
       std::reverse(terms.begin(), terms.end());
     }
     if (norm != Norm::kNone) {

@@ -31,18 +31,20 @@ class TfidfTransformer final : public Step {
 
   void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
     if (!X.sparse) return transform(X.dense);
-    SparseRows& S = *X.sparse;
+    const SparseRows& S = *X.sparse;
+    SparseRows out;
+    out.cols = S.cols;
+    out.reserve(S.rows(), static_cast<Index>(S.values.size()));
     std::vector<std::pair<Index, double>> terms;
     for (Index i = 0; i < S.rows(); ++i) {
       terms.clear();
       for (Index k = S.begin(i); k < S.end(i); ++k)
         terms.emplace_back(S.indices[static_cast<std::size_t>(k)], S.values[static_cast<std::size_t>(k)]);
-      w_.apply(terms);
-      for (std::size_t t = 0; t < terms.size(); ++t) {
-        S.indices[static_cast<std::size_t>(S.begin(i)) + t] = terms[t].first;
-        S.values[static_cast<std::size_t>(S.begin(i)) + t] = terms[t].second;
-      }
+      w_.apply(terms);  // may drop entries (zero products)
+      for (const auto& t : terms) out.push(t.first, t.second);
+      out.end_row();
     }
+    X.set_sparse(std::move(out));
   }
 
   std::vector<Index> source_columns(Index n_in) const override {

@@ -557,6 +557,7 @@ SPEC_STEPS = {
     "iterative_imputer": _spec_iterative_imputer,
     "tree_embedding": _spec_tree_embedding,
     "text_vectorizer": lambda p, t, Z: _spec_text_vectorizer(p, t, Z),
+    "hashing_vectorizer": None,  # needs its width: called with it in spec_evaluate
     "tfidf_transformer": lambda p, t, Z: _spec_tfidf_rows(p, t, [
         [(j, float(v)) for j, v in enumerate(row) if v != 0] for row in np.asarray(Z, dtype=np.float64)], Z.shape[1]),
 }
@@ -579,11 +580,50 @@ def _spec_text_vectorizer(p, t, Z):
     """docs/format.md 4.45, step by step, from the artifact's tables (a plain reading of the
     text, independent of the exporter's kernel; slow, fine for golden cases)."""
     vocab = {s: j for j, s in enumerate(_spec_strings(t["vocabulary_bytes"], t["vocabulary_offsets"]))}
+    rows = []
+    for terms in _spec_terms(p, t, Z):
+        counts = {}
+        for term in terms:
+            if term in vocab:
+                counts[vocab[term]] = counts.get(vocab[term], 0) + 1
+        rows.append([(j, 1.0 if p["binary"] else float(c)) for j, c in sorted(counts.items())])
+    return _spec_tfidf_rows(p, t, rows, len(vocab))
+
+
+def _spec_hashing_vectorizer(p, t, Z, n):
+    """docs/format.md 4.54: the terms of 4.45, hashed (MurmurHash3 spelled out once more)."""
+    def murmur(key):
+        m, h = 0xFFFFFFFF, 0
+        mix = lambda k: ((((k * 0xCC9E2D51) & m) << 15 | ((k * 0xCC9E2D51) & m) >> 17) & m) * 0x1B873593 & m  # noqa: E731
+        for i in range(0, len(key) // 4 * 4, 4):
+            h ^= mix(int.from_bytes(key[i:i + 4], "little"))
+            h = (((h << 13) | (h >> 19)) & m) * 5 + 0xE6546B64 & m
+        if len(key) % 4:
+            h ^= mix(int.from_bytes(key[len(key) // 4 * 4:], "little"))
+        h ^= len(key)
+        for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
+            h = ((h ^ (h >> shift)) * mult) & m
+        h ^= h >> 16
+        return h - (1 << 32) if h >> 31 else h
+
+    out = np.zeros((len(Z), n))
+    for r, terms in enumerate(_spec_terms(p, t, Z)):
+        row = {}
+        for term in terms:
+            h = murmur(term.encode("utf-8"))
+            j = (2**31 - 1 - (n - 1)) % n if h == -2**31 else abs(h) % n
+            row[j] = row.get(j, 0.0) + (-1.0 if p["alternate_sign"] and h < 0 else 1.0)
+        pairs = [(j, 1.0 if p["binary"] else v) for j, v in sorted(row.items())]
+        out[r] = _spec_tfidf_rows({"sublinear_tf": False, "use_idf": False, "norm": p["norm"]}, t, [pairs], n)[0]
+    return out
+
+
+def _spec_terms(p, t, Z):
+    """Each document's terms (docs/format.md 4.45 steps 1-3)."""
     stop = set(_spec_strings(t["stop_bytes"], t["stop_offsets"])) if p.get("stop_words") else set()
     space = [tuple(r) for r in t["space_ranges"]] if "space_ranges" in t else []
     word = [tuple(r) for r in t["word_ranges"]] if "word_ranges" in t else []
     lo_n, hi_n = p["ngram_range"]
-    rows = []
     for doc in np.asarray(Z, dtype=object).reshape(-1):
         cps = [ord(ch) for ch in doc]
         if p["lowercase"]:
@@ -647,12 +687,7 @@ def _spec_text_vectorizer(p, t, Z):
                             terms.append(pw)
                             break
                         terms += [pw[i:i + q] for i in range(len(pw) - q + 1)]
-        counts = {}
-        for term in terms:
-            if term in vocab:
-                counts[vocab[term]] = counts.get(vocab[term], 0) + 1
-        rows.append([(j, 1.0 if p["binary"] else float(c)) for j, c in sorted(counts.items())])
-    return _spec_tfidf_rows(p, t, rows, len(vocab))
+        yield terms
 
 
 def _spec_tfidf_rows(p, t, rows, n):
@@ -689,7 +724,9 @@ def _spec_steps(steps, tensors, Z):
             Z = np.hstack(parts)
         else:
             assert step["type"] in SPEC_STEPS, step["type"]
-            Z = SPEC_STEPS[step["type"]](step["params"], {r: tensors[n] for r, n in step["tensors"].items()}, Z)
+            t = {r: tensors[n] for r, n in step["tensors"].items()}
+            Z = (_spec_hashing_vectorizer(step["params"], t, Z, step["n_features_out"])
+                 if step["type"] == "hashing_vectorizer" else SPEC_STEPS[step["type"]](step["params"], t, Z))
         if Z.dtype == object and not any(isinstance(v, str) for v in Z.flat):
             Z = Z.astype(np.float64)
     return Z

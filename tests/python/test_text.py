@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import make_pipeline
@@ -72,6 +72,92 @@ def test_kernel_is_scikit_learns_transform(cls, cfg):
         got = T.text_vectorizer(step, conv.tensors, docs)
         want = vec.transform(docs).toarray()
         assert np.array_equal(got, want), (cfg, weighting, float(np.max(np.abs(got - want))))
+
+
+HASHING = [dict(n_features=16), dict(n_features=7, binary=True, norm=None), dict(n_features=64, norm="l1"),
+           dict(n_features=2**20, alternate_sign=False, ngram_range=(1, 2), stop_words="english"),
+           dict(n_features=32, analyzer="char_wb", ngram_range=(2, 4), strip_accents="unicode", binary=True),
+           dict(n_features=5, analyzer="char", ngram_range=(1, 3), lowercase=False)]
+
+
+@pytest.mark.parametrize("cfg", HASHING, ids=[str(c) for c in HASHING])
+def test_hashing_kernel_is_scikit_learns_transform(cfg):
+    # Few columns: columns collide, and with alternate_sign a collision can cancel to an explicit 0,
+    # which binary turns into 1 as scikit-learn's X.data.fill(1) does.
+    docs = np.array(ADVERSARIAL + TRAIN, dtype=object)
+    vec = HashingVectorizer(**cfg)
+    conv = T.convert_hashing_vectorizer(vec, "h")
+    step = {"params": conv.params, "n_features_out": conv.n_features_out}
+    want = vec.transform(docs)
+    got = T.hashing_vectorizer(step, conv.tensors, docs[:, None])
+    assert np.array_equal(got, want.toarray())
+
+
+def test_murmurhash3_is_scikit_learns():
+    from sklearn.utils import murmurhash3_32
+
+    from ferry.converters.hashing import murmurhash3_32 as reference
+
+    rng = np.random.default_rng(5)
+    words = ADVERSARIAL + TRAIN + ["".join(map(chr, rng.integers(1, 0x2FFFF, size=int(k)))) for k in rng.integers(0, 40, 500)]
+    for w in words:
+        w = w.encode("utf-8", "replace").decode("utf-8")
+        assert reference(w.encode("utf-8")) == murmurhash3_32(w, positive=False), w
+    assert reference(INT32_MIN_KEY.encode()) == -2**31 == murmurhash3_32(INT32_MIN_KEY, positive=False)
+
+
+def _int32_min_key() -> str:
+    """An 8-character ASCII key whose MurmurHash3 is -2**31: the one hash whose absolute value
+    does not fit, which scikit-learn maps to column (2**31 - 1 - (n - 1)) mod n. Found by
+    inverting the hash's last block for a chosen first block."""
+    m32 = 0xFFFFFFFF
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (32 - r))) & m32
+
+    def rotr(x, r):
+        return ((x >> r) | (x << (32 - r))) & m32
+
+    def unshift(h, s):  # inverse of h ^= h >> s
+        out = h
+        for _ in range(32 // s + 1):
+            out = h ^ (out >> s)
+        return out & m32
+
+    c1, c2 = 0xCC9E2D51, 0x1B873593
+    inv = lambda a: pow(a, -1, 1 << 32)  # noqa: E731
+    h = 0x80000000
+    h = unshift(h, 16)
+    h = (h * inv(0xC2B2AE35)) & m32
+    h = unshift(h, 13)
+    h = (h * inv(0x85EBCA6B)) & m32
+    h = unshift(h, 16)
+    after_block2 = h ^ 8
+    for first in range(0x30303030, 0x7A7A7A7A, 7919):
+        b = first.to_bytes(4, "little")
+        if not all(0x21 <= x < 0x7F for x in b):
+            continue
+        k = (rotl((first * c1) & m32, 15) * c2) & m32
+        h1 = (rotl(k, 13) * 5 + 0xE6546B64) & m32  # seed 0
+        x = rotr(((after_block2 - 0xE6546B64) * inv(5)) & m32, 13) ^ h1  # mixed second block
+        k2 = ((rotr((x * inv(c2)) & m32, 15)) * inv(c1)) & m32
+        tail = k2.to_bytes(4, "little")
+        if all(0x21 <= x < 0x7F for x in tail):
+            return (b + tail).decode("ascii")
+    raise AssertionError("no ASCII key found")
+
+
+INT32_MIN_KEY = _int32_min_key()
+
+
+def test_hashing_int32_min_goes_where_scikit_learn_puts_it():
+    vec = HashingVectorizer(n_features=1000, analyzer="char", ngram_range=(8, 8), lowercase=False, norm=None)
+    conv = T.convert_hashing_vectorizer(vec, "h")
+    step = {"params": conv.params, "n_features_out": conv.n_features_out}
+    docs = np.array([[INT32_MIN_KEY]], dtype=object)
+    want = vec.transform(docs[:, 0]).toarray()
+    assert want[0, (2**31 - 1 - 999) % 1000] == -1.0
+    assert np.array_equal(T.hashing_vectorizer(step, conv.tensors, docs), want)
 
 
 def test_stop_words_change_the_bigrams():
@@ -142,6 +228,8 @@ def test_token_patterns(pattern, rule):
     (CountVectorizer(analyzer=str.split), "analyzer"),
     (CountVectorizer(strip_accents=str.lower), "strip_accents"),
     (CountVectorizer(dtype=np.float32), "dtype"),
+    (HashingVectorizer(dtype=np.float32, alternate_sign=False), "dtype"),
+    (HashingVectorizer(token_pattern=r"[a-z]+", alternate_sign=False), "token_pattern '[a-z]+'"),
 ])
 def test_refusals_name_the_reason(vec, reason, tmp_path):
     pipe = make_pipeline(vec, MultinomialNB()).fit(TRAIN, Y)

@@ -1,5 +1,6 @@
-"""Text vectorizers -> step types ``text_vectorizer`` and ``tfidf_transformer`` (C++ twins:
-src/pipeline/text_vectorizer.cpp, the tokenizer in src/pipeline/text_tokenizer.cpp).
+"""Text vectorizers -> step types ``text_vectorizer``, ``hashing_vectorizer`` and
+``tfidf_transformer`` (C++ twins: src/pipeline/text_vectorizer.cpp, hashing_vectorizer.cpp, the
+tokenizer in src/pipeline/text_tokenizer.cpp).
 
 docs/format.md sections 4.45 and 4.46. ``CountVectorizer`` and ``TfidfVectorizer`` become one
 ``text_vectorizer``: a free-text input column (schema kind ``text``) -> one output column per
@@ -35,11 +36,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 
 from . import ConversionError, ConvertedStep, Converter
+from .hashing import hashed_row
 
 MAX_NGRAM = 64
+#: a step's widest output (the spec's max_width)
+MAX_HASHED_FEATURES = 1 << 24
 _MAX_CODE_POINT = 0x10FFFF
 
 # --------------------------------------------------------------------------- Unicode tables
@@ -196,13 +200,15 @@ def check_vectorizer(est) -> Optional[str]:
     lo, hi = est.ngram_range
     if not (1 <= lo <= hi <= MAX_NGRAM):
         return f"ngram_range={est.ngram_range!r} is outside 1 <= min_n <= max_n <= {MAX_NGRAM}"
-    expected = np.float64 if type(est) is TfidfVectorizer else np.int64
+    float_only = type(est) in (TfidfVectorizer, HashingVectorizer)
     if np.dtype(est.dtype) not in (np.dtype(np.float64), np.dtype(np.int64)) or (
-            type(est) is TfidfVectorizer and np.dtype(est.dtype) != np.dtype(expected)):
+            float_only and np.dtype(est.dtype) != np.dtype(np.float64)):
         return f"dtype={np.dtype(est.dtype).name}: ferry computes in float64 (leave dtype at its default)"
-    tfidf = _tfidf_of(est)
-    if tfidf is not None and tfidf.norm not in (None, "l1", "l2"):
-        return f"norm={tfidf.norm!r}"
+    norm = _tfidf_of(est).norm if type(est) is TfidfVectorizer else getattr(est, "norm", None)
+    if norm not in (None, "l1", "l2"):
+        return f"norm={norm!r}"
+    if type(est) is HashingVectorizer and not 1 <= est.n_features <= MAX_HASHED_FEATURES:
+        return f"n_features={est.n_features} is outside [1, {MAX_HASHED_FEATURES}]"
     return None
 
 
@@ -224,29 +230,16 @@ def _weighting(tfidf: Optional[TfidfTransformer], n: int, label: str) -> Tuple[D
     return {"sublinear_tf": bool(tfidf.sublinear_tf), "use_idf": bool(tfidf.use_idf), "norm": tfidf.norm}, tensors
 
 
-def convert_vectorizer(est, label: str) -> ConvertedStep:
-    reason = check_vectorizer(est)
-    if reason:
-        raise ConversionError(f"{label}: {reason}")
-    vocab = est.vocabulary_
-    n = len(vocab)
-    terms: List[Optional[str]] = [None] * n
-    for term, j in vocab.items():
-        if not isinstance(term, str) or not 0 <= int(j) < n or terms[int(j)] is not None:
-            raise ConversionError(f"{label}: vocabulary_ is not a one-to-one map of strings onto 0..{n - 1}")
-        terms[int(j)] = term
-    try:
-        data, offsets = string_tensors(terms)  # type: ignore[arg-type]
-    except UnicodeEncodeError:
-        raise ConversionError(f"{label}: vocabulary_ holds a term that is not valid Unicode text") from None
+def _tokenizer(est) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    """The params and Unicode tables of the analyzer (docs/format.md 4.45), shared by
+    text_vectorizer and hashing_vectorizer."""
     params: Dict[str, Any] = {
         "analyzer": est.analyzer,
         "ngram_range": [int(est.ngram_range[0]), int(est.ngram_range[1])],
         "lowercase": bool(est.lowercase),
         "strip_accents": est.strip_accents,
-        "binary": bool(est.binary),
     }
-    tensors: Dict[str, np.ndarray] = {"vocabulary_bytes": data, "vocabulary_offsets": offsets}
+    tensors: Dict[str, np.ndarray] = {}
     if est.analyzer == "word":
         cls, k = token_pattern_rule(est.token_pattern)  # type: ignore[misc]
         params["token_class"] = cls
@@ -266,10 +259,41 @@ def convert_vectorizer(est, label: str) -> ConvertedStep:
         tensors.update(lower_tables())
     if est.strip_accents is not None:
         tensors.update(accent_tables(est.strip_accents))
+    return params, tensors
+
+
+def convert_vectorizer(est, label: str) -> ConvertedStep:
+    reason = check_vectorizer(est)
+    if reason:
+        raise ConversionError(f"{label}: {reason}")
+    vocab = est.vocabulary_
+    n = len(vocab)
+    terms: List[Optional[str]] = [None] * n
+    for term, j in vocab.items():
+        if not isinstance(term, str) or not 0 <= int(j) < n or terms[int(j)] is not None:
+            raise ConversionError(f"{label}: vocabulary_ is not a one-to-one map of strings onto 0..{n - 1}")
+        terms[int(j)] = term
+    try:
+        data, offsets = string_tensors(terms)  # type: ignore[arg-type]
+    except UnicodeEncodeError:
+        raise ConversionError(f"{label}: vocabulary_ holds a term that is not valid Unicode text") from None
+    params, tensors = _tokenizer(est)
+    params["binary"] = bool(est.binary)
+    tensors.update({"vocabulary_bytes": data, "vocabulary_offsets": offsets})
     weighting, weights = _weighting(_tfidf_of(est), n, label)
     params.update(weighting)
     tensors.update(weights)
     return ConvertedStep(type="text_vectorizer", params=params, tensors=tensors, n_features_in=1, n_features_out=n)
+
+
+def convert_hashing_vectorizer(est, label: str) -> ConvertedStep:
+    reason = check_vectorizer(est)
+    if reason:
+        raise ConversionError(f"{label}: {reason}")
+    params, tensors = _tokenizer(est)
+    params.update({"binary": bool(est.binary), "alternate_sign": bool(est.alternate_sign), "norm": est.norm})
+    return ConvertedStep(type="hashing_vectorizer", params=params, tensors=tensors, n_features_in=1,
+                         n_features_out=int(est.n_features))
 
 
 def convert_tfidf_transformer(est, label: str) -> ConvertedStep:
@@ -456,6 +480,28 @@ def text_vectorizer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -
     return weight_rows(step, tensors, rows, step["n_features_out"])
 
 
+def hashing_vectorizer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    """numpy kernel: the tokens of text_vectorizer, hashed (docs/format.md 4.54)."""
+    p = step["params"]
+    tok = Tokenizer(step, tensors)
+    n = step["n_features_out"]
+    out = np.zeros((len(X), n), dtype=np.float64)
+    for r, text in enumerate(np.asarray(X, dtype=object).reshape(-1)):
+        if not isinstance(text, str):
+            raise ValueError("hashing_vectorizer: a missing value is not a document (scikit-learn refuses np.nan)")
+        row = hashed_row(((t, 1.0) for t in tok.terms(text)), n, p["alternate_sign"])
+        vals = [1.0 if p["binary"] else v for _, v in row]
+        if p["norm"] is not None:
+            s = 0.0
+            for v in vals:
+                s += abs(v) if p["norm"] == "l1" else v * v
+            if s != 0.0:
+                s = s if p["norm"] == "l1" else math.sqrt(s)
+                vals = [v / s for v in vals]
+        out[r, [c for c, _ in row]] = vals
+    return out
+
+
 def tfidf_transformer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     Z = np.asarray(X, dtype=np.float64)
     rows = [{int(j): float(Z[i, j]) for j in np.flatnonzero(Z[i])} for i in range(Z.shape[0])]
@@ -465,6 +511,8 @@ def tfidf_transformer(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray)
 PREPROCESSORS = {
     CountVectorizer: Converter(convert_vectorizer, check_vectorizer),
     TfidfVectorizer: Converter(convert_vectorizer, check_vectorizer),
+    HashingVectorizer: Converter(convert_hashing_vectorizer, check_vectorizer),
     TfidfTransformer: Converter(convert_tfidf_transformer, check_tfidf_transformer, same_on_sparse=lambda est: True),
 }
-KERNELS = {"text_vectorizer": text_vectorizer, "tfidf_transformer": tfidf_transformer}
+KERNELS = {"text_vectorizer": text_vectorizer, "hashing_vectorizer": hashing_vectorizer,
+           "tfidf_transformer": tfidf_transformer}
