@@ -1122,6 +1122,9 @@ def export(
             seen = col[~np.isnan(col)]
             if categories[j] is None and seen.size:
                 ranges[j] = [float(seen.min()), float(seen.max())]
+    if sample is None and record_text is not None:
+        # A key holding strings is categorical even without a sample: the step stores its values.
+        categories = [[] if t else None for t in record_text]
     X = None if sample is None else sample.codes
 
     def input_entry(j: int) -> dict:

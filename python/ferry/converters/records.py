@@ -114,8 +114,6 @@ def read_records(X_sample: Any) -> Records:
                 for row in X_sample.itertuples(index=False, name=None)]
     else:
         rows = list(X_sample)
-        keys = []
-        seen = set()
         for r, rec in enumerate(rows):
             if not isinstance(rec, dict):
                 raise ValueError(f"X_sample row {r} is a {type(rec).__name__}; this pipeline takes records (dicts)")
@@ -125,9 +123,7 @@ def read_records(X_sample: Any) -> Records:
                 if _is_missing(v):
                     raise ValueError(f"X_sample record {r}, key {k!r}: {v!r} is not a value (scikit-learn gives NaN "
                                      "or fails there); leave the key out of the record")
-                if k not in seen:
-                    seen.add(k)
-                    keys.append(k)
+        keys = _key_order(rows)
     if not rows:
         raise ValueError("X_sample has no rows")
     kinds: List[Optional[str]] = []
@@ -141,6 +137,37 @@ def read_records(X_sample: Any) -> Records:
     for i, rec in enumerate(rows):
         records[i] = rec
     return Records(keys, kinds, records)
+
+
+def _key_order(rows: List[dict]) -> List[str]:
+    """The keys in an order that keeps every record's own order where the records agree (a
+    topological order of "k before l in some record", ties by first appearance; first appearance
+    alone when they disagree). A FeatureHasher visits the keys in that order, and scikit-learn in
+    the record's: the same order gives colliding values summed as scikit-learn sums them."""
+    first: Dict[str, int] = {}
+    after: Dict[str, set] = {}
+    for rec in rows:
+        ks = list(rec)
+        for k in ks:
+            first.setdefault(k, len(first))
+            after.setdefault(k, set())
+        for a, b in zip(ks, ks[1:]):
+            after[a].add(b)
+    indegree = {k: 0 for k in first}
+    for a in after:
+        for b in after[a]:
+            indegree[b] += 1
+    ready = sorted((k for k, d in indegree.items() if d == 0), key=first.get)
+    out: List[str] = []
+    while ready:
+        k = ready.pop(0)
+        out.append(k)
+        for b in after[k]:
+            indegree[b] -= 1
+            if indegree[b] == 0:
+                ready.append(b)
+        ready.sort(key=first.get)
+    return out if len(out) == len(first) else sorted(first, key=first.get)
 
 
 def frame_of(records: Records):
