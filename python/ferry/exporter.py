@@ -24,6 +24,7 @@ import sklearn
 from sklearn.exceptions import NotFittedError
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomTreesEmbedding
+from sklearn.feature_extraction import DictVectorizer, FeatureHasher
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder
@@ -33,7 +34,7 @@ from . import background as _background
 from . import baselines as _baselines
 from . import format as _format
 from . import spec as _spec
-from .converters import encoders
+from .converters import encoders, records
 from .converters import (
     KERNELS,
     PREPROCESSORS,
@@ -155,7 +156,7 @@ def _label(path: str, obj: Any) -> str:
 def _is_fitted(obj: Any, final: bool = False) -> bool:
     if type(obj) is HashingVectorizer:
         return True  # stateless: scikit-learn transforms with it unfitted
-    conv = estimator_converter(type(obj)) if final else None
+    conv = estimator_converter(type(obj)) if final else PREPROCESSORS.get(type(obj))
     if conv is not None and conv.is_fitted is not None:
         return conv.is_fitted(obj)
     try:
@@ -271,6 +272,8 @@ def _may_be_sparse(obj: Any) -> bool:
         return True
     if type(obj) is RandomTreesEmbedding:
         return bool(obj.sparse_output)
+    if type(obj) in (DictVectorizer, FeatureHasher):
+        return bool(getattr(obj, "sparse", True))  # DictVectorizer's sparse; a FeatureHasher's always
     if type(obj) is ColumnTransformer:
         return bool(getattr(obj, "sparse_output_", False))
     if type(obj) is FeatureUnion:
@@ -335,16 +338,18 @@ def _n_features_in(first: Any) -> int:
     return int(n)
 
 
-def _convert_chain(obj: Any, path: str, names_in: List[str]) -> List[Tuple[ConvertedStep, str, List[str]]]:
+def _convert_chain(obj: Any, path: str, names_in: List[str], text: Optional[List[bool]] = None
+                   ) -> List[Tuple[ConvertedStep, str, List[str]]]:
     """obj (a transformer, a Pipeline of them, a ColumnTransformer or a FeatureUnion) as
-    (converted step, label, feature_names_out) triples, in the order they run."""
+    (converted step, label, feature_names_out) triples, in the order they run. ``text`` (per
+    input, whether it holds text) is known for the records a pipeline starts with."""
     if type(obj) is Pipeline:
         out: List[Tuple[ConvertedStep, str, List[str]]] = []
         names = list(names_in)
         for i, (_, step) in enumerate(obj.steps):
             if _is_passthrough(step):
                 continue
-            sub = _convert_chain(step, f"{path}.steps[{i}]" if path else f"steps[{i}]", names)
+            sub = _convert_chain(step, f"{path}.steps[{i}]" if path else f"steps[{i}]", names, None if out else text)
             out += sub
             if sub:
                 names = sub[-1][2]
@@ -352,11 +357,13 @@ def _convert_chain(obj: Any, path: str, names_in: List[str]) -> List[Tuple[Conve
     label = _label(path, obj)
     if type(obj) in (ColumnTransformer, FeatureUnion):
         step = _convert_composite(obj, path, names_in)
+    elif PREPROCESSORS[type(obj)].convert_columns is not None:
+        step = PREPROCESSORS[type(obj)].convert_columns(obj, label, list(names_in), text)
     else:
         step = PREPROCESSORS[type(obj)].convert(obj, label)
     if step.n_features_in != len(names_in):
         raise ValueError(f"{label} takes {step.n_features_in} features but the step before it gives {len(names_in)}")
-    return [(step, label, _names_out(obj, names_in, step.n_features_out))]
+    return [(step, label, step.feature_names_out or _names_out(obj, names_in, step.n_features_out))]
 
 
 def _selected_columns(ct: Any, name: str, columns: Any, n: int) -> List[int]:
@@ -496,7 +503,7 @@ def nullable_inputs(
 
 
 #: step types that take text columns (docs/format.md 3.2)
-_TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder")
+_TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder", "dict_vectorizer", "feature_hasher")
 #: step types that take free text (schema kind "text", docs/format.md 3.2 and 4.45)
 _FREE_TEXT_STEPS = ("text_vectorizer", "hashing_vectorizer")
 
@@ -1010,7 +1017,17 @@ def export(
     if est.n_features_in is None:  # an estimator that ignores X (DummyClassifier): takes any width
         est.n_features_in = _input_width(leaves, X_sample)
     one_dimensional = len(leaves) > 1 and _takes_documents(leaves[0][1])
-    if one_dimensional:
+    record_sample, record_text = None, None
+    if len(leaves) > 1 and records.takes_records(leaves[0][1]):
+        # Records (dicts): one input column per key (converters/records.py).
+        if X_sample is not None:
+            record_sample = records.read_records(X_sample)
+        try:
+            names, record_text = records.layout(leaves[0][1], record_sample, _label(*leaves[0]))
+        except records.ConversionError as e:
+            raise UnsupportedModelError([str(e)]) from None
+        n_inputs, has_names = len(names), False
+    elif one_dimensional:
         # A vectorizer first takes one column of documents, which has no name of its own.
         n_inputs = 1
         series_name = getattr(X_sample, "name", None) if hasattr(X_sample, "iloc") else None
@@ -1023,7 +1040,7 @@ def export(
     chain: List[Tuple[ConvertedStep, str, List[str]]] = []
     width_names = list(names)
     for path_, obj in leaves[:-1]:
-        converted_steps = _convert_chain(obj, path_, width_names)
+        converted_steps = _convert_chain(obj, path_, width_names, record_text if not chain else None)
         chain += converted_steps
         if converted_steps:
             width_names = converted_steps[-1][2]
@@ -1110,14 +1127,23 @@ def export(
     sample = None
     categories: List[Optional[List[str]]] = [None] * n_inputs
     ranges: List[Any] = [None] * n_inputs
-    if X_sample is not None:
+    if record_sample is not None:
+        # ferry's side reads the records as a table of their keys; scikit-learn's, the records.
+        sample = _sample(records.frame_of(record_sample), names, True, nullable,
+                         text_inputs([c[0] for c in chain], n_inputs))
+        sample.original = record_sample.records
+    elif X_sample is not None:
         sample = _sample(X_sample, names, has_names, nullable, text_inputs([c[0] for c in chain], n_inputs),
                          free_text, one_dimensional)
+    if sample is not None:
         categories = sample.categories
         for j, col in enumerate(sample.codes.T):
             seen = col[~np.isnan(col)]
             if categories[j] is None and seen.size:
                 ranges[j] = [float(seen.min()), float(seen.max())]
+    if sample is None and record_text is not None:
+        # A key holding strings is categorical even without a sample: the step stores its values.
+        categories = [[] if t else None for t in record_text]
     X = None if sample is None else sample.codes
 
     def input_entry(j: int) -> dict:
@@ -1171,7 +1197,7 @@ def export(
     if X is not None:
         idx = usable[verification_indices(usable.size)]
         fitted_names = names if has_names else None
-        widened = _widened(X_sample)
+        widened = None if record_sample is not None else _widened(X_sample)
         if widened is None:
             expected = _sklearn_outputs(model, leaves, est, sample.rows(idx), fitted_names)
         else:

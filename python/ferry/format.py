@@ -1839,6 +1839,66 @@ def _check_column_transformer(where, step, text, tensors, table, referenced):
     return out_text
 
 
+def _first_size(where, step, tables, role) -> int:
+    ref = step["tensors"].get(role)
+    shape = tables[ref]["shape"] if _is_str(ref) and ref in tables else None
+    if not (_is_arr(shape) and len(shape) == 1):
+        _fail("format", f"{where}: tensor '{role}' is missing or not one-dimensional")
+    return shape[0]
+
+
+def _check_dict_vectorizer(where, step, tensors, table, referenced, text):
+    """Section 4.56: each output column the output of exactly one numeric column or one value."""
+    n, n_out = step["n_features_in"], step["n_features_out"]
+    _check_params(where, "dict_vectorizer", step["params"])
+
+    def ref(role, **derived):
+        return _spec_ref(where, step, role, tensors, table, referenced, True, **derived)
+
+    outputs, starts = ref("outputs"), ref("value_columns")
+    n_values = int(starts[-1]) if starts.size else 0
+    if starts[0] != 0 or np.any(np.diff(starts) < 0) or not 0 <= n_values <= n_out:
+        _fail("format", f"{where}: tensor 'value_columns' must rise from 0 to the number of values")
+    data = ref("value_bytes", n_bytes=_first_size(where, step, table, "value_bytes"))
+    values = _utf8_strings(where, "value", data, ref("value_offsets", N=n_values), n_values, distinct=False)
+    value_outputs = ref("value_outputs", N=n_values)
+    for j in range(n):
+        column = values[starts[j]:starts[j + 1]]
+        if text[j] and outputs[j] != -1:
+            _fail("format", f"{where}: tensor 'outputs' must be -1 at [{j}]: input column {j} holds text")
+        if not text[j] and column:
+            _fail("format", f"{where}: input column {j} is numeric but 'value_columns' gives it values")
+        if len(set(column)) != len(column):
+            _fail("format", f"{where}: input column {j} repeats a value")
+    if np.any(outputs < -1):
+        _fail("format", f"{where}: tensor 'outputs' has a value below -1")
+    used = np.concatenate([outputs[outputs >= 0], value_outputs])
+    if not np.array_equal(np.sort(used), np.arange(n_out)):
+        _fail("format", f"{where}: every output column must be the output of exactly one numeric column or value")
+    _check_unknown_refs(where, step["tensors"], tuple(STEPS["dict_vectorizer"]["tensors"]), table, referenced)
+    return [False] * n_out
+
+
+def _check_feature_hasher(where, step, tensors, table, referenced, text):
+    """Section 4.55."""
+    n, st = step["n_features_in"], step["tensors"]
+    _check_params(where, "feature_hasher", step["params"])
+    if step["n_features_out"] < 1:
+        _fail("format", f"{where}: n_features_out must be at least 1")
+    keyed = step["params"]["input_type"] == "dict"
+    for role in ("key_bytes", "key_offsets"):
+        if (role in st) != keyed:
+            _fail("format", f"{where}: tensor '{role}' must be present exactly when params.input_type is 'dict'")
+    if keyed:
+        data = _spec_ref(where, step, "key_bytes", tensors, table, referenced,
+                         n_bytes=_first_size(where, step, table, "key_bytes"))
+        _utf8_strings(where, "key", data, _spec_ref(where, step, "key_offsets", tensors, table, referenced), n)
+    elif not all(text):
+        _fail("format", f"{where}: input column {text.index(False)} is numeric; input_type 'string' takes text")
+    _check_unknown_refs(where, st, tuple(STEPS["feature_hasher"]["tensors"]), table, referenced)
+    return [False] * step["n_features_out"]
+
+
 #: the steps that take text: hand-written, as each decides what becomes of its text columns
 _TEXT_STEP_CHECKS = {
     "simple_imputer": _check_simple_imputer,
@@ -1846,6 +1906,8 @@ _TEXT_STEP_CHECKS = {
     "ordinal_encoder": _check_ordinal_encoder,
     "text_vectorizer": lambda *a, **k: _check_text_vectorizer(*a, **k),
     "hashing_vectorizer": lambda *a, **k: _check_text_vectorizer(*a, **k, kind="hashing_vectorizer"),
+    "dict_vectorizer": _check_dict_vectorizer,
+    "feature_hasher": _check_feature_hasher,
 }
 assert set(_TEXT_STEP_CHECKS) | {"column_transformer"} == set(TEXT_STEP_TYPES)
 

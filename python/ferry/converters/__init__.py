@@ -48,6 +48,9 @@ class ConvertedStep:
     #: meta-estimators (converters/composition.py): param key -> a sub-model or a list of them,
     #: which the exporter writes into params with their steps and tensors (docs/format.md 4.30)
     sub_models: Optional[Dict[str, Any]] = None
+    #: the output names, for a step scikit-learn names none of (FeatureHasher); None: the
+    #: exporter asks scikit-learn's get_feature_names_out()
+    feature_names_out: Optional[List[str]] = None
 
 
 @dataclass
@@ -76,7 +79,7 @@ class ConvertedEstimator(ConvertedStep):
 @dataclass(frozen=True)
 class Converter:
     #: (fitted estimator, label such as "steps[0]: StandardScaler") -> converted step
-    convert: Callable[[Any, str], ConvertedStep]
+    convert: Optional[Callable[[Any, str], ConvertedStep]]
     #: fitted estimator -> reason it cannot be exported, or None (optional)
     check: Optional[Callable[[Any], Optional[str]]] = None
     #: (fitted estimator, rows after preprocessing, converted) -> the trainer's own outputs,
@@ -89,6 +92,10 @@ class Converter:
     #: fitted estimator -> whether it computes on a sparse matrix what it computes on the dense
     #: form (ferry computes densely, so only such steps may follow a sparse one-hot output)
     same_on_sparse: Optional[Callable[[Any], bool]] = None
+    #: instead of convert, for a step whose fitted state does not record its input columns (the
+    #: records steps): (fitted estimator, label, input names, per input whether it holds text, or
+    #: None when unknown) -> converted step
+    convert_columns: Optional[Callable[[Any, str, List[str], Optional[List[bool]]], ConvertedStep]] = None
 
 
 def class_labels(classes) -> Tuple[str, List[Any]]:
