@@ -208,12 +208,15 @@ Verification parse_verification(const Fields& f, const artifact::Artifact& a, co
     auto& out = v.text.inputs[static_cast<std::size_t>(j)];
     for (std::int64_t r = 0; r < rows; ++r) {
       const json& t = (*it)[static_cast<std::size_t>(r)];
-      if (!t.is_string()) invalid(fmt::format("header: verification.texts.{}[{}] must be a string", c.name, r));
-      if (v.input(r, j) != static_cast<double>(r))
+      const bool missing = t.is_null() && c.nullable;  // a nullable input's missing text
+      if (!t.is_string() && !missing)
+        invalid(fmt::format("header: verification.texts.{}[{}] must be a string{}", c.name, r,
+                            c.nullable ? " or null" : ""));
+      if (missing ? !std::isnan(v.input(r, j)) : v.input(r, j) != static_cast<double>(r))
         invalid(fmt::format("header: verification input column {} (\"{}\") must hold each row's index into "
-                            "verification.texts",
+                            "verification.texts (NaN where it is null)",
                             j, c.name));
-      out.push_back(t.get<std::string>());
+      out.push_back(missing ? std::string() : t.get<std::string>());
     }
   }
   if (texts != nullptr)

@@ -148,8 +148,9 @@ void bind_free_text(const InputColumn& in, const TableColumn& column, double* ou
     const std::optional<std::string>* text = column.is_text ? &column.text[static_cast<std::size_t>(r)] : nullptr;
     out[r * stride] = static_cast<double>(r);
     if (text == nullptr || !*text) {
-      out[r * stride] = kMissing;
-      missing.add(r, [] { return std::string("a missing value; a text vectorizer takes a document (\"\" for none)"); });
+      out[r * stride] = kMissing;  // for a nullable input, the step decides (a feature_hasher: an absent key)
+      if (!in.nullable)
+        missing.add(r, [] { return std::string("a missing value; a text vectorizer takes a document (\"\" for none)"); });
       continue;
     }
     const std::ptrdiff_t bad = utf8_error_offset(**text);

@@ -92,21 +92,6 @@ Table rows(std::vector<double> a, std::vector<std::optional<std::string>> c) {
   return t;
 }
 
-TEST(Records, MurmurHash3KnownValues) {
-  // scikit-learn's murmurhash3_32(s, positive=False), seed 0
-  EXPECT_EQ(murmurhash3_32(""), 0);
-  EXPECT_EQ(murmurhash3_32("a"), 1009084850);
-  EXPECT_EQ(murmurhash3_32("city=Zürich"), murmurhash3_32(std::string("city=Z\xc3\xbcrich")));
-  EXPECT_EQ(murmurhash3_32("aaaiTBFZ"), std::numeric_limits<std::int32_t>::min());
-  // INT32_MIN takes (INT32_MAX - (n - 1)) mod n, with the value negated
-  HashedRow row(7, true);
-  row.add("aaaiTBFZ", 1.0);
-  const auto& e = row.finish();
-  ASSERT_EQ(e.size(), 1u);
-  EXPECT_EQ(e[0].first, (2147483647 - 6) % 7);
-  EXPECT_EQ(e[0].second, -1.0);
-}
-
 TEST(Records, DictVectorizerRows) {
   const Model m = dict_model().load();
   // a=2, c=x | c=y only | a=0 (a stored 0) | unseen c | nothing

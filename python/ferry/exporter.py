@@ -508,9 +508,12 @@ _TEXT_STEPS = ("one_hot_encoder", "ordinal_encoder", "dict_vectorizer", "feature
 _FREE_TEXT_STEPS = ("text_vectorizer", "hashing_vectorizer")
 
 
-def free_text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
+def free_text_inputs(steps: List[ConvertedStep], n_inputs: int, record_text: Optional[List[bool]] = None
+                     ) -> List[bool]:
     """Per input column, whether it is free text: every step that first sees it is a text
-    vectorizer (through a column_transformer, in every branch taking it)."""
+    vectorizer (through a column_transformer, in every branch taking it), or a feature_hasher,
+    which hashes any string: all its columns (input_type string) or the records' keys holding
+    strings (input_type dict, ``record_text``)."""
     if steps and steps[0].type == "column_transformer":
         s = steps[0]
         out: List[Optional[bool]] = [None] * s.n_features_in
@@ -520,6 +523,10 @@ def free_text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
             for c, ok in zip(b.columns, verdict):
                 out[c] = ok if out[c] is None else (out[c] and ok)
         return [bool(v) for v in out]
+    if steps and steps[0].type == "feature_hasher":
+        if steps[0].params["input_type"] == "dict":
+            return list(record_text or [False] * steps[0].n_features_in)
+        return [True] * steps[0].n_features_in
     if steps:
         return [steps[0].type in _FREE_TEXT_STEPS] * steps[0].n_features_in
     return [False] * n_inputs
@@ -534,9 +541,9 @@ def _free_text_problems(steps: List[ConvertedStep], n_inputs: int, names: List[s
         inner = [st for st, _, _ in b.steps]
         first = inner[0].type if inner else "passthrough"
         for c in b.columns:
-            takers[c].add(first in _FREE_TEXT_STEPS)
-    return [f"input {names[c]!r} goes to a text vectorizer and to another transformer; ferry takes a column as "
-            "free text or as categories, not both" for c in range(n_inputs) if len(takers[c]) > 1]
+            takers[c].add(first in _FREE_TEXT_STEPS or first == "feature_hasher")
+    return [f"input {names[c]!r} goes to a text vectorizer or hasher and to another transformer; ferry takes a "
+            "column as free text or as categories, not both" for c in range(n_inputs) if len(takers[c]) > 1]
 
 
 def text_inputs(steps: List[ConvertedStep], n_inputs: int) -> List[bool]:
@@ -636,8 +643,9 @@ def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[boo
     for j in range(n):
         col = raw[:, j]
         if free_text[j]:
-            texts[j] = _documents(list(col), names[j])
-            X[:, j] = np.arange(raw.shape[0], dtype=np.float64)
+            # a missing text, where the input is nullable: NaN here, null in verification.texts
+            texts[j] = _documents(list(col), names[j], nullable[j])
+            X[:, j] = [np.nan if t is None else float(i) for i, t in enumerate(texts[j])]
             categories.append(None)
         elif raw.dtype != object or _column_kind(col, names[j]) == "number":
             X[:, j] = [np.nan if _is_missing(v) else float(v) for v in col] if raw.dtype == object else col
@@ -658,11 +666,14 @@ def _sample(X_sample: Any, names: List[str], has_names: bool, nullable: List[boo
     return Sample(np.ascontiguousarray(X), categories, X_sample, texts)
 
 
-def _documents(values: List[Any], name: str) -> List[str]:
+def _documents(values: List[Any], name: str, nullable: bool = False) -> List[Optional[str]]:
     """A free-text column of X_sample: every value a str (scikit-learn's vectorizers refuse a
-    missing document), encodable as UTF-8."""
-    out = []
+    missing document), encodable as UTF-8; a missing value (None) where the input is nullable."""
+    out: List[Optional[str]] = []
     for i, v in enumerate(values):
+        if nullable and _is_missing(v):
+            out.append(None)
+            continue
         if not isinstance(v, str):
             raise ValueError(f"X_sample column {name!r}, row {i}: {type(v).__name__} is not a document; a text "
                              "vectorizer takes str only")
@@ -1118,7 +1129,7 @@ def export(
         classes = {"dtype": dtype, "values": values}
 
     nullable = nullable_inputs([c[0] for c in chain], n_inputs, est)
-    free_text = free_text_inputs([c[0] for c in chain], n_inputs)
+    free_text = free_text_inputs([c[0] for c in chain], n_inputs, record_text)
     problems = _free_text_problems([c[0] for c in chain], n_inputs, names)
     if problems:
         raise UnsupportedModelError(problems)
@@ -1130,7 +1141,7 @@ def export(
     if record_sample is not None:
         # ferry's side reads the records as a table of their keys; scikit-learn's, the records.
         sample = _sample(records.frame_of(record_sample), names, True, nullable,
-                         text_inputs([c[0] for c in chain], n_inputs))
+                         text_inputs([c[0] for c in chain], n_inputs), free_text)
         sample.original = record_sample.records
     elif X_sample is not None:
         sample = _sample(X_sample, names, has_names, nullable, text_inputs([c[0] for c in chain], n_inputs),
@@ -1143,13 +1154,14 @@ def export(
                 ranges[j] = [float(seen.min()), float(seen.max())]
     if sample is None and record_text is not None:
         # A key holding strings is categorical even without a sample: the step stores its values.
-        categories = [[] if t else None for t in record_text]
+        categories = [[] if t and not f else None for t, f in zip(record_text, free_text)]
     X = None if sample is None else sample.codes
 
     def input_entry(j: int) -> dict:
         if free_text[j]:
-            # A document: a text vectorizer refuses a missing one, as scikit-learn's.
-            return {"name": names[j], "kind": "text", "nullable": False}
+            # A text vectorizer refuses a missing document, as scikit-learn's; a feature_hasher
+            # of records takes it as an absent key.
+            return {"name": names[j], "kind": "text", "nullable": nullable[j]}
         if categories[j] is not None:
             # Each step decides what a missing or unseen value means (an encoder may take it).
             return {"name": names[j], "kind": "categorical", "nullable": True, "categories": categories[j]}
@@ -1210,7 +1222,7 @@ def export(
             rows = rows.copy()
             for j, docs in sample.texts.items():
                 ver_texts[names[j]] = [docs[int(i)] for i in idx]
-                rows[:, j] = np.arange(len(idx), dtype=np.float64)
+                rows[:, j] = [np.nan if docs[int(i)] is None else k for k, i in enumerate(idx)]
         tensors["verification.input"] = rows
         outputs = {}
         for key, arr in expected.items():

@@ -930,10 +930,14 @@ def _check_verification_texts(ver, vin, rows, inputs) -> None:
             _fail("format", f"verification.texts.{name}: no input of kind 'text' has this name")
     for name, j in names.items():
         docs = texts.get(name)
-        if not _is_arr(docs) or len(docs) != rows or not all(_is_str(d) for d in docs):
-            _fail("format", f"verification.texts.{name} must be an array of {rows} strings")
-        if vin is not None and not np.array_equal(vin[:, j], np.arange(rows, dtype=np.float64)):
-            _fail("format", f"verification.input column {j} ({name!r}) must hold each row's index into verification.texts")
+        nullable = inputs[j].get("nullable") is True
+        if not _is_arr(docs) or len(docs) != rows or not all(_is_str(d) or (nullable and d is None) for d in docs):
+            _fail("format", f"verification.texts.{name} must be an array of {rows} strings"
+                            f"{' or nulls (missing)' if nullable else ''}")
+        want = np.array([np.nan if d is None else i for i, d in enumerate(docs)], dtype=np.float64)
+        if vin is not None and not np.array_equal(vin[:, j], want, equal_nan=True):
+            _fail("format", f"verification.input column {j} ({name!r}) must hold each row's index into "
+                            "verification.texts (NaN where the text is null)")
 
 
 def _check_norm(where, params) -> None:
@@ -1774,7 +1778,7 @@ def _check_steps(steps, path, width, text, tensors, table, referenced):
             _fail("format", f"{label}: input column {_first_text(text)} holds text, which this step cannot take")
         if "free" in text and stype not in FREE_TEXT_STEP_TYPES:
             _fail("format", f"{label}: input column {text.index('free')} holds free text (schema kind 'text'), "
-                            "which only a text vectorizer takes")
+                            "which only a text vectorizer or a feature hasher takes")
         if stype == "column_transformer":
             text = _check_column_transformer(label, step, text, tensors, table, referenced)
         else:
@@ -1792,7 +1796,7 @@ def _first_text(text) -> int:
 
 
 #: step types that take free text (schema kind "text")
-FREE_TEXT_STEP_TYPES = ("text_vectorizer", "hashing_vectorizer", "column_transformer")
+FREE_TEXT_STEP_TYPES = ("text_vectorizer", "hashing_vectorizer", "feature_hasher", "column_transformer")
 
 
 def _text_out(step, text, tensors, table):

@@ -13,6 +13,7 @@
 #include "pipeline/feature_hashing.hpp"
 #include "pipeline/registry.hpp"
 #include "pipeline/step_inputs.hpp"
+#include "pipeline/text_batch.hpp"
 #include "pipeline/text_tokenizer_inputs.hpp"
 #include "pipeline/text_vocabulary.hpp"
 
@@ -22,7 +23,9 @@ namespace {
 
 class FeatureHasher final : public Step {
  public:
-  // keys empty: input_type "string". vocabularies[j]: text column j's, null for a numeric one.
+  // keys empty: input_type "string". vocabularies[j]: text column j's, null for a numeric one;
+  // for a free-text column (any string, the exporter's choice) its free_text_input() is >= 0 and
+  // the strings come from the batch's TextBatch.
   FeatureHasher(std::vector<std::string> keys, std::vector<const TextVocabulary*> vocabularies,
                 std::vector<std::string> names, std::int32_t n_features, bool alternate_sign, std::string where)
       : keys_(std::move(keys)),
@@ -39,7 +42,7 @@ class FeatureHasher final : public Step {
   }
 
   // Features are visited column by column; HashedRow sorts and sums them as scipy does.
-  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+  void transform_rows(StepRows& X, const TextBatch* text) const override {
     const RowMatrixXd& in = X.densify();
     SparseRows out;
     out.cols = n_features_;
@@ -63,19 +66,28 @@ class FeatureHasher final : public Step {
           row.add(keys_[u], v);
           continue;
         }
-        // A code names a string only if a step or the schema stored it: the hash of any other
-        // string cannot be known here.
-        if (!(v >= 0 && v < static_cast<double>(vocabulary->size())))
-          throw Error(ErrorCode::kValue,
-                      fmt::format("row {}, column \"{}\": a value not in the model's categories; FeatureHasher "
-                                  "would hash it, but ferry knows only the strings of X_sample ({})",
-                                  i, names_[u], where_));
-        const std::string& value = vocabulary->value(static_cast<Index>(v));
+        const std::string* value = nullptr;
+        if (vocabulary->free_text_input() >= 0) {
+          value = text != nullptr ? text->text(vocabulary->free_text_input(), v) : nullptr;
+          if (value == nullptr)
+            throw Error(ErrorCode::kValue, fmt::format("row {}, column \"{}\": holds free text: pass the input as a "
+                                                       "ferry::Table ({})",
+                                                       i, names_[u], where_));
+        } else {
+          // A categorical code names a string only if a step or the schema stored it: the hash
+          // of any other string cannot be known here.
+          if (!(v >= 0 && v < static_cast<double>(vocabulary->size())))
+            throw Error(ErrorCode::kValue,
+                        fmt::format("row {}, column \"{}\": a value not in the model's categories; FeatureHasher "
+                                    "would hash it, but this input holds only the strings of X_sample ({})",
+                                    i, names_[u], where_));
+          value = &vocabulary->value(static_cast<Index>(v));
+        }
         if (keyed) {
-          name.assign(keys_[u]).append("=").append(value);
+          name.assign(keys_[u]).append("=").append(*value);
           row.add(name, 1.0);
         } else {
-          row.add(value, 1.0);
+          row.add(*value, 1.0);
         }
       }
       for (const auto& e : row.finish()) out.push(e.first, e.second);
@@ -110,7 +122,7 @@ std::unique_ptr<Step> make_feature_hasher(const StepInputs& in) {
   std::vector<std::string> keys = keyed ? read_strings(in, "key", n) : std::vector<std::string>();
   std::vector<const TextVocabulary*> vocabularies(static_cast<std::size_t>(n), nullptr);
   for (Index j = 0; j < n; ++j) {
-    if (in.is_text(j))
+    if (in.is_free_text(j) || in.is_text(j))
       vocabularies[static_cast<std::size_t>(j)] = in.columns_in().text[static_cast<std::size_t>(j)];
     else if (!keyed)
       in.invalid(fmt::format("input column {} is numeric; input_type \"string\" takes text", j));

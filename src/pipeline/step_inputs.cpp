@@ -75,7 +75,7 @@ bool StepInputs::is_free_text(Index j) const {
 bool StepInputs::is_text(Index j) const {
   if (!carries_text(j)) return false;
   if (in_.text[static_cast<std::size_t>(j)]->free_text_input() >= 0)
-    invalid(fmt::format("input column \"{}\" holds free text (schema kind \"text\"), which only a text vectorizer "
+    invalid(fmt::format("input column \"{}\" holds free text (schema kind \"text\"), which only a text vectorizer or hasher "
                         "takes",
                         j < static_cast<Index>(in_.names.size()) ? in_.names[static_cast<std::size_t>(j)]
                                                                  : fmt::format("column {}", j)));

@@ -19,6 +19,7 @@ import ferry
 from ferry import exporter
 from ferry import format as fmt
 from ferry.converters import records as R
+from ferry.converters import hashing as H
 from ferry.runtime import native_available
 
 from conftest import assert_blas_equal
@@ -91,18 +92,17 @@ def test_murmurhash_is_scikit_learns():
     words += ["".join(chr(int(c)) for c in rng.integers(32, 0x3000, size=int(rng.integers(0, 40))))
               for _ in range(500)]
     for w in words:
-        assert R.murmurhash3_32(w.encode("utf-8")) == sk_murmur(w, positive=False), w
+        assert H.murmurhash3_32(w.encode("utf-8")) == sk_murmur(w, positive=False), w
 
 
 def test_the_int_min_hash_takes_scikit_learns_column():
     # scikit-learn's _hashing_transform gives h = -2**31 the column (2**31 - 1 - (n - 1)) mod n;
     # the name was found by inverting MurmurHash3's last block and finalizer
     name = "aaaiTBFZ"
-    assert sk_murmur(name, positive=False) == -2 ** 31 == R.murmurhash3_32(name.encode())
+    assert sk_murmur(name, positive=False) == -2 ** 31 == H.murmurhash3_32(name.encode())
     for n in (1, 7, 1024):
         want = FeatureHasher(n_features=n, input_type="string").transform([[name]])
-        col, negative = R.hashed_column(name, n)
-        assert negative and want.indices.tolist() == [col] and want.data.tolist() == [-1.0]
+        assert H.hashed_row([(name, 1.0)], n, True) == [(want.indices[0], -1.0)] and want.data.tolist() == [-1.0]
 
 
 # ------------------------------------------------------------------ DictVectorizer
@@ -188,12 +188,18 @@ def test_feature_hasher_kernel_keeps_cancelled_sums():
 
 
 @native
-def test_feature_hasher_refuses_an_unseen_string(tmp_path):
+def test_feature_hasher_hashes_strings_it_never_saw(tmp_path):
+    """The point of hashing: a string value needs no vocabulary. The keys holding strings are
+    free-text inputs (nullable: a missing cell is an absent key), so any string is hashed."""
     model = make_pipeline(FeatureHasher(n_features=16), LogisticRegression()).fit(TRAIN, Y)
     ferry.export(model, tmp_path / "h.ferry", X_sample=TRAIN)
-    m = ferry.Model.load(tmp_path / "h.ferry")
-    with pytest.raises(ferry.FerryError, match=r"column \"city\".*FeatureHasher would hash it"):
-        m.predict(table([{"age": 20.0, "city": "Berlin"}], m.input_names))
+    m = ferry.Model.load(tmp_path / "h.ferry", verify=True)
+    kinds = {c["name"]: (c["kind"], c["nullable"]) for c in ferry.read(tmp_path / "h.ferry").header["schema"]["inputs"]}
+    assert kinds["city"] == ("text", True)
+    unseen = [{"age": 20.0, "city": "Berlin"}, {"city": "Zürich-Ost 😀"}, {"age": 3.0}, {}]
+    t = table(unseen, m.input_names)
+    np.testing.assert_array_equal(np.asarray(m.transform(t)), model[:-1].transform(unseen).toarray())
+    np.testing.assert_array_equal(np.asarray(m.predict(t)), model.predict(unseen))
 
 
 @native

@@ -93,61 +93,8 @@ def test_hashing_kernel_is_scikit_learns_transform(cfg):
     assert np.array_equal(got, want.toarray())
 
 
-def test_murmurhash3_is_scikit_learns():
-    from sklearn.utils import murmurhash3_32
-
-    from ferry.converters.hashing import murmurhash3_32 as reference
-
-    rng = np.random.default_rng(5)
-    words = ADVERSARIAL + TRAIN + ["".join(map(chr, rng.integers(1, 0x2FFFF, size=int(k)))) for k in rng.integers(0, 40, 500)]
-    for w in words:
-        w = w.encode("utf-8", "replace").decode("utf-8")
-        assert reference(w.encode("utf-8")) == murmurhash3_32(w, positive=False), w
-    assert reference(INT32_MIN_KEY.encode()) == -2**31 == murmurhash3_32(INT32_MIN_KEY, positive=False)
-
-
-def _int32_min_key() -> str:
-    """An 8-character ASCII key whose MurmurHash3 is -2**31: the one hash whose absolute value
-    does not fit, which scikit-learn maps to column (2**31 - 1 - (n - 1)) mod n. Found by
-    inverting the hash's last block for a chosen first block."""
-    m32 = 0xFFFFFFFF
-
-    def rotl(x, r):
-        return ((x << r) | (x >> (32 - r))) & m32
-
-    def rotr(x, r):
-        return ((x >> r) | (x << (32 - r))) & m32
-
-    def unshift(h, s):  # inverse of h ^= h >> s
-        out = h
-        for _ in range(32 // s + 1):
-            out = h ^ (out >> s)
-        return out & m32
-
-    c1, c2 = 0xCC9E2D51, 0x1B873593
-    inv = lambda a: pow(a, -1, 1 << 32)  # noqa: E731
-    h = 0x80000000
-    h = unshift(h, 16)
-    h = (h * inv(0xC2B2AE35)) & m32
-    h = unshift(h, 13)
-    h = (h * inv(0x85EBCA6B)) & m32
-    h = unshift(h, 16)
-    after_block2 = h ^ 8
-    for first in range(0x30303030, 0x7A7A7A7A, 7919):
-        b = first.to_bytes(4, "little")
-        if not all(0x21 <= x < 0x7F for x in b):
-            continue
-        k = (rotl((first * c1) & m32, 15) * c2) & m32
-        h1 = (rotl(k, 13) * 5 + 0xE6546B64) & m32  # seed 0
-        x = rotr(((after_block2 - 0xE6546B64) * inv(5)) & m32, 13) ^ h1  # mixed second block
-        k2 = ((rotr((x * inv(c2)) & m32, 15)) * inv(c1)) & m32
-        tail = k2.to_bytes(4, "little")
-        if all(0x21 <= x < 0x7F for x in tail):
-            return (b + tail).decode("ascii")
-    raise AssertionError("no ASCII key found")
-
-
-INT32_MIN_KEY = _int32_min_key()
+# MurmurHash3 of this key is -2**31 (tests/python/test_records.py checks the hash itself).
+INT32_MIN_KEY = "/OM0IMKz"
 
 
 def test_hashing_int32_min_goes_where_scikit_learn_puts_it():

@@ -5,8 +5,9 @@ src/pipeline/feature_hashing.hpp).
 docs/format.md sections 4.55 and 4.56. scikit-learn's ``DictVectorizer`` and ``FeatureHasher``
 (``input_type='dict'``) take a list of dicts; in ferry a record is a row of named input columns,
 one per key: a key holding numbers is a numeric input, a key holding strings a categorical one
-(its value ``v`` is the feature ``key<separator>v`` with value 1). A missing cell is a key absent
-from the record. A ``FeatureHasher`` with ``input_type='string'`` inside a ColumnTransformer
+for ``DictVectorizer`` (its value ``v`` is the feature ``key<separator>v`` with value 1; unseen
+values count for nothing, as there) and a nullable free-text one for ``FeatureHasher`` (which
+hashes any string). A missing cell is a key absent from the record. A ``FeatureHasher`` with ``input_type='string'`` inside a ColumnTransformer
 takes columns of strings (each cell one token of value 1): scikit-learn runs it on the rows of a
 numpy object array (a DataFrame's rows are not iterables of strings there: it refuses them).
 
@@ -26,54 +27,14 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer, FeatureHasher
 
 from . import ConversionError, ConvertedStep, Converter
+from .hashing import hashed_row
 from .text import string_tensors, strings_of
 
 #: docs/format.md 6, max_width: the widest output a step may have
 _MAX_WIDTH = 1 << 24
 
 
-# --------------------------------------------------------------------------- MurmurHash3
-
-
-def murmurhash3_32(key: bytes, seed: int = 0) -> int:
-    """MurmurHash3_x86_32 of ``key`` as a signed 32-bit integer: scikit-learn's
-    ``murmurhash3_bytes_s32``, written out so that the reference does not lean on scikit-learn."""
-    m32 = 0xFFFFFFFF
-    c1, c2 = 0xCC9E2D51, 0x1B873593
-    h = seed & m32
-
-    def rotl(x: int, r: int) -> int:
-        return ((x << r) | (x >> (32 - r))) & m32
-
-    n = len(key)
-    tail_at = n - n % 4
-    for i in range(0, tail_at, 4):
-        k = int.from_bytes(key[i:i + 4], "little")
-        k = rotl((k * c1) & m32, 15)
-        h ^= (k * c2) & m32
-        h = (rotl(h, 13) * 5 + 0xE6546B64) & m32
-    k = 0
-    tail = key[tail_at:]
-    for i in reversed(range(len(tail))):
-        k ^= tail[i] << (8 * i)
-    if tail:
-        k = rotl((k * c1) & m32, 15)
-        h ^= (k * c2) & m32
-    h ^= n
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & m32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & m32
-    h ^= h >> 16
-    return h - (1 << 32) if h >= 1 << 31 else h
-
-
-def hashed_column(name: str, n_features: int) -> Tuple[int, bool]:
-    """(column, negative hash) of a feature name, as scikit-learn's _hashing_transform: |h| mod n,
-    and for h = -2**31 (whose |h| does not fit in 32 bits) (2**31 - 1 - (n - 1)) mod n."""
-    h = murmurhash3_32(name.encode("utf-8"))
-    column = (2147483647 - (n_features - 1)) % n_features if h == -2147483648 else abs(h) % n_features
-    return column, h < 0
+# --------------------------------------------------------------------------- hashing
 
 
 # --------------------------------------------------------------------------- records
@@ -335,7 +296,7 @@ def feature_hasher(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) ->
     keys = strings_of(tensors["key_bytes"], tensors["key_offsets"]) if p["input_type"] == "dict" else None
     out = np.zeros((Z.shape[0], n))
     for i in range(Z.shape[0]):
-        entries = []
+        features = []
         for j in range(Z.shape[1]):
             v = Z[i, j]
             if isinstance(v, str) and v == UNSEEN:
@@ -347,17 +308,13 @@ def feature_hasher(step: dict, tensors: Dict[str, np.ndarray], X: np.ndarray) ->
             if keys is None:
                 if not isinstance(v, str):
                     raise ValueError(f"feature_hasher: row {i}, column {j}: input_type 'string' takes strings")
-                name, value = v, 1.0
+                features.append((v, 1.0))
             elif isinstance(v, str):
-                name, value = f"{keys[j]}={v}", 1.0
+                features.append((f"{keys[j]}={v}", 1.0))
             else:
-                name, value = keys[j], float(v)
-            if value == 0.0:
-                continue
-            column, negative = hashed_column(name, n)
-            entries.append((column, -value if p["alternate_sign"] and negative else value))
-        for column, value in sorted(entries, key=lambda e: e[0]):
-            out[i, column] += value
+                features.append((keys[j], float(v)))
+        for column, value in hashed_row(features, n, p["alternate_sign"]):
+            out[i, column] = value
     return out
 
 
