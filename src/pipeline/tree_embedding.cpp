@@ -30,8 +30,9 @@ struct Node {
 class TreeEmbedding final : public Step {
  public:
   TreeEmbedding(Index n_out, std::vector<Index> roots, std::vector<Node> nodes, std::vector<std::string> names,
-                std::string where)
-      : n_out_(n_out),
+                std::string where, bool sparse_output)
+      : sparse_output_(sparse_output),
+        n_out_(n_out),
         roots_(std::move(roots)),
         nodes_(std::move(nodes)),
         names_(std::move(names)),
@@ -64,6 +65,13 @@ class TreeEmbedding final : public Step {
     X = std::move(out);
   }
 
+  // scikit-learn's sparse output (a row's leaves in ascending columns, as its OneHotEncoder
+  // gives them): what follows then sums them in that order.
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    transform(X.densify());
+    if (sparse_output_) X.sparsify();
+  }
+
   // Each leaf's column mixes the features the tree splits on.
   std::vector<Index> source_columns(Index /*n_in*/) const override {
     return std::vector<Index>(static_cast<std::size_t>(n_out_), -1);
@@ -71,6 +79,7 @@ class TreeEmbedding final : public Step {
 
 
  private:
+  bool sparse_output_;
   Index n_out_;
   std::vector<Index> roots_;
   std::vector<Node> nodes_;
@@ -129,7 +138,8 @@ std::unique_ptr<Step> make_tree_embedding(const StepInputs& in) {
   }
   for (Index c = 0; c < k; ++c)
     if (!seen[static_cast<std::size_t>(c)]) in.invalid(fmt::format("tensor role \"column\": output column {} has no leaf", c));
-  return std::make_unique<TreeEmbedding>(k, std::move(roots), std::move(out), in.names_in(), in.where());
+  return std::make_unique<TreeEmbedding>(k, std::move(roots), std::move(out), in.names_in(), in.where(),
+                                         in.params().has("sparse_output") && in.params().boolean("sparse_output"));
 }
 
 }  // namespace detail

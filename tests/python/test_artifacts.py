@@ -689,7 +689,7 @@ EXPECTED_SHAPES.update({
         ("iterative_imputer", {"n_kept": 6, "n_rounds": 20, "n_links": 60, "add_indicator": False}), (True, True)],
         "int64", "alcohol"),
     "embedding_trees_logistic": ("classification", "softmax", 13, 3, 3, [
-        ("tree_embedding", {"n_trees": 6, "n_nodes": 84})], "int64", "x0"),
+        ("tree_embedding", {"n_trees": 6, "n_nodes": 84, "sparse_output": True})], "int64", "x0"),
     "embedding_trees_dense_ridge": ("regression", "identity", 10, 1, 1, [
         ("tree_embedding", {"n_trees": 10, "n_nodes": 70})], None, "x0"),
 })

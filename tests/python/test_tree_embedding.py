@@ -138,3 +138,26 @@ def test_reader_rules(tmp_path, wine):
     assert "feature" in refused("feature", lambda v: v.__setitem__(0, 13))
     assert "column" in refused("column", lambda v: v.__setitem__(np.flatnonzero(v >= 0)[1], int(v.max())))
     assert "tree_offsets" in refused("tree_offsets", lambda v: v.__setitem__(1, v[2]))
+
+
+@pytest.mark.skipif(not __import__("ferry.runtime").runtime.native_available(), reason="the native module is not built")
+def test_sparse_output_stays_sparse_for_the_linear_model(tmp_path, wine):
+    """With sparse_output, the leaves reach the linear model as a sparse row, summed in scipy's
+    order: decision_function to the bit on x86-64 (where scipy's loop does not fuse multiply-adds),
+    within 1e-13 elsewhere. Dense output goes through a dense product: within 1e-13 too."""
+    import platform
+
+    X, y = wine
+    for sparse in (True, False):
+        model = Pipeline([("e", RandomTreesEmbedding(n_estimators=20, max_depth=4, random_state=1,
+                                                     sparse_output=sparse)),
+                          ("c", LogisticRegression(max_iter=5000))]).fit(X, y)
+        art = ferry.export(model, tmp_path / "m.ferry", X_sample=X)
+        assert art.pipeline[0]["params"].get("sparse_output", False) is sparse
+        m = ferry.Model.load(tmp_path / "m.ferry", verify=True)
+        Xt = probes(model[0], X)
+        got, want = np.asarray(m.decision_function(Xt)), model.decision_function(Xt)
+        if sparse and platform.machine() in ("x86_64", "AMD64"):
+            np.testing.assert_array_equal(got, want)
+        else:
+            assert np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))) <= 1e-13

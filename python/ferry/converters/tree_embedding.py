@@ -60,7 +60,8 @@ def convert_random_trees_embedding(est, label: str) -> ConvertedStep:
         raise ConversionError(f"{label}: a threshold is not finite")
     return ConvertedStep(
         type="tree_embedding",
-        params={"n_trees": len(est.estimators_), "n_nodes": int(offsets[-1])},
+        params={"n_trees": len(est.estimators_), "n_nodes": int(offsets[-1]),
+                **({"sparse_output": True} if est.sparse_output else {})},
         tensors=tensors,
         n_features_in=n,
         n_features_out=col,
