@@ -59,7 +59,7 @@ bool mixes_columns(const nlohmann::json& steps) {
     const std::string type = s["type"];
     if (type == "linear_projection" || type == "polynomial_features" || type == "normalizer" ||
         type == "center_distances" || type == "kernel_pca" || type == "kernel_centerer" ||
-        type == "pls_projection" || type == "iterative_imputer" || type == "tree_embedding" ||
+        type == "pls_projection" || type == "iterative_imputer" || type == "tree_embedding" || type == "feature_hasher" ||
         (type == "tfidf_transformer" && !s["params"]["norm"].is_null()))
       return true;
     if (type == "column_transformer")

@@ -19,9 +19,10 @@ const std::vector<ferry::Model>& models() {
   static const std::vector<ferry::Model> loaded = [] {
     std::vector<ferry::Model> m;
     // The text models put the documents through the tokenizer (any bytes: invalid UTF-8 must be
-    // a value error) and sparse rows.
+    // a value error) and sparse rows; the records models, nullable text and the hashing of any string.
     for (const char* name : {"artifacts/iris", "artifacts/churn", "artifacts/hgb_categorical", "tests/data/text_tfidf_word",
-                             "tests/data/text_char_wb_column_transformer", "tests/data/text_count_nonspace_stop_words"})
+                             "tests/data/text_char_wb_column_transformer", "tests/data/text_count_nonspace_stop_words",
+                             "tests/data/records_feature_hasher", "tests/data/records_dict_vectorizer"})
       m.push_back(ferry::Model::load(std::string(FERRY_SOURCE_DIR) + "/" + name + "/model.ferry"));
     return m;
   }();

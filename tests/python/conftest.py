@@ -557,9 +557,16 @@ SPEC_STEPS = {
     "iterative_imputer": _spec_iterative_imputer,
     "tree_embedding": _spec_tree_embedding,
     "text_vectorizer": lambda p, t, Z: _spec_text_vectorizer(p, t, Z),
-    "hashing_vectorizer": None,  # needs its width: called with it in spec_evaluate
+    "dict_vectorizer": lambda p, t, Z: _spec_dict_vectorizer(p, t, Z),
     "tfidf_transformer": lambda p, t, Z: _spec_tfidf_rows(p, t, [
         [(j, float(v)) for j, v in enumerate(row) if v != 0] for row in np.asarray(Z, dtype=np.float64)], Z.shape[1]),
+}
+
+
+#: steps whose reading needs their output width
+SPEC_WIDE_STEPS = {
+    "hashing_vectorizer": lambda p, t, Z, n: _spec_hashing_vectorizer(p, t, Z, n),
+    "feature_hasher": lambda p, t, Z, n: _spec_feature_hasher(p, t, Z, n),
 }
 
 
@@ -590,27 +597,29 @@ def _spec_text_vectorizer(p, t, Z):
     return _spec_tfidf_rows(p, t, rows, len(vocab))
 
 
+def _spec_murmur(key):
+    """MurmurHash3 x86 32-bit, seed 0, as a signed integer (docs/format.md 4.54)."""
+    m, h = 0xFFFFFFFF, 0
+    mix = lambda k: ((((k * 0xCC9E2D51) & m) << 15 | ((k * 0xCC9E2D51) & m) >> 17) & m) * 0x1B873593 & m  # noqa: E731
+    for i in range(0, len(key) // 4 * 4, 4):
+        h ^= mix(int.from_bytes(key[i:i + 4], "little"))
+        h = (((h << 13) | (h >> 19)) & m) * 5 + 0xE6546B64 & m
+    if len(key) % 4:
+        h ^= mix(int.from_bytes(key[len(key) // 4 * 4:], "little"))
+    h ^= len(key)
+    for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
+        h = ((h ^ (h >> shift)) * mult) & m
+    h ^= h >> 16
+    return h - (1 << 32) if h >> 31 else h
+
+
 def _spec_hashing_vectorizer(p, t, Z, n):
     """docs/format.md 4.54: the terms of 4.45, hashed (MurmurHash3 spelled out once more)."""
-    def murmur(key):
-        m, h = 0xFFFFFFFF, 0
-        mix = lambda k: ((((k * 0xCC9E2D51) & m) << 15 | ((k * 0xCC9E2D51) & m) >> 17) & m) * 0x1B873593 & m  # noqa: E731
-        for i in range(0, len(key) // 4 * 4, 4):
-            h ^= mix(int.from_bytes(key[i:i + 4], "little"))
-            h = (((h << 13) | (h >> 19)) & m) * 5 + 0xE6546B64 & m
-        if len(key) % 4:
-            h ^= mix(int.from_bytes(key[len(key) // 4 * 4:], "little"))
-        h ^= len(key)
-        for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
-            h = ((h ^ (h >> shift)) * mult) & m
-        h ^= h >> 16
-        return h - (1 << 32) if h >> 31 else h
-
     out = np.zeros((len(Z), n))
     for r, terms in enumerate(_spec_terms(p, t, Z)):
         row = {}
         for term in terms:
-            h = murmur(term.encode("utf-8"))
+            h = _spec_murmur(term.encode("utf-8"))
             j = (2**31 - 1 - (n - 1)) % n if h == -2**31 else abs(h) % n
             row[j] = row.get(j, 0.0) + (-1.0 if p["alternate_sign"] and h < 0 else 1.0)
         pairs = [(j, 1.0 if p["binary"] else v) for j, v in sorted(row.items())]
@@ -690,6 +699,41 @@ def _spec_terms(p, t, Z):
         yield terms
 
 
+def _spec_dict_vectorizer(p, t, Z):
+    """docs/format.md 4.56: numbers to their output, known strings to theirs as 1."""
+    n = len(t["value_outputs"]) + int(np.sum(t["outputs"] >= 0))
+    values = _spec_strings(t["value_bytes"], t["value_offsets"])
+    out = np.zeros((len(Z), n))
+    for i, row in enumerate(np.asarray(Z, dtype=object)):
+        for j, v in enumerate(row):
+            if isinstance(v, str):
+                lo, hi = t["value_columns"][j], t["value_columns"][j + 1]
+                for k in range(lo, hi):
+                    if values[k] == v:
+                        out[i, t["value_outputs"][k]] = 1.0
+            elif v == v and t["outputs"][j] >= 0:
+                out[i, t["outputs"][j]] = float(v)
+    return out
+
+
+def _spec_feature_hasher(p, t, Z, n):
+    """docs/format.md 4.55, from the keys and the hashing of 4.54 (the murmur of
+    _spec_hashing_vectorizer's reading)."""
+    keys = _spec_strings(t["key_bytes"], t["key_offsets"]) if p["input_type"] == "dict" else None
+    out = np.zeros((len(Z), n))
+    for i, row in enumerate(np.asarray(Z, dtype=object)):
+        for j, v in enumerate(row):
+            if not isinstance(v, str) and v != v:
+                continue  # an absent key
+            name, value = ((f"{keys[j]}={v}", 1.0) if isinstance(v, str) else (keys[j], float(v))) if keys else (v, 1.0)
+            if value == 0.0:
+                continue
+            h = _spec_murmur(name.encode("utf-8"))
+            out[i, (2**31 - 1 - (n - 1)) % n if h == -2**31 else abs(h) % n] += \
+                -value if p["alternate_sign"] and h < 0 else value
+    return out
+
+
 def _spec_tfidf_rows(p, t, rows, n):
     """docs/format.md 4.46 on each row's (column, value) pairs, columns ascending."""
     out = np.zeros((len(rows), n))
@@ -723,10 +767,12 @@ def _spec_steps(steps, tensors, Z):
                 parts.append(part if b["weight"] is None else np.asarray(part, dtype=np.float64) * b["weight"])
             Z = np.hstack(parts)
         else:
-            assert step["type"] in SPEC_STEPS, step["type"]
+            assert step["type"] in SPEC_STEPS or step["type"] in SPEC_WIDE_STEPS, step["type"]
             t = {r: tensors[n] for r, n in step["tensors"].items()}
-            Z = (_spec_hashing_vectorizer(step["params"], t, Z, step["n_features_out"])
-                 if step["type"] == "hashing_vectorizer" else SPEC_STEPS[step["type"]](step["params"], t, Z))
+            if step["type"] in SPEC_WIDE_STEPS:
+                Z = SPEC_WIDE_STEPS[step["type"]](step["params"], t, Z, step["n_features_out"])
+            else:
+                Z = SPEC_STEPS[step["type"]](step["params"], t, Z)
         if Z.dtype == object and not any(isinstance(v, str) for v in Z.flat):
             Z = Z.astype(np.float64)
     return Z
@@ -747,7 +793,7 @@ def spec_evaluate(header, tensors, X, texts=None):
                 Z[:, j] = [np.nan if np.isnan(v) else inp["categories"][int(v)] if v >= 0 else UNSEEN for v in X[:, j]]
             elif inp["kind"] == "text":  # free text: the code indexes the batch's texts
                 docs = (texts or {})[inp["name"]]
-                Z[:, j] = [docs[int(v)] for v in X[:, j]]
+                Z[:, j] = [np.nan if v != v else docs[int(v)] for v in X[:, j]]
     Z = np.asarray(_spec_steps(header["pipeline"], tensors, Z), dtype=np.float64)
     est = header["estimator"]
     if est["type"] in SPEC_META:

@@ -69,8 +69,8 @@ def input_matrix(header, rows):
         if inp["kind"] == "categorical":
             index = {c: float(k) for k, c in enumerate(inp["categories"])}
             X[:, j] = [np.nan if r[j] == "" else index.get(r[j], -1.0) for r in rows]
-        elif inp["kind"] == "text":  # free text: the row's index into input_texts()
-            X[:, j] = np.arange(len(rows), dtype=np.float64)
+        elif inp["kind"] == "text":  # free text: the row's index into input_texts(), NaN if missing
+            X[:, j] = [np.nan if r[j] == "" and inp["nullable"] else float(i) for i, r in enumerate(rows)]
         else:
             X[:, j] = [num(r[j]) for r in rows]
     return X
@@ -78,8 +78,8 @@ def input_matrix(header, rows):
 
 def input_texts(header, rows):
     """The free-text inputs of input.csv rows: name -> the rows' texts (docs/format.md 3.2)."""
-    return {inp["name"]: [r[j] for r in rows] for j, inp in enumerate(header["schema"]["inputs"])
-            if inp["kind"] == "text"}
+    return {inp["name"]: [None if r[j] == "" and inp["nullable"] else r[j] for r in rows]
+            for j, inp in enumerate(header["schema"]["inputs"]) if inp["kind"] == "text"}
 
 
 def read_csv(path):
@@ -293,6 +293,8 @@ def test_input_csv(sub, case, regenerated, fitted, same_environment):
     art = ferry.read(ROOT / sub / case / "model.ferry")
     assert header == [i["name"] for i in art.header["schema"]["inputs"]]
     given = fitted(case).X
+    if isinstance(given, list) and isinstance(given[0], dict):  # records: a column per key, absent is missing
+        given = [[rec.get(k) for k in header] for rec in given]
     given = given.to_numpy(dtype=object) if hasattr(given, "columns") else np.asarray(given, dtype=object)
     if given.ndim == 1:  # one column of documents
         given = given.reshape(-1, 1)
@@ -608,6 +610,10 @@ EXPECTED_SHAPES = {
                                     "int64", "text"),
     "text_count_nonspace_stop_words": ("classification", None, 1, 3, 3, ["text_vectorizer"], "int64", "text"),
     "text_hashing_word": ("classification", "none", 1, 3, 3, ["hashing_vectorizer"], "int64", "text"),
+    "records_dict_vectorizer": ("classification", "logistic", 4, 2, 1, [("dict_vectorizer", {"sparse": True})],
+                                "int64", "age"),
+    "records_feature_hasher": ("regression", "identity", 4, 1, 1, [
+        ("feature_hasher", {"input_type": "dict", "alternate_sign": True})], None, "age"),
     "select_kbest_onehot": ("classification", "softmax", 8, 3, 3, ["column_transformer"], "int64", "malic_acid"),
     "select_variance_threshold_hgb": ("regression", "identity", 8, 1, 1, [("select_columns", {"allow_nan": True})],
                                   None, "x0"),
@@ -781,6 +787,13 @@ def test_each_case_covers_what_it_claims(sub, case):
         assert [(i["kind"], i["nullable"]) for i in h["schema"]["inputs"]] == [
             ("text", False), ("categorical", True), ("numeric", False)]
         assert "texts" in h["verification"] and "background" not in h.get("explain", {})
+    elif case == "records_dict_vectorizer":  # a missing cell is an absent key; strings are categories
+        assert [(i["kind"], i["nullable"]) for i in h["schema"]["inputs"]] == [
+            ("numeric", True), ("categorical", True), ("categorical", True), ("numeric", True)]
+    elif case == "records_feature_hasher":  # ... strings are free text: the hasher takes any
+        assert [(i["kind"], i["nullable"]) for i in h["schema"]["inputs"]] == [
+            ("numeric", True), ("text", True), ("text", True), ("numeric", True)]
+        assert None in h["verification"]["texts"]["plan"]  # a missing text travels as null
     elif case.startswith("text_"):  # one column of documents, taken whole
         assert [(i["kind"], i["nullable"]) for i in h["schema"]["inputs"]] == [("text", False)]
         assert "texts" in h["verification"] and "background" not in h.get("explain", {})
@@ -842,9 +855,10 @@ def test_transformed_csv_is_scikit_learns_preprocessing(sub, case, regenerated, 
         # A FunctionTransformer without feature_names_out has no get_feature_names_out():
         # ferry keeps the names of its input columns; a HashingVectorizer's have no names:
         # ferry numbers them.
-        assert case in ("decomp_function_chain", "text_hashing_word")
+        prefix = {"text_hashing_word": "hashingvectorizer", "records_feature_hasher": "featurehasher"}
+        assert case == "decomp_function_chain" or case in prefix
         sklearn_names = ([i["name"] for i in shipped.header["schema"]["inputs"]] if case == "decomp_function_chain"
-                         else [f"hashingvectorizer{j}" for j in range(len(header))])
+                         else [f"{prefix[case]}{j}" for j in range(len(header))])
     if case == "nca_knn_chebyshev":
         # scikit-learn 1.2's NeighborhoodComponentsAnalysis numbers one name per input column
         # (fixed in 1.3); ferry writes the same names, one per component
