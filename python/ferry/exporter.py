@@ -1052,6 +1052,9 @@ def export(
     width_names = list(names)
     for path_, obj in leaves[:-1]:
         converted_steps = _convert_chain(obj, path_, width_names, record_text if not chain else None)
+        if type(obj) is OneHotEncoder and encoders.sparse_output(obj):
+            # Its rows stay sparse for what follows (inside a ColumnTransformer, the stacking decides).
+            converted_steps[0][0].params["sparse_output"] = True
         chain += converted_steps
         if converted_steps:
             width_names = converted_steps[-1][2]

@@ -19,8 +19,10 @@ namespace {
 class OneHotEncoder final : public Step {
  public:
   OneHotEncoder(Categories categories, bool refuse_unknown, std::vector<Index> outputs, std::vector<Index> unknown,
-                std::vector<Index> offsets, Index n_out, std::vector<std::string> names, std::string where)
-      : categories_(std::move(categories)),
+                std::vector<Index> offsets, Index n_out, std::vector<std::string> names, std::string where,
+                bool sparse_output)
+      : sparse_output_(sparse_output),
+        categories_(std::move(categories)),
         refuse_unknown_(refuse_unknown),
         outputs_(std::move(outputs)),
         unknown_(std::move(unknown)),
@@ -54,6 +56,13 @@ class OneHotEncoder final : public Step {
     X.swap(Y);
   }
 
+  // scikit-learn's sparse output (each row's ones in ascending columns): a linear model after it
+  // then sums them in scipy's order.
+  void transform_rows(StepRows& X, const TextBatch* /*text*/) const override {
+    transform(X.densify());
+    if (sparse_output_) X.sparsify();
+  }
+
   std::vector<Index> source_columns(Index /*n_in*/) const override {
     std::vector<Index> s(static_cast<std::size_t>(n_out_), -1);
     for (std::size_t j = 0; j < offsets_.size(); ++j) {
@@ -64,6 +73,7 @@ class OneHotEncoder final : public Step {
   }
 
  private:
+  bool sparse_output_;
   Categories categories_;
   bool refuse_unknown_;
   std::vector<Index> outputs_;  // per category: output column within its block, or -1
@@ -125,7 +135,8 @@ std::unique_ptr<Step> make_one_hot_encoder(const StepInputs& in) {
   if (n_out != in.n_features_out())
     in.invalid(fmt::format("the categories give {} output columns, n_features_out is {}", n_out, in.n_features_out()));
   return std::make_unique<OneHotEncoder>(std::move(categories), handle == "error", std::move(outputs),
-                                         std::move(unknown), std::move(offsets), n_out, in.names_in(), in.where());
+                                         std::move(unknown), std::move(offsets), n_out, in.names_in(), in.where(),
+                                         in.params().has("sparse_output") && in.params().boolean("sparse_output"));
 }
 
 }  // namespace detail
