@@ -2,12 +2,13 @@
 
     /usr/bin/python3 benchmarks/make_text_model.py OUT_DIR
 
-TfidfVectorizer(word 1-2 grams, max_features=50000) + LogisticRegression (3 classes) on
+TfidfVectorizer(word 1-2 grams, max_features=50000) + LogisticRegression (3 classes), and
+HashingVectorizer(word 1-2 grams, 2**20 columns) + LogisticRegression (hashing.ferry), on
 "real-looking" synthetic text: words drawn from a 20,000-word lexicon with Zipf frequencies,
 20-80 words per document, like support tickets. Writes model.ferry (exported with a small
 X_sample: ferry's numpy self-check is dense), docs.txt (10,000 held-out documents, one per
 line) and sklearn.json with scikit-learn's own time (median of repetitions) for one row and for
-10,000 rows (predict_proba).
+10,000 rows (predict_proba), for each model.
 """
 import json
 import os
@@ -18,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import ferry  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
@@ -53,11 +54,15 @@ def main(out: str) -> None:
     test, _ = corpus(10000, 2)
     with open(os.path.join(out, "docs.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(test) + "\n")
+    hashing = make_pipeline(HashingVectorizer(ngram_range=(1, 2)), LogisticRegression(max_iter=200)).fit(
+        docs[:10000], y[:10000])
+    ferry.export(hashing, os.path.join(out, "hashing.ferry"), X_sample=docs[:64], name="text_hashing")
     timings = {}
-    for rows, repetitions in ((1, 51), (10000, 5)):
-        batch = test[:rows]
-        timings[f"sklearn_{rows}_rows_s"] = float(np.median([_time(lambda: model.predict_proba(batch))
-                                                              for _ in range(repetitions)]))
+    for name, m in (("sklearn", model), ("sklearn_hashing", hashing)):
+        for rows, repetitions in ((1, 51), (10000, 5)):
+            batch = test[:rows]
+            timings[f"{name}_{rows}_rows_s"] = float(np.median([_time(lambda: m.predict_proba(batch))
+                                                                for _ in range(repetitions)]))
     with open(os.path.join(out, "sklearn.json"), "w") as f:
         json.dump(timings, f)
     print(json.dumps(timings))

@@ -1,5 +1,5 @@
 // TfidfVectorizer (50,000 terms, word 1-2 grams) + LogisticRegression: predict_proba per row,
-// one row and batches. The model and documents come from benchmarks/make_text_model.py
+// one row and batches; and HashingVectorizer (2^20 columns, word 1-2 grams) + LogisticRegression. The model and documents come from benchmarks/make_text_model.py
 // (benchmarks/run_text makes them and prints scikit-learn's times beside these).
 // The pipeline's rows are sparse, as scikit-learn's: a document costs its terms, not the
 // vocabulary's 50,000 columns (docs/performance.md, "Text").
@@ -53,6 +53,15 @@ void BM_TextPredictLabels(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_TextPredictLabels)->Arg(1)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// The hashing trick: no vocabulary, a MurmurHash3 per term, 2^20 sparse columns.
+void BM_HashingPredictProba(benchmark::State& state) {
+  const ferry::Model model = ferry::Model::load(dir() + "/hashing.ferry");
+  const ferry::Table t = batch(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(model.predict_proba(t));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_HashingPredictProba)->Arg(1)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
